@@ -1,0 +1,13 @@
+package io.exactlyonce.pipeline;
+
+/** The job's parameters are missing, malformed or unsafe; the message says which and why. */
+public class InvalidJobConfigException extends IllegalArgumentException {
+
+    public InvalidJobConfigException(String message) {
+        super(message);
+    }
+
+    public InvalidJobConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,285 @@
+package io.exactlyonce.pipeline;
+
+import io.exactlyonce.model.serde.AvroSerdeConfig;
+import io.exactlyonce.pipeline.operators.EventTimeBounds;
+import io.exactlyonce.sinks.CheckpointTiming;
+import io.exactlyonce.sinks.TransactionalIds;
+import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
+import io.exactlyonce.sinks.kafka.KafkaSinkSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * The job's parameters, from {@code --key value} arguments over an optional properties file over
+ * the defaults of {@link JobOption}. Every value is checked here, before anything is submitted.
+ * Secrets never come from the command line, which shows up in process lists and Flink's UI.
+ */
+public final class JobConfig {
+
+    public static final String PASSWORD_ENVIRONMENT_VARIABLE = "VISIT_COUNT_JDBC_PASSWORD";
+
+    private static final Set<String> KNOWN_KEYS =
+            JobOption.ALL.stream().map(JobOption::key).collect(Collectors.toSet());
+
+    private final Map<String, String> values;
+    private final String jdbcPassword;
+
+    private JobConfig(Map<String, String> values, String jdbcPassword) {
+        this.values = values;
+        this.jdbcPassword = jdbcPassword;
+    }
+
+    /** Parses command-line arguments; the password comes from a file or the environment. */
+    public static JobConfig fromArgs(String[] args, Map<String, String> environment) {
+        Map<String, String> given = parseArgs(args);
+        Map<String, String> merged = new LinkedHashMap<>();
+        String file = given.get(JobOption.CONFIG_FILE.key());
+        if (file != null && !file.isBlank()) {
+            merged.putAll(readProperties(Path.of(file)));
+        }
+        merged.putAll(given);
+        return of(merged, environment.get(PASSWORD_ENVIRONMENT_VARIABLE));
+    }
+
+    /** Builds from explicit values, e.g. in tests and the local run. */
+    public static JobConfig of(Map<String, String> given, String jdbcPassword) {
+        for (String key : given.keySet()) {
+            if (key.contains("password") && !key.equals(JobOption.JDBC_PASSWORD_FILE.key())) {
+                throw new InvalidJobConfigException(
+                        "'" + key + "' is refused: pass the password in "
+                                + JobOption.JDBC_PASSWORD_FILE.key() + " or "
+                                + PASSWORD_ENVIRONMENT_VARIABLE + ", never as a parameter.");
+            }
+            if (!KNOWN_KEYS.contains(key)) {
+                throw new InvalidJobConfigException("unknown option '" + key + "'\n" + usage());
+            }
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (JobOption option : JobOption.ALL) {
+            String value = given.getOrDefault(option.key(), option.defaultValue());
+            if (value == null || (option.required() && value.isBlank())) {
+                throw new InvalidJobConfigException(
+                        "missing required option --" + option.key() + " (" + option.description()
+                                + ")\n" + usage());
+            }
+            values.put(option.key(), value.trim());
+        }
+        String passwordFile = values.get(JobOption.JDBC_PASSWORD_FILE.key());
+        String password = passwordFile.isEmpty() ? jdbcPassword : readSecret(Path.of(passwordFile));
+        JobConfig config = new JobConfig(values, password == null ? "" : password);
+        config.validate();
+        return config;
+    }
+
+    public static String usage() {
+        StringBuilder text =
+                new StringBuilder("Usage: flink run visit-count-job.jar [--option value ...]\n");
+        for (JobOption option : JobOption.ALL) {
+            text.append(String.format("  --%-38s %s%s%n", option.key(), option.description(),
+                    option.required() ? " (required)"
+                            : option.defaultValue().isEmpty() ? ""
+                            : " [" + option.defaultValue() + "]"));
+        }
+        return text.toString();
+    }
+
+    private void validate() {
+        // Building every setting runs every check once, up front.
+        windowSize();
+        eventTimeBounds();
+        parallelism();
+        restartAttempts();
+        Duration minPause = duration(JobOption.CHECKPOINT_MIN_PAUSE);
+        if (minPause.isNegative()) {
+            throw new InvalidJobConfigException("checkpoint.min-pause must not be negative");
+        }
+        TransactionalIds.requireDistinct(
+                Map.of(
+                        "counts", countsToKafka().transactionalIdPrefix(),
+                        "late", lateVisits().transactionalIdPrefix(),
+                        "dead-letters", deadLetters().transactionalIdPrefix()));
+        countsToDatabase();
+    }
+
+    public String get(JobOption option) {
+        return values.get(option.key());
+    }
+
+    public Duration duration(JobOption option) {
+        try {
+            return TimeUtils.parseDuration(get(option));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobConfigException(
+                    "--" + option.key() + ": '" + get(option) + "' is not a duration (e.g. 5 s)", e);
+        }
+    }
+
+    private int integer(JobOption option) {
+        try {
+            return Integer.parseInt(get(option));
+        } catch (NumberFormatException e) {
+            throw new InvalidJobConfigException(
+                    "--" + option.key() + ": '" + get(option) + "' is not a number", e);
+        }
+    }
+
+    private DeliveryGuarantee guarantee(JobOption option) {
+        try {
+            return DeliveryGuarantee.valueOf(get(option));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobConfigException(
+                    "--" + option.key() + ": '" + get(option) + "' is not one of EXACTLY_ONCE,"
+                            + " AT_LEAST_ONCE", e);
+        }
+    }
+
+    public String jobName() {
+        return get(JobOption.JOB_NAME);
+    }
+
+    public String inputTopic() {
+        return get(JobOption.INPUT_TOPIC);
+    }
+
+    public Duration windowSize() {
+        Duration size = duration(JobOption.WINDOW_SIZE);
+        if (size.isZero() || size.isNegative()) {
+            throw new InvalidJobConfigException("window.size must be positive");
+        }
+        return size;
+    }
+
+    public OptionalInt parallelism() {
+        return get(JobOption.PARALLELISM).isEmpty()
+                ? OptionalInt.empty()
+                : OptionalInt.of(integer(JobOption.PARALLELISM));
+    }
+
+    public int restartAttempts() {
+        return integer(JobOption.RESTART_ATTEMPTS);
+    }
+
+    public CheckpointTiming checkpointTiming() {
+        return new CheckpointTiming(
+                duration(JobOption.CHECKPOINT_INTERVAL), duration(JobOption.CHECKPOINT_TIMEOUT));
+    }
+
+    public EventTimeBounds eventTimeBounds() {
+        try {
+            return new EventTimeBounds(
+                    Instant.parse(get(JobOption.EARLIEST_EVENT_TIME)),
+                    duration(JobOption.MAX_AHEAD_OF_RECORD));
+        } catch (DateTimeParseException e) {
+            throw new InvalidJobConfigException(
+                    "--event-time.earliest must be an ISO instant such as 2000-01-01T00:00:00Z", e);
+        }
+    }
+
+    /** Configuration of the Avro serde, shared by the source and the counts sink. */
+    public Map<String, String> serdeConfig() {
+        return Map.of(
+                AvroSerdeConfig.SCHEMA_REGISTRY_URL, get(JobOption.SCHEMA_REGISTRY_URL),
+                AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "true");
+    }
+
+    public String bootstrapServers() {
+        return get(JobOption.BOOTSTRAP_SERVERS);
+    }
+
+    public KafkaSinkSettings countsToKafka() {
+        return kafkaSink("counts", JobOption.OUTPUT_TOPIC, guarantee(JobOption.KAFKA_GUARANTEE));
+    }
+
+    /** Late visits and dead letters are accounted for, so they are written exactly once too. */
+    public KafkaSinkSettings lateVisits() {
+        return kafkaSink("late", JobOption.LATE_TOPIC, DeliveryGuarantee.EXACTLY_ONCE);
+    }
+
+    public KafkaSinkSettings deadLetters() {
+        return kafkaSink(
+                "dead-letters", JobOption.DEAD_LETTER_TOPIC, DeliveryGuarantee.EXACTLY_ONCE);
+    }
+
+    private KafkaSinkSettings kafkaSink(
+            String name, JobOption topic, DeliveryGuarantee deliveryGuarantee) {
+        return KafkaSinkSettings.builder(name)
+                .bootstrapServers(bootstrapServers())
+                .topic(get(topic))
+                .deliveryGuarantee(deliveryGuarantee)
+                .transactionalIdPrefix(get(JobOption.TRANSACTIONAL_ID_PREFIX) + '-' + name)
+                .transactionTimeout(duration(JobOption.TRANSACTION_TIMEOUT))
+                .brokerMaxTransactionTimeout(duration(JobOption.BROKER_MAX_TRANSACTION_TIMEOUT))
+                .build(checkpointTiming());
+    }
+
+    public JdbcSinkSettings countsToDatabase() {
+        return JdbcSinkSettings.builder("visit_counts")
+                .jdbcUrl(get(JobOption.JDBC_URL))
+                .username(get(JobOption.JDBC_USER))
+                .password(jdbcPassword)
+                .deliveryGuarantee(guarantee(JobOption.JDBC_GUARANTEE))
+                .xidPrefix(get(JobOption.XID_PREFIX))
+                .batchSize(integer(JobOption.JDBC_BATCH_SIZE))
+                .build();
+    }
+
+    public String groupId() {
+        return get(JobOption.CONSUMER_GROUP);
+    }
+
+    private static Map<String, String> parseArgs(String[] args) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new InvalidJobConfigException("unexpected argument '" + arg + "'\n" + usage());
+            }
+            String key = arg.substring(2);
+            if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                throw new InvalidJobConfigException("--" + key + " needs a value\n" + usage());
+            }
+            given.put(key, args[++i]);
+        }
+        return given;
+    }
+
+    private static Map<String, String> readProperties(Path file) {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new InvalidJobConfigException("cannot read config file " + file, e);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        properties.stringPropertyNames().forEach(k -> values.put(k, properties.getProperty(k)));
+        return values;
+    }
+
+    private static String readSecret(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new InvalidJobConfigException("cannot read password file " + file, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // No secret here: the password never enters the values map.
+        return "JobConfig" + values;
+    }
+}

@@ -1,0 +1,117 @@
+package io.exactlyonce.pipeline;
+
+import io.exactlyonce.model.avro.UserVisitCount;
+import io.exactlyonce.pipeline.connect.KafkaVisitSource;
+import io.exactlyonce.pipeline.connect.ProductionSinks;
+import io.exactlyonce.pipeline.connect.SideTopicMappers.DeadLetterToRecord;
+import io.exactlyonce.pipeline.connect.SideTopicMappers.LateVisitToRecord;
+import io.exactlyonce.pipeline.operators.ByUser;
+import io.exactlyonce.pipeline.operators.CountVisits;
+import io.exactlyonce.pipeline.operators.DecodedRecord;
+import io.exactlyonce.pipeline.operators.EmitVisitCount;
+import io.exactlyonce.pipeline.operators.SplitDeadLetters;
+import io.exactlyonce.pipeline.operators.Visit;
+import io.exactlyonce.sinks.CheckpointTiming;
+import io.exactlyonce.sinks.kafka.ForwardedRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.CheckpointConfig;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Counts visits per user in tumbling event-time windows, exactly once into a Kafka topic and a
+ * MySQL table. Late visits and undecodable records go to their own topics, also exactly once, so
+ * every input record ends up counted, late, or dead-lettered with a reason.
+ */
+public final class VisitCountJob {
+
+    public static final OutputTag<Visit> LATE_VISITS = new OutputTag<>("late-visits") {};
+
+    private VisitCountJob() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(JobConfig.usage());
+            return;
+        }
+        JobConfig config = JobConfig.fromArgs(args, System.getenv());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        configure(env, config);
+        define(env, config, new KafkaVisitSource(config), new ProductionSinks(config));
+        env.execute(config.jobName());
+    }
+
+    /** Exactly-once checkpointing and a bounded restart strategy. */
+    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
+        CheckpointTiming timing = config.checkpointTiming();
+        env.enableCheckpointing(timing.interval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        CheckpointConfig checkpoints = env.getCheckpointConfig();
+        checkpoints.setCheckpointTimeout(timing.timeout().toMillis());
+        checkpoints.setMinPauseBetweenCheckpoints(
+                config.duration(JobOption.CHECKPOINT_MIN_PAUSE).toMillis());
+        // A cancelled job can still be resumed from its last checkpoint.
+        checkpoints.setExternalizedCheckpointRetention(
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                config.restartAttempts());
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                config.duration(JobOption.RESTART_DELAY));
+        env.configure(restarts);
+        config.parallelism().ifPresent(env::setParallelism);
+    }
+
+    /** The job's dataflow, between a source and sinks that the caller chooses. */
+    public static void define(
+            StreamExecutionEnvironment env, JobConfig config, VisitSource source, JobSinks sinks) {
+        DataStream<DecodedRecord> records = source.open(env);
+
+        SingleOutputStreamOperator<Visit> visits =
+                records.process(new SplitDeadLetters())
+                        .name(OperatorIds.SPLIT_DEAD_LETTERS)
+                        .uid(OperatorIds.SPLIT_DEAD_LETTERS);
+
+        SingleOutputStreamOperator<UserVisitCount> counts =
+                visits.keyBy(new ByUser())
+                        .window(TumblingEventTimeWindows.of(config.windowSize()))
+                        .sideOutputLateData(LATE_VISITS)
+                        .aggregate(new CountVisits(), new EmitVisitCount())
+                        .name(OperatorIds.COUNT_PER_WINDOW)
+                        .uid(OperatorIds.COUNT_PER_WINDOW);
+
+        counts.sinkTo(sinks.countsToKafka())
+                .name(OperatorIds.COUNTS_TO_KAFKA)
+                .uid(OperatorIds.COUNTS_TO_KAFKA);
+        counts.sinkTo(sinks.countsToDatabase())
+                .name(OperatorIds.COUNTS_TO_DATABASE)
+                .uid(OperatorIds.COUNTS_TO_DATABASE);
+
+        counts.getSideOutput(LATE_VISITS)
+                .map(new LateVisitToRecord(config.inputTopic()))
+                .returns(ForwardedRecord.class)
+                .name(OperatorIds.LATE_TO_RECORDS)
+                .uid(OperatorIds.LATE_TO_RECORDS)
+                .sinkTo(sinks.lateVisits())
+                .name(OperatorIds.LATE_TO_KAFKA)
+                .uid(OperatorIds.LATE_TO_KAFKA);
+
+        visits.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
+                .map(new DeadLetterToRecord())
+                .returns(ForwardedRecord.class)
+                .name(OperatorIds.DEAD_LETTERS_TO_RECORDS)
+                .uid(OperatorIds.DEAD_LETTERS_TO_RECORDS)
+                .sinkTo(sinks.deadLetters())
+                .name(OperatorIds.DEAD_LETTERS_TO_KAFKA)
+                .uid(OperatorIds.DEAD_LETTERS_TO_KAFKA);
+    }
+}

@@ -1,0 +1,53 @@
+package io.exactlyonce.pipeline.connect;
+
+import io.exactlyonce.pipeline.JobConfig;
+import io.exactlyonce.pipeline.JobOption;
+import io.exactlyonce.pipeline.OperatorIds;
+import io.exactlyonce.pipeline.VisitSource;
+import io.exactlyonce.pipeline.operators.DecodedRecord;
+import io.exactlyonce.pipeline.operators.VisitDecoder;
+import io.exactlyonce.pipeline.operators.VisitWatermarks;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * Visit events from Kafka. Offsets live in Flink's checkpoints, which is what makes the input
+ * replayable; offsets committed to Kafka are only for monitoring lag and for the first start.
+ */
+public final class KafkaVisitSource implements VisitSource {
+
+    private final JobConfig config;
+
+    public KafkaVisitSource(JobConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public DataStream<DecodedRecord> open(StreamExecutionEnvironment env) {
+        KafkaSource<DecodedRecord> source =
+                KafkaSource.<DecodedRecord>builder()
+                        .setBootstrapServers(config.bootstrapServers())
+                        .setTopics(config.inputTopic())
+                        .setGroupId(config.groupId())
+                        .setStartingOffsets(
+                                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                        // Producers of the input may write in transactions too.
+                        .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                        .setDeserializer(
+                                new KafkaVisitDeserializer(
+                                        new VisitDecoder(
+                                                config.serdeConfig(), config.eventTimeBounds())))
+                        .build();
+        return env.fromSource(
+                        source,
+                        VisitWatermarks.strategy(
+                                config.duration(JobOption.OUT_OF_ORDERNESS),
+                                config.duration(JobOption.IDLENESS)),
+                        OperatorIds.SOURCE)
+                .uid(OperatorIds.SOURCE);
+    }
+}

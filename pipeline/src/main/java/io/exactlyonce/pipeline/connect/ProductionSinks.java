@@ -1,0 +1,39 @@
+package io.exactlyonce.pipeline.connect;
+
+import io.exactlyonce.model.avro.UserVisitCount;
+import io.exactlyonce.pipeline.JobConfig;
+import io.exactlyonce.pipeline.JobSinks;
+import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import io.exactlyonce.sinks.kafka.ForwardedRecord;
+import io.exactlyonce.sinks.kafka.TransactionalKafkaSinks;
+import org.apache.flink.api.connector.sink2.Sink;
+
+/** The production sinks: transactional Kafka topics and the XA table, from validated settings. */
+public final class ProductionSinks implements JobSinks {
+
+    private final JobConfig config;
+
+    public ProductionSinks(JobConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public Sink<UserVisitCount> countsToKafka() {
+        return TransactionalKafkaSinks.visitCounts(config.countsToKafka(), config.serdeConfig());
+    }
+
+    @Override
+    public Sink<UserVisitCount> countsToDatabase() {
+        return VisitCountTable.sink(config.countsToDatabase());
+    }
+
+    @Override
+    public Sink<ForwardedRecord> lateVisits() {
+        return TransactionalKafkaSinks.forwardedRecords(config.lateVisits());
+    }
+
+    @Override
+    public Sink<ForwardedRecord> deadLetters() {
+        return TransactionalKafkaSinks.forwardedRecords(config.deadLetters());
+    }
+}

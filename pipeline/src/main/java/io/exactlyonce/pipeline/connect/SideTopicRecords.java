@@ -1,0 +1,45 @@
+package io.exactlyonce.pipeline.connect;
+
+import static io.exactlyonce.pipeline.SideTopicHeaders.DETAIL;
+import static io.exactlyonce.pipeline.SideTopicHeaders.EVENT_ID;
+import static io.exactlyonce.pipeline.SideTopicHeaders.EVENT_TIME;
+import static io.exactlyonce.pipeline.SideTopicHeaders.LATE_REASON;
+import static io.exactlyonce.pipeline.SideTopicHeaders.REASON;
+import static io.exactlyonce.pipeline.SideTopicHeaders.SOURCE_OFFSET;
+import static io.exactlyonce.pipeline.SideTopicHeaders.SOURCE_PARTITION;
+import static io.exactlyonce.pipeline.SideTopicHeaders.SOURCE_TOPIC;
+
+import io.exactlyonce.pipeline.operators.DeadLetter;
+import io.exactlyonce.pipeline.operators.Visit;
+import io.exactlyonce.sinks.kafka.ForwardedRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Late visits and dead letters as records for their side topics, original bytes unchanged. */
+public final class SideTopicRecords {
+
+    private SideTopicRecords() {}
+
+    public static ForwardedRecord lateVisit(Visit visit, String sourceTopic) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(REASON, LATE_REASON);
+        headers.put(EVENT_ID, visit.getEventId());
+        headers.put(EVENT_TIME, Long.toString(visit.getEventTime()));
+        headers.put(SOURCE_TOPIC, sourceTopic);
+        headers.put(SOURCE_PARTITION, Integer.toString(visit.getSourcePartition()));
+        headers.put(SOURCE_OFFSET, Long.toString(visit.getSourceOffset()));
+        return new ForwardedRecord(
+                visit.getUserId().getBytes(StandardCharsets.UTF_8), visit.getPayload(), headers);
+    }
+
+    public static ForwardedRecord deadLetter(DeadLetter deadLetter) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(REASON, deadLetter.getReason().name());
+        headers.put(DETAIL, String.valueOf(deadLetter.getDetail()));
+        headers.put(SOURCE_TOPIC, deadLetter.getSourceTopic());
+        headers.put(SOURCE_PARTITION, Integer.toString(deadLetter.getSourcePartition()));
+        headers.put(SOURCE_OFFSET, Long.toString(deadLetter.getSourceOffset()));
+        return new ForwardedRecord(deadLetter.getKey(), deadLetter.getValue(), headers);
+    }
+}

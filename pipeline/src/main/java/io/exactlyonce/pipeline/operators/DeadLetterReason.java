@@ -1,0 +1,20 @@
+package io.exactlyonce.pipeline.operators;
+
+import io.exactlyonce.model.serde.DecodingFailure;
+
+/** Why a record was set aside instead of counted. Written into the dead letter's headers. */
+public enum DeadLetterReason {
+    NULL_PAYLOAD,
+    TRUNCATED,
+    BAD_MAGIC_BYTE,
+    UNKNOWN_SCHEMA_ID,
+    INCOMPATIBLE_SCHEMA,
+    MALFORMED_AVRO,
+    MISSING_EVENT_ID,
+    MISSING_USER_ID,
+    EVENT_TIME_OUT_OF_RANGE;
+
+    static DeadLetterReason of(DecodingFailure failure) {
+        return valueOf(failure.name());
+    }
+}

@@ -1,0 +1,200 @@
+package io.exactlyonce.sinks.jdbc;
+
+import io.exactlyonce.sinks.InvalidSinkSettingsException;
+import io.exactlyonce.sinks.TransactionalIds;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+/**
+ * Where and how the JDBC sink writes. Exactly-once writes through XA on MySQL 5.7.7+ or MariaDB
+ * 10.5+, the first versions that keep a prepared XA transaction across a disconnect and a
+ * restart. {@link Builder#build()} refuses the combinations that silently duplicate or lose data.
+ *
+ * <p>The password travels inside the job graph (the sink must open connections on the
+ * TaskManagers) but is never printed: not by {@link #toString()}, not into Flink's configuration.
+ */
+public final class JdbcSinkSettings implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String name;
+    private final String jdbcUrl;
+    private final String username;
+    private final String password;
+    private final DeliveryGuarantee deliveryGuarantee;
+    private final String xidPrefix;
+    private final int batchSize;
+    private final int maxRetries;
+    private final Duration connectTimeout;
+
+    private JdbcSinkSettings(Builder builder) {
+        this.name = builder.name;
+        this.jdbcUrl = builder.jdbcUrl;
+        this.username = builder.username;
+        this.password = builder.password;
+        this.deliveryGuarantee = builder.deliveryGuarantee;
+        this.xidPrefix = builder.xidPrefix;
+        this.batchSize = builder.batchSize;
+        this.maxRetries = builder.maxRetries;
+        this.connectTimeout = builder.connectTimeout;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String jdbcUrl() {
+        return jdbcUrl;
+    }
+
+    public String username() {
+        return username;
+    }
+
+    String password() {
+        return password;
+    }
+
+    public DeliveryGuarantee deliveryGuarantee() {
+        return deliveryGuarantee;
+    }
+
+    /** Names this sink's XA transactions; stable across restarts, unique per sink. */
+    public String xidPrefix() {
+        return xidPrefix;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int maxRetries() {
+        return maxRetries;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcSinkSettings{name="
+                + name
+                + ", url="
+                + jdbcUrl
+                + ", user="
+                + username
+                + ", guarantee="
+                + deliveryGuarantee
+                + ", xidPrefix="
+                + xidPrefix
+                + ", batchSize="
+                + batchSize
+                + '}';
+    }
+
+    /** Builds validated settings. */
+    public static final class Builder {
+        private final String name;
+        private String jdbcUrl;
+        private String username;
+        private String password = "";
+        private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.EXACTLY_ONCE;
+        private String xidPrefix;
+        private int batchSize = 500;
+        private int maxRetries = 0;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        public Builder jdbcUrl(String jdbcUrl) {
+            this.jdbcUrl = jdbcUrl;
+            return this;
+        }
+
+        public Builder username(String username) {
+            this.username = username;
+            return this;
+        }
+
+        public Builder password(String password) {
+            this.password = password == null ? "" : password;
+            return this;
+        }
+
+        public Builder deliveryGuarantee(DeliveryGuarantee deliveryGuarantee) {
+            this.deliveryGuarantee = Objects.requireNonNull(deliveryGuarantee);
+            return this;
+        }
+
+        public Builder xidPrefix(String xidPrefix) {
+            this.xidPrefix = xidPrefix;
+            return this;
+        }
+
+        /** Rows sent to the database in one round trip; the transaction spans many batches. */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Retries of a failed batch; only meaningful at least once. */
+        public Builder maxRetries(int maxRetries) {
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = Objects.requireNonNull(connectTimeout);
+            return this;
+        }
+
+        public JdbcSinkSettings build() {
+            if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:mysql://")) {
+                throw new InvalidSinkSettingsException(
+                        name
+                                + ": JDBC URL must be a jdbc:mysql:// URL (MySQL or MariaDB through"
+                                + " mysql-connector-j), got "
+                                + jdbcUrl);
+            }
+            if (username == null || username.isBlank()) {
+                throw new InvalidSinkSettingsException(name + ": database user must be set.");
+            }
+            if (batchSize < 1) {
+                throw new InvalidSinkSettingsException(
+                        name + ": batch size must be at least 1, got " + batchSize);
+            }
+            if (maxRetries < 0) {
+                throw new InvalidSinkSettingsException(
+                        name + ": max retries must not be negative, got " + maxRetries);
+            }
+            switch (deliveryGuarantee) {
+                case EXACTLY_ONCE:
+                    TransactionalIds.requireValidPrefix(name, xidPrefix);
+                    if (maxRetries != 0) {
+                        throw new InvalidSinkSettingsException(
+                                name
+                                        + ": XA exactly-once needs max retries 0: a retried batch"
+                                        + " is replayed inside the same transaction and"
+                                        + " duplicates rows. Recovery is Flink's restart from"
+                                        + " the last checkpoint; set max retries to 0.");
+                    }
+                    break;
+                case AT_LEAST_ONCE:
+                    break;
+                default:
+                    throw new InvalidSinkSettingsException(
+                            name + ": delivery guarantee NONE may lose data; use EXACTLY_ONCE.");
+            }
+            return new JdbcSinkSettings(this);
+        }
+    }
+}

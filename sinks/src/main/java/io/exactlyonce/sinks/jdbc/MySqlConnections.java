@@ -1,0 +1,59 @@
+package io.exactlyonce.sinks.jdbc;
+
+import com.mysql.cj.jdbc.MysqlXADataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import javax.sql.XAConnection;
+
+/** Opens connections to MySQL or MariaDB through mysql-connector-j. */
+final class MySqlConnections {
+
+    private MySqlConnections() {}
+
+    static XAConnection openXa(JdbcSinkSettings settings) throws SQLException {
+        return dataSource(settings).getXAConnection();
+    }
+
+    /** A plain connection in READ COMMITTED, for the at-least-once writer. */
+    static Connection open(JdbcSinkSettings settings) throws SQLException {
+        Connection connection = dataSource(settings).getConnection();
+        readCommitted(connection);
+        return connection;
+    }
+
+    /**
+     * No gap locks: a prepared transaction waiting for its checkpoint must not block the next
+     * transaction's inserts next to its rows. Set before XA START, on the handle that is used.
+     */
+    static void readCommitted(Connection connection) throws SQLException {
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+    }
+
+    private static MysqlXADataSource dataSource(JdbcSinkSettings settings) throws SQLException {
+        MysqlXADataSource dataSource = new MysqlXADataSource();
+        dataSource.setUrl(settings.jdbcUrl());
+        dataSource.setUser(settings.username());
+        dataSource.setPassword(settings.password());
+        dataSource.setConnectTimeout(Math.toIntExact(settings.connectTimeout().toMillis()));
+        // One round trip per batch instead of one per row.
+        dataSource.setRewriteBatchedStatements(true);
+        return dataSource;
+    }
+
+    /** Connection-level failures: the statement may not have reached the database. */
+    static boolean isTransient(SQLException e) {
+        return e instanceof SQLTransientConnectionException
+                || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
+    }
+
+    static void closeQuietly(XAConnection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // Closing a broken connection: the server rolls back whatever was not prepared.
+            }
+        }
+    }
+}

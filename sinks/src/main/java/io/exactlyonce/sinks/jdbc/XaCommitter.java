@@ -1,0 +1,97 @@
+package io.exactlyonce.sinks.jdbc;
+
+import java.sql.SQLException;
+import java.util.Collection;
+import javax.sql.XAConnection;
+import javax.transaction.xa.XAException;
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.CommitterInitContext;
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits prepared transactions once their checkpoint completed, and again after a recovery for
+ * the committables restored from the last completed checkpoint.
+ */
+final class XaCommitter implements Committer<SinkXid> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(XaCommitter.class);
+
+    private final JdbcSinkSettings settings;
+    private final Counter committed;
+    private final Counter assumedCommitted;
+    private XAConnection connection;
+
+    XaCommitter(JdbcSinkSettings settings, CommitterInitContext context) {
+        this.settings = settings;
+        this.committed = context.metricGroup().counter("xaTransactionsCommitted");
+        this.assumedCommitted = context.metricGroup().counter("xaTransactionsAssumedCommitted");
+    }
+
+    @Override
+    public void commit(Collection<CommitRequest<SinkXid>> requests) {
+        for (CommitRequest<SinkXid> request : requests) {
+            SinkXid xid = request.getCommittable();
+            try {
+                connection().getXAResource().commit(xid, false);
+                committed.inc();
+            } catch (XAException e) {
+                handle(request, xid, e);
+            } catch (SQLException e) {
+                LOG.warn("{}: cannot reach the database to commit {}, retrying", settings.name(), xid, e);
+                reconnect();
+                request.retryLater();
+            }
+        }
+    }
+
+    private void handle(CommitRequest<SinkXid> request, SinkXid xid, XAException e) {
+        switch (e.errorCode) {
+            case XAException.XAER_NOTA:
+                // The database does not know the id: a commit before a crash already went
+                // through (the normal case when a recovery commits again). It cannot be told
+                // apart from a transaction rolled back behind the sink's back, so it is counted
+                // and logged for the verifier and for alerting.
+                assumedCommitted.inc();
+                LOG.warn("{}: {} is unknown to the database, taken as committed earlier",
+                        settings.name(), xid);
+                request.signalAlreadyCommitted();
+                break;
+            case XAException.XAER_RMFAIL:
+            case XAException.XA_RETRY:
+                LOG.warn("{}: database unavailable committing {}, retrying", settings.name(), xid, e);
+                reconnect();
+                request.retryLater();
+                break;
+            default:
+                if (e.errorCode >= XAException.XA_RBBASE && e.errorCode <= XAException.XA_RBEND) {
+                    request.signalFailedWithKnownReason(
+                            new IllegalStateException(
+                                    settings.name() + ": the database rolled back prepared " + xid
+                                            + " (XA error " + e.errorCode + "): its rows are lost",
+                                    e));
+                } else {
+                    reconnect();
+                    request.signalFailedWithUnknownReason(e);
+                }
+        }
+    }
+
+    private XAConnection connection() throws SQLException {
+        if (connection == null) {
+            connection = MySqlConnections.openXa(settings);
+        }
+        return connection;
+    }
+
+    private void reconnect() {
+        MySqlConnections.closeQuietly(connection);
+        connection = null;
+    }
+
+    @Override
+    public void close() {
+        reconnect();
+    }
+}

@@ -1,0 +1,31 @@
+package io.exactlyonce.sinks.kafka;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Writes a {@link ForwardedRecord} with its bytes unchanged and its headers as UTF-8. */
+final class ForwardedRecordSerializer implements KafkaRecordSerializationSchema<ForwardedRecord> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String topic;
+
+    ForwardedRecordSerializer(String topic) {
+        this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(
+            ForwardedRecord record, KafkaSinkContext context, Long timestamp) {
+        ProducerRecord<byte[], byte[]> producerRecord =
+                new ProducerRecord<>(topic, null, timestamp, record.getKey(), record.getValue());
+        record.getHeaders()
+                .forEach(
+                        (name, value) ->
+                                producerRecord
+                                        .headers()
+                                        .add(name, value.getBytes(StandardCharsets.UTF_8)));
+        return producerRecord;
+    }
+}
