@@ -1,5 +1,8 @@
 package io.exactlyonce.pipeline.operators;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /** A record that cannot be counted, with the reason and its place in the input. A Flink POJO. */
 public class DeadLetter {
 
@@ -87,6 +90,30 @@ public class DeadLetter {
 
     public void setValue(byte[] value) {
         this.value = value;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof DeadLetter)) {
+            return false;
+        }
+        DeadLetter that = (DeadLetter) o;
+        return reason == that.reason
+                && sourcePartition == that.sourcePartition
+                && sourceOffset == that.sourceOffset
+                && sourceTimestamp == that.sourceTimestamp
+                && Objects.equals(detail, that.detail)
+                && Objects.equals(sourceTopic, that.sourceTopic)
+                && Arrays.equals(key, that.key)
+                && Arrays.equals(value, that.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(reason, sourceTopic, sourcePartition, sourceOffset);
     }
 
     @Override

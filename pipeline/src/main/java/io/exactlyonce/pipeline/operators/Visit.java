@@ -1,5 +1,8 @@
 package io.exactlyonce.pipeline.operators;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * A decoded, valid visit: what the count needs, plus the original bytes and their place in the
  * input so a late visit can be forwarded unchanged. A Flink POJO.
@@ -78,6 +81,28 @@ public class Visit {
 
     public void setPayload(byte[] payload) {
         this.payload = payload;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Visit)) {
+            return false;
+        }
+        Visit that = (Visit) o;
+        return eventTime == that.eventTime
+                && sourcePartition == that.sourcePartition
+                && sourceOffset == that.sourceOffset
+                && Objects.equals(eventId, that.eventId)
+                && Objects.equals(userId, that.userId)
+                && Arrays.equals(payload, that.payload);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(eventId, userId, eventTime, sourcePartition, sourceOffset);
     }
 
     @Override

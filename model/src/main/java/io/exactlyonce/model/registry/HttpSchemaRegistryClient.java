@@ -1,0 +1,233 @@
+package io.exactlyonce.model.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
+
+/**
+ * A {@link SchemaRegistryClient} speaking the Confluent Schema Registry REST API, which Confluent's
+ * registry, Apicurio's {@code /apis/ccompat/v7} and others serve. Uses three endpoints:
+ *
+ * <ul>
+ *   <li>{@code POST /subjects/{subject}/versions} to register,
+ *   <li>{@code POST /subjects/{subject}} to look a schema up without registering it,
+ *   <li>{@code GET /schemas/ids/{id}} to fetch a schema by id.
+ * </ul>
+ *
+ * <p>The base URL may carry a path prefix, e.g. {@code http://registry:8080/apis/ccompat/v7}. Answers are
+ * cached: ids by (subject, schema), and schemas by id forever, since a registry never reuses an id.
+ */
+public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
+
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final String ACCEPT = CONTENT_TYPE + ", application/json; q=0.5";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final ConcurrentMap<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+
+    /** Schema text rather than Schema as key: Schema#equals ignores docs, the registry does not. */
+    private record SubjectSchema(String subject, String schemaText) {}
+
+    public HttpSchemaRegistryClient(String baseUrl) {
+        this(baseUrl, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * @param baseUrl the registry's URL, with any path prefix, e.g. {@code http://localhost:8081}
+     * @param timeout bounds both connecting and each request's whole exchange
+     */
+    public HttpSchemaRegistryClient(String baseUrl, Duration timeout) {
+        this.baseUrl = normalize(baseUrl);
+        this.timeout = requirePositive(timeout);
+        this.http = HttpClient.newBuilder()
+                // Registries speak HTTP/1.1; pinning it skips an h2c upgrade attempt on each new connection.
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
+    }
+
+    @Override
+    public int register(String subject, Schema schema) {
+        SubjectSchema key = new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
+        Integer cached = idsBySubjectSchema.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = send(post(subjectPath(subject) + "/versions", key.schemaText()),
+                "register schema " + schema.getFullName() + " under subject '" + subject + "'");
+        int id = requiredInt(answer, "id");
+        idsBySubjectSchema.put(key, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    @Override
+    public int idOf(String subject, Schema schema) {
+        SubjectSchema key = new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
+        Integer cached = idsBySubjectSchema.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = send(post(subjectPath(subject), key.schemaText()),
+                "look up schema " + schema.getFullName() + " under subject '" + subject + "'");
+        int id = requiredInt(answer, "id");
+        idsBySubjectSchema.put(key, id);
+        return id;
+    }
+
+    @Override
+    public Schema schemaById(int id) {
+        Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        String action = "fetch schema id " + id;
+        JsonNode answer = send(request("/schemas/ids/" + id).GET().build(), action);
+        String schemaType = answer.path("schemaType").asText("AVRO");
+        if (!"AVRO".equals(schemaType)) {
+            throw new SchemaRegistryException("Could not " + action + ": it is a " + schemaType + " schema, not Avro");
+        }
+        Schema schema;
+        try {
+            schema = new Schema.Parser().parse(requiredText(answer, "schema"));
+        } catch (SchemaParseException e) {
+            throw new SchemaRegistryException("Could not " + action + ": the registry returned an invalid schema", e);
+        }
+        Schema raced = schemasById.putIfAbsent(id, schema);
+        return raced != null ? raced : schema;
+    }
+
+    @Override
+    public String toString() {
+        return "HttpSchemaRegistryClient[" + baseUrl + "]";
+    }
+
+    private HttpRequest post(String path, String schemaText) {
+        ObjectNode body = JSON.createObjectNode().put("schema", schemaText).put("schemaType", "AVRO");
+        return request(path)
+                .header("Content-Type", CONTENT_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
+                .build();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).header("Accept", ACCEPT);
+    }
+
+    private JsonNode send(HttpRequest request, String action) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new SchemaRegistryUnavailableException(
+                    "Could not " + action + ": " + request.method() + " " + request.uri() + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryUnavailableException("Interrupted while trying to " + action, e);
+        }
+        int status = response.statusCode();
+        JsonNode body = parseOrNull(response.body());
+        if (status >= 200 && status < 300) {
+            if (body == null) {
+                throw new SchemaRegistryException("Could not " + action + ": the answer is not JSON: " + response.body());
+            }
+            return body;
+        }
+        String failure = "Could not " + action + ": " + request.method() + " " + request.uri()
+                + " answered " + status + describeError(body, response.body());
+        // Only a registry error code (40401 subject, 40402 version, 40403 schema not found) means "not
+        // found"; a bare 404 is a wrong base URL, and must not turn every record into a poison record.
+        if (status == 404 && body != null && body.path("error_code").asInt() / 100 == 404) {
+            throw new SchemaNotFoundException(failure);
+        }
+        if (status >= 500 || status == 408 || status == 429) {
+            throw new SchemaRegistryUnavailableException(failure);
+        }
+        throw new SchemaRegistryException(failure);
+    }
+
+    private static JsonNode parseOrNull(String text) {
+        try {
+            JsonNode node = JSON.readTree(text);
+            return node != null && node.isObject() ? node : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    private static String describeError(JsonNode body, String rawBody) {
+        if (body != null && body.hasNonNull("message")) {
+            return " (error_code " + body.path("error_code").asText("?") + ": " + body.get("message").asText() + ")";
+        }
+        return rawBody.isBlank() ? "" : " (" + abbreviate(rawBody) + ")";
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
+    private static int requiredInt(JsonNode answer, String field) {
+        JsonNode value = answer.get(field);
+        if (value == null || !value.canConvertToInt()) {
+            throw new SchemaRegistryException("Registry answer lacks an integer '" + field + "': " + answer);
+        }
+        return value.intValue();
+    }
+
+    private static String requiredText(JsonNode answer, String field) {
+        JsonNode value = answer.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new SchemaRegistryException("Registry answer lacks a string '" + field + "': " + answer);
+        }
+        return value.textValue();
+    }
+
+    private static String subjectPath(String subject) {
+        // URLEncoder form-encodes a space as '+', which a path would read literally.
+        return "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String normalize(String baseUrl) {
+        Objects.requireNonNull(baseUrl, "baseUrl");
+        String trimmed = baseUrl.strip().replaceAll("/+$", "");
+        URI uri;
+        try {
+            uri = URI.create(trimmed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Not a valid schema registry URL: '" + baseUrl + "'", e);
+        }
+        if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())
+                || uri.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "Not a valid schema registry URL: '" + baseUrl + "' (expected http(s)://host[:port][/prefix])");
+        }
+        return trimmed;
+    }
+
+    private static Duration requirePositive(Duration timeout) {
+        if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("Schema registry timeout must be positive, was " + timeout);
+        }
+        return timeout;
+    }
+}

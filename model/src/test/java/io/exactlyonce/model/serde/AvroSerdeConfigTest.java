@@ -1,0 +1,98 @@
+package io.exactlyonce.model.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.exactlyonce.model.registry.HttpSchemaRegistryClient;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class AvroSerdeConfigTest {
+
+    @Test
+    void appliesDefaults() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of());
+
+        assertThat(config.schemaRegistryUrl()).isEmpty();
+        assertThat(config.autoRegisterSchemas()).isTrue();
+        assertThat(config.schemaRegistryTimeout()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void readsStringValuesAsFromAPropertiesFile() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
+                "schema.registry.url", " http://registry:8081 ",
+                "auto.register.schemas", "FALSE",
+                "schema.registry.timeout.ms", "2500"));
+
+        assertThat(config.schemaRegistryUrl()).contains("http://registry:8081");
+        assertThat(config.autoRegisterSchemas()).isFalse();
+        assertThat(config.schemaRegistryTimeout()).isEqualTo(Duration.ofMillis(2500));
+    }
+
+    @Test
+    void readsTypedValues() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
+                "auto.register.schemas", false,
+                "schema.registry.timeout.ms", 1500));
+
+        assertThat(config.autoRegisterSchemas()).isFalse();
+        assertThat(config.schemaRegistryTimeout()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void creatingAClientWithoutAUrlNamesTheMissingKey() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of());
+
+        assertThatThrownBy(config::newRegistryClient)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Missing required configuration \"schema.registry.url\"");
+    }
+
+    @Test
+    void createsAnHttpClientForTheConfiguredUrl() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "http://registry:8081/"));
+
+        assertThat(config.newRegistryClient())
+                .isInstanceOf(HttpSchemaRegistryClient.class)
+                .hasToString("HttpSchemaRegistryClient[http://registry:8081]");
+    }
+
+    @Test
+    void rejectsANonHttpUrlNamingTheKey() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "registry:8081"));
+
+        assertThatThrownBy(config::newRegistryClient)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.url");
+    }
+
+    @Test
+    void rejectsAListOfUrls() {
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "http://a:8081,http://b:8081")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.url")
+                .hasMessageContaining("single URL");
+    }
+
+    @Test
+    void rejectsAMalformedBooleanNamingTheKey() {
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("auto.register.schemas", "yes")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("auto.register.schemas")
+                .hasMessageContaining("true or false");
+    }
+
+    @Test
+    void rejectsAMalformedOrNonPositiveTimeoutNamingTheKey() {
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("schema.registry.timeout.ms", "10s")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.timeout.ms");
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("schema.registry.timeout.ms", 0)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.timeout.ms")
+                .hasMessageContaining("positive");
+    }
+}

@@ -1,0 +1,113 @@
+package io.exactlyonce.pipeline.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.exactlyonce.model.avro.UserVisitCount;
+import io.exactlyonce.pipeline.VisitCountJob;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.streaming.api.windowing.triggers.EventTimeTrigger;
+import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.streaming.runtime.operators.windowing.WindowOperatorBuilder;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The per-user window count, as the job builds it, under a keyed operator harness. */
+class WindowCountTest {
+
+    private static final long MINUTE = 60_000L;
+
+    private KeyedOneInputStreamOperatorTestHarness<String, Visit, UserVisitCount> harness;
+
+    @BeforeEach
+    void openHarness() throws Exception {
+        WindowOperatorBuilder<Visit, String, TimeWindow> builder =
+                new WindowOperatorBuilder<>(
+                        TumblingEventTimeWindows.of(Duration.ofMinutes(1)),
+                        EventTimeTrigger.create(),
+                        new ExecutionConfig(),
+                        TypeInformation.of(Visit.class),
+                        new ByUser(),
+                        Types.STRING);
+        builder.sideOutputLateData(VisitCountJob.LATE_VISITS);
+        OneInputStreamOperator<Visit, UserVisitCount> operator =
+                builder.aggregate(new CountVisits(), new EmitVisitCount(), Types.LONG);
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, new ByUser(), Types.STRING);
+        harness.open();
+    }
+
+    @AfterEach
+    void closeHarness() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void countsEachUsersVisitsPerWindowWhenTheWatermarkPassesItsEnd() throws Exception {
+        visit("a1", "alice", 1_000L);
+        visit("a2", "alice", 59_999L);
+        visit("b1", "bob", 30_000L);
+        visit("a3", "alice", MINUTE + 1L);
+
+        harness.processWatermark(MINUTE - 1);
+
+        assertThat(harness.extractOutputValues())
+                .containsExactlyInAnyOrder(count("alice", 0, 2), count("bob", 0, 1));
+    }
+
+    @Test
+    void emitsNothingBeforeTheWatermarkReachesTheWindowEnd() throws Exception {
+        visit("a1", "alice", 1_000L);
+
+        harness.processWatermark(MINUTE - 2);
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+    }
+
+    @Test
+    void keepsOnlyOneAccumulatorPerUserWindowAndClearsItAfterFiring() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            visit("a" + i, "alice", 1_000L + i);
+        }
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+
+        harness.processWatermark(MINUTE - 1);
+
+        assertThat(harness.extractOutputValues()).containsExactly(count("alice", 0, 100));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void sendsAVisitForAClosedWindowToTheLateOutputInsteadOfCountingIt() throws Exception {
+        visit("a1", "alice", 1_000L);
+        harness.processWatermark(MINUTE - 1);
+
+        visit("late", "alice", 2_000L);
+        harness.processWatermark(2 * MINUTE - 1);
+
+        assertThat(harness.extractOutputValues()).containsExactly(count("alice", 0, 1));
+        assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS))
+                .extracting(record -> record.getValue().getEventId())
+                .containsExactly("late");
+    }
+
+    private void visit(String eventId, String userId, long eventTime) throws Exception {
+        harness.processElement(TestVisits.visit(eventId, userId, eventTime), eventTime);
+    }
+
+    private static UserVisitCount count(String userId, long windowStart, long visits) {
+        return UserVisitCount.newBuilder()
+                .setUserId(userId)
+                .setWindowStart(Instant.ofEpochMilli(windowStart))
+                .setWindowEnd(Instant.ofEpochMilli(windowStart + MINUTE))
+                .setVisitCount(visits)
+                .build();
+    }
+}
