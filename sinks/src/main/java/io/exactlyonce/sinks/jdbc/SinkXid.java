@@ -21,7 +21,8 @@ public final class SinkXid implements Xid {
     /** Marks this project's transactions among others in the same database ("EOX1"). */
     static final int FORMAT_ID = 0x454F5831;
 
-    private static final byte[] NO_BRANCH = new byte[0];
+    /** One branch per transaction; MySQL's XA syntax has no empty branch qualifier. */
+    private static final byte[] BRANCH = {'0'};
 
     private final String prefix;
     private final int subtask;
@@ -88,7 +89,7 @@ public final class SinkXid implements Xid {
 
     @Override
     public byte[] getBranchQualifier() {
-        return NO_BRANCH;
+        return BRANCH.clone();
     }
 
     @Override

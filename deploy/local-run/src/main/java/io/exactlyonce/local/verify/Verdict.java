@@ -1,0 +1,184 @@
+package io.exactlyonce.local.verify;
+
+import io.exactlyonce.local.verify.Expectation.Rejected;
+import io.exactlyonce.local.verify.Expectation.Valid;
+import io.exactlyonce.local.verify.Observations.CommittedCount;
+import io.exactlyonce.local.verify.Observations.SideRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Compares what the sinks committed with an oracle computed from the generated input alone.
+ *
+ * <p>Per (user, window): a valid visit is either counted or, if its window had already closed
+ * when it arrived, forwarded as late. So each sink must hold exactly one record whose count plus
+ * the late visits of that cell equals the oracle's count. Every rejected record must appear on
+ * the dead-letter topic exactly once with its reason; nothing may be left prepared or open.
+ */
+public final class Verdict {
+
+    /** One sink's line of the summary. */
+    public record SinkResult(
+            String sink, int expectedWindows, int committedWindows, List<UserWindow> missing,
+            List<UserWindow> duplicate, List<UserWindow> wrong, List<UserWindow> unexpected) {
+
+        public boolean exact() {
+            return missing.isEmpty() && duplicate.isEmpty() && wrong.isEmpty()
+                    && unexpected.isEmpty();
+        }
+    }
+
+    /** The outcome: every sink's result, and all problems in words. */
+    public record Report(
+            int inputRecords, int validVisits, long countedVisits, int lateVisits,
+            int deadLetters, List<SinkResult> sinks, List<String> problems) {
+
+        public boolean exactlyOnce() {
+            return problems.isEmpty();
+        }
+
+        public String table() {
+            StringBuilder text = new StringBuilder();
+            text.append(String.format(
+                    "input records %d: valid %d (counted %d, late %d), dead-lettered %d%n",
+                    inputRecords, validVisits, countedVisits, lateVisits, deadLetters));
+            text.append(String.format("%-10s %9s %9s %8s %10s %6s %11s%n",
+                    "sink", "expected", "committed", "missing", "duplicate", "wrong", "unexpected"));
+            for (SinkResult sink : sinks) {
+                text.append(String.format("%-10s %9d %9d %8d %10d %6d %11d%n",
+                        sink.sink(), sink.expectedWindows(), sink.committedWindows(),
+                        sink.missing().size(), sink.duplicate().size(), sink.wrong().size(),
+                        sink.unexpected().size()));
+            }
+            text.append(exactlyOnce() ? "EXACTLY ONCE: holds\n" : "EXACTLY ONCE: VIOLATED\n");
+            problems.stream().limit(40).forEach(p -> text.append("  - ").append(p).append('\n'));
+            if (problems.size() > 40) {
+                text.append("  ... and ").append(problems.size() - 40).append(" more\n");
+            }
+            return text.toString();
+        }
+    }
+
+    private Verdict() {}
+
+    public static Report judge(
+            List<ProducedRecord> input, Duration windowSize, Observations observed) {
+        long size = windowSize.toMillis();
+        Map<String, UserWindow> cellOfEvent = new HashMap<>();
+        Map<UserWindow, Long> oracle = new TreeMap<>();
+        Map<String, String> rejectedAt = new HashMap<>();
+        for (ProducedRecord record : input) {
+            if (record.expectation() instanceof Valid valid) {
+                UserWindow cell = new UserWindow(
+                        valid.userId(), valid.eventTime() - Math.floorMod(valid.eventTime(), size));
+                cellOfEvent.put(valid.eventId(), cell);
+                oracle.merge(cell, 1L, Long::sum);
+            } else if (record.expectation() instanceof Rejected rejected) {
+                rejectedAt.put(position(record.partition(), record.offset()), rejected.reason());
+            }
+        }
+        List<String> problems = new ArrayList<>();
+
+        Map<UserWindow, Long> late = new HashMap<>();
+        Map<String, Integer> lateSeen = new HashMap<>();
+        for (SideRecord record : observed.lateVisits()) {
+            UserWindow cell = cellOfEvent.get(record.eventId());
+            if (cell == null) {
+                problems.add("late topic holds unknown event " + record.eventId());
+            } else if (lateSeen.merge(record.eventId(), 1, Integer::sum) > 1) {
+                problems.add("late visit " + record.eventId() + " forwarded more than once");
+            } else {
+                late.merge(cell, 1L, Long::sum);
+            }
+        }
+        Map<UserWindow, Long> expected = new TreeMap<>();
+        oracle.forEach((cell, count) -> {
+            long counted = count - late.getOrDefault(cell, 0L);
+            if (counted > 0) {
+                expected.put(cell, counted);
+            }
+        });
+
+        List<SinkResult> sinks = List.of(
+                compare("kafka", expected, observed.kafkaCounts(), problems),
+                compare("mysql", expected, observed.tableRows(), problems));
+
+        Map<String, Integer> deadLetterSeen = new HashMap<>();
+        for (SideRecord record : observed.deadLetters()) {
+            String at = position(record.sourcePartition(), record.sourceOffset());
+            String reason = rejectedAt.get(at);
+            if (reason == null) {
+                problems.add("dead letter for input " + at + " which was a valid visit");
+            } else if (!reason.equals(record.reason())) {
+                problems.add("dead letter " + at + " has reason " + record.reason()
+                        + ", expected " + reason);
+            }
+            if (deadLetterSeen.merge(at, 1, Integer::sum) > 1) {
+                problems.add("dead letter for input " + at + " written more than once");
+            }
+        }
+        rejectedAt.forEach((at, reason) -> {
+            if (!deadLetterSeen.containsKey(at)) {
+                problems.add("rejected input " + at + " (" + reason + ") is on no topic: lost");
+            }
+        });
+        observed.preparedXaTransactions().forEach(
+                xid -> problems.add("XA transaction left prepared: " + xid));
+        observed.unfinishedKafkaTransactions().forEach(
+                id -> problems.add("Kafka transaction left open: " + id));
+
+        long counted = observed.kafkaCounts().stream().mapToLong(CommittedCount::count).sum();
+        return new Report(input.size(), cellOfEvent.size(), counted,
+                late.values().stream().mapToInt(Long::intValue).sum(),
+                observed.deadLetters().size(), sinks, List.copyOf(problems));
+    }
+
+    private static SinkResult compare(
+            String sink, Map<UserWindow, Long> expected, List<CommittedCount> committed,
+            List<String> problems) {
+        Map<UserWindow, List<CommittedCount>> byCell = new TreeMap<>();
+        committed.forEach(c -> byCell.computeIfAbsent(
+                new UserWindow(c.userId(), c.windowStart()), k -> new ArrayList<>()).add(c));
+        List<UserWindow> missing = new ArrayList<>();
+        List<UserWindow> duplicate = new ArrayList<>();
+        List<UserWindow> wrong = new ArrayList<>();
+        List<UserWindow> unexpected = new ArrayList<>();
+        for (UserWindow cell : new TreeSet<>(expected.keySet())) {
+            List<CommittedCount> found = byCell.getOrDefault(cell, List.of());
+            if (found.isEmpty()) {
+                missing.add(cell);
+                problems.add(sink + ": window " + cell + " missing (expected "
+                        + expected.get(cell) + ")");
+                continue;
+            }
+            int writes = found.stream().mapToInt(CommittedCount::writes).sum();
+            if (writes > 1) {
+                duplicate.add(cell);
+                problems.add(sink + ": window " + cell + " committed " + writes + " times");
+            }
+            long count = found.get(found.size() - 1).count();
+            if (count != expected.get(cell)) {
+                wrong.add(cell);
+                problems.add(sink + ": window " + cell + " counted " + count + ", expected "
+                        + expected.get(cell));
+            }
+        }
+        for (UserWindow cell : byCell.keySet()) {
+            if (!expected.containsKey(cell)) {
+                unexpected.add(cell);
+                problems.add(sink + ": window " + cell + " is not in the input");
+            }
+        }
+        return new SinkResult(sink, expected.size(), byCell.size(), missing, duplicate, wrong,
+                unexpected);
+    }
+
+    private static String position(int partition, long offset) {
+        return partition + "@" + offset;
+    }
+}

@@ -1,0 +1,58 @@
+package io.exactlyonce.it;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+
+/**
+ * Fault injection for the in-JVM tier: passes records through, and throws once, on the first
+ * record that arrives a given delay after the n-th completed checkpoint. By then the sinks hold
+ * output that no completed checkpoint covers yet, which recovery must neither lose nor repeat.
+ * State is static because the MiniCluster runs every subtask in this JVM.
+ */
+final class FailOnceAfterCheckpoint<T> implements MapFunction<T, T>, CheckpointListener {
+
+    private static final long serialVersionUID = 1L;
+
+    static final AtomicInteger FAILURES = new AtomicInteger();
+    private static final AtomicLong ARMED_AT_NANOS = new AtomicLong(Long.MAX_VALUE);
+
+    private final int afterCheckpoints;
+    private final long delayNanos;
+
+    FailOnceAfterCheckpoint(int afterCheckpoints, Duration delay) {
+        this.afterCheckpoints = afterCheckpoints;
+        this.delayNanos = delay.toNanos();
+    }
+
+    static void reset() {
+        FAILURES.set(0);
+        ARMED_AT_NANOS.set(Long.MAX_VALUE);
+    }
+
+    @Override
+    public T map(T record) {
+        if (System.nanoTime() - ARMED_AT_NANOS.get() >= delayNanos
+                && FAILURES.compareAndSet(0, 1)) {
+            throw new InjectedFailure();
+        }
+        return record;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        if (checkpointId >= afterCheckpoints) {
+            ARMED_AT_NANOS.compareAndSet(Long.MAX_VALUE, System.nanoTime());
+        }
+    }
+
+    static final class InjectedFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        InjectedFailure() {
+            super("failure injected by the test after a completed checkpoint");
+        }
+    }
+}
