@@ -1,0 +1,52 @@
+package io.exactlyonce.sinks.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.exactlyonce.sinks.InvalidSinkSettingsException;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.junit.jupiter.api.Test;
+
+class JdbcSinkSettingsTest {
+
+    private static JdbcSinkSettings.Builder valid() {
+        return JdbcSinkSettings.builder("visit_counts")
+                .jdbcUrl("jdbc:mysql://db:3306/visits")
+                .username("visit_count")
+                .password("secret")
+                .xidPrefix("visit-count");
+    }
+
+    @Test
+    void refusesRetriesWithXa() {
+        assertThatThrownBy(() -> valid().maxRetries(3).build())
+                .isInstanceOf(InvalidSinkSettingsException.class)
+                .hasMessageContaining("max retries 0");
+    }
+
+    @Test
+    void allowsRetriesAtLeastOnce() {
+        JdbcSinkSettings settings =
+                valid().deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE).maxRetries(3).build();
+
+        assertThat(settings.maxRetries()).isEqualTo(3);
+    }
+
+    @Test
+    void refusesAMissingXidPrefix() {
+        assertThatThrownBy(() -> valid().xidPrefix(null).build())
+                .isInstanceOf(InvalidSinkSettingsException.class);
+    }
+
+    @Test
+    void refusesANonMySqlUrl() {
+        assertThatThrownBy(() -> valid().jdbcUrl("jdbc:postgresql://db/visits").build())
+                .isInstanceOf(InvalidSinkSettingsException.class)
+                .hasMessageContaining("jdbc:mysql://");
+    }
+
+    @Test
+    void neverPrintsThePassword() {
+        assertThat(valid().build().toString()).doesNotContain("secret");
+    }
+}
