@@ -3,6 +3,7 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
+import io.exactlyonce.local.EmbeddedInfrastructure;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;
 import java.sql.Connection;
@@ -53,7 +54,7 @@ class CheckpointTimeoutXaSinkITCase {
                             .setNumberSlotsPerTaskManager(3)
                             .build());
 
-    private final EmbeddedServices services = EmbeddedServices.get();
+    private final EmbeddedInfrastructure services = EmbeddedServices.get();
 
     @BeforeEach
     void resetFault() {
@@ -63,7 +64,7 @@ class CheckpointTimeoutXaSinkITCase {
     @Test
     void upstreamXaSinkCommitsBeforeTheCheckpointCompletesAndDuplicatesOnReplay() throws Exception {
         String database = prepareDatabase("upstream_xa");
-        String url = services.mariaDb.jdbcUrl(database);
+        String url = services.mariaDb().jdbcUrl(database);
         SerializableSupplier<XADataSource> dataSource = () -> {
             MysqlXADataSource xa = new MysqlXADataSource();
             xa.setUrl(url);
@@ -95,7 +96,7 @@ class CheckpointTimeoutXaSinkITCase {
         String database = prepareDatabase("project_xa");
         Sink<Long> project = new XaJdbcSink<Long>(
                 JdbcSinkSettings.builder("rows_written")
-                        .jdbcUrl(services.mariaDb.jdbcUrl(database))
+                        .jdbcUrl(services.mariaDb().jdbcUrl(database))
                         .username("root")
                         .xidPrefix(database)
                         .build(),
@@ -142,16 +143,16 @@ class CheckpointTimeoutXaSinkITCase {
 
     private String prepareDatabase(String base) throws Exception {
         String database = EmbeddedServices.uniqueName(base);
-        services.mariaDb.createDatabase(database);
+        services.mariaDb().createDatabase(database);
         // No primary key: a duplicate is stored, not rejected, so it can be counted.
-        services.mariaDb.execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
+        services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
         return database;
     }
 
     private record RowCounts(long total, long distinct) {}
 
     private RowCounts countRows(String database) throws Exception {
-        try (Connection connection = services.mariaDb.connect(database);
+        try (Connection connection = services.mariaDb().connect(database);
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery(
                         "SELECT COUNT(*), COUNT(DISTINCT id) FROM rows_written")) {
@@ -162,7 +163,7 @@ class CheckpointTimeoutXaSinkITCase {
 
     private int preparedTransactions(String database) throws Exception {
         int prepared = 0;
-        try (Connection connection = services.mariaDb.connect(database);
+        try (Connection connection = services.mariaDb().connect(database);
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery("XA RECOVER")) {
             while (result.next()) {

@@ -1,4 +1,4 @@
-package io.exactlyonce.it;
+package io.exactlyonce.local;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -7,28 +7,34 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 
 /**
- * Fault injection for the in-JVM tier: passes records through, and throws once, on the first
- * record that arrives a given delay after the n-th completed checkpoint. By then the sinks hold
- * output that no completed checkpoint covers yet, which recovery must neither lose nor repeat.
- * State is static because the MiniCluster runs every subtask in this JVM.
+ * Fault injection for runs on an in-JVM MiniCluster (the local run, the in-JVM tests): passes
+ * records through, and throws once, on the first record that arrives a given delay after the
+ * n-th completed checkpoint. By then the sinks hold output that no completed checkpoint covers
+ * yet, which recovery must neither lose nor repeat. Its state is static, which is only right
+ * because a MiniCluster runs every subtask in this JVM; it also counts completed checkpoints for
+ * progress reports.
  */
-final class FailOnceAfterCheckpoint<T> implements MapFunction<T, T>, CheckpointListener {
+public final class FailOnceAfterCheckpoint<T> implements MapFunction<T, T>, CheckpointListener {
 
     private static final long serialVersionUID = 1L;
 
-    static final AtomicInteger FAILURES = new AtomicInteger();
+    public static final AtomicInteger FAILURES = new AtomicInteger();
     private static final AtomicLong ARMED_AT_NANOS = new AtomicLong(Long.MAX_VALUE);
 
     private final int afterCheckpoints;
     private final long delayNanos;
 
-    FailOnceAfterCheckpoint(int afterCheckpoints, Duration delay) {
+    /** Highest checkpoint id this operator saw complete. */
+    public static final AtomicLong LAST_COMPLETED_CHECKPOINT = new AtomicLong();
+
+    public FailOnceAfterCheckpoint(int afterCheckpoints, Duration delay) {
         this.afterCheckpoints = afterCheckpoints;
         this.delayNanos = delay.toNanos();
     }
 
-    static void reset() {
+    public static void reset() {
         FAILURES.set(0);
+        LAST_COMPLETED_CHECKPOINT.set(0);
         ARMED_AT_NANOS.set(Long.MAX_VALUE);
     }
 
@@ -43,6 +49,7 @@ final class FailOnceAfterCheckpoint<T> implements MapFunction<T, T>, CheckpointL
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
+        LAST_COMPLETED_CHECKPOINT.accumulateAndGet(checkpointId, Math::max);
         if (checkpointId >= afterCheckpoints) {
             ARMED_AT_NANOS.compareAndSet(Long.MAX_VALUE, System.nanoTime());
         }

@@ -1,0 +1,163 @@
+package io.exactlyonce.local;
+
+import io.exactlyonce.local.verify.Observer;
+import io.exactlyonce.local.verify.ProducedRecord;
+import io.exactlyonce.local.verify.TrafficProducer;
+import io.exactlyonce.local.verify.Verdict;
+import io.exactlyonce.local.verify.VisitTraffic;
+import io.exactlyonce.model.avro.UserVisitEvent;
+import io.exactlyonce.model.serde.ConfluentAvroSerializer;
+import io.exactlyonce.pipeline.JobConfig;
+import io.exactlyonce.pipeline.JobOption;
+import io.exactlyonce.pipeline.VisitCountJob;
+import io.exactlyonce.pipeline.VisitSource;
+import io.exactlyonce.pipeline.connect.KafkaVisitSource;
+import io.exactlyonce.pipeline.connect.ProductionSinks;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One run of the job with a known answer: fresh topics and table, seeded traffic produced while
+ * the job runs, optionally a failure after a completed checkpoint, then a drain that fires the
+ * last windows and commits everything, and a verdict on what every sink committed.
+ */
+public final class VerifiedRun {
+
+    private static final Duration STEP_TIMEOUT = Duration.ofMinutes(3);
+
+    /**
+     * @param name unique per run: names the topics, the database and the transactional ids
+     * @param failure whether to fail the job once, a second after its second completed checkpoint
+     * @param overrides further job options, e.g. a weakened delivery guarantee
+     */
+    public record Plan(
+            String name, int parallelism, VisitTraffic.Settings traffic, int recordsPerSecond,
+            Duration checkpointInterval, boolean failure, Map<String, String> overrides) {}
+
+    private VerifiedRun() {}
+
+    /** The job's options for this run. */
+    public static JobConfig config(Plan plan, Infrastructure infrastructure) {
+        String name = plan.name();
+        Map<String, String> options = new HashMap<>();
+        options.put(JobOption.BOOTSTRAP_SERVERS.key(), infrastructure.bootstrapServers());
+        options.put(JobOption.SCHEMA_REGISTRY_URL.key(), infrastructure.registryUrl());
+        options.put(JobOption.JDBC_URL.key(), infrastructure.jdbcUrl(name));
+        options.put(JobOption.JDBC_USER.key(), infrastructure.jdbcUser());
+        options.put(JobOption.INPUT_TOPIC.key(), name + "-visits");
+        options.put(JobOption.OUTPUT_TOPIC.key(), name + "-counts");
+        options.put(JobOption.LATE_TOPIC.key(), name + "-late");
+        options.put(JobOption.DEAD_LETTER_TOPIC.key(), name + "-dead-letter");
+        options.put(JobOption.CONSUMER_GROUP.key(), name);
+        options.put(JobOption.TRANSACTIONAL_ID_PREFIX.key(), name);
+        options.put(JobOption.XID_PREFIX.key(), name);
+        options.put(JobOption.JOB_NAME.key(), "visit-count-" + name);
+        options.put(JobOption.WINDOW_SIZE.key(), plan.traffic().windowSize().toMillis() + " ms");
+        options.put(JobOption.CHECKPOINT_INTERVAL.key(), plan.checkpointInterval().toMillis() + " ms");
+        options.put(JobOption.CHECKPOINT_MIN_PAUSE.key(), "500 ms");
+        options.put(JobOption.RESTART_DELAY.key(), "500 ms");
+        // Small batches, so an at-least-once run has rows committed between checkpoints.
+        options.put(JobOption.JDBC_BATCH_SIZE.key(), "10");
+        options.put(JobOption.PARALLELISM.key(), Integer.toString(plan.parallelism()));
+        options.putAll(plan.overrides());
+        return JobConfig.of(options, infrastructure.jdbcPassword());
+    }
+
+    public static Verdict.Report run(
+            StreamExecutionEnvironment env, Plan plan, Infrastructure infrastructure,
+            Consumer<String> progress) throws Exception {
+        JobConfig config = config(plan, infrastructure);
+        for (JobOption topic : List.of(JobOption.INPUT_TOPIC, JobOption.OUTPUT_TOPIC,
+                JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
+            infrastructure.createTopic(config.get(topic), plan.parallelism());
+        }
+        infrastructure.createDatabase(plan.name());
+
+        VisitCountJob.configure(env, config);
+        VisitCountJob.define(env, config, source(config, plan), new ProductionSinks(config));
+        JobClient job = env.executeAsync(config.jobName());
+        progress.accept("job " + job.getJobID() + " submitted");
+
+        VisitTraffic traffic = new VisitTraffic(plan.traffic());
+        CompletableFuture<List<ProducedRecord>> producing = TrafficProducer.produce(
+                infrastructure.bootstrapServers(), config.inputTopic(),
+                traffic.plan(serializer(infrastructure.registryUrl()), config.inputTopic()),
+                plan.recordsPerSecond());
+        List<ProducedRecord> input = producing.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        progress.accept(input.size() + " input records produced");
+
+        awaitInputCheckpointed(infrastructure.bootstrapServers(), config, plan.parallelism());
+        progress.accept("all input read and checkpointed; draining the job");
+        // Draining fires the last windows and commits everything with a final savepoint.
+        job.stopWithSavepoint(true, savepointDir(plan.name()), SavepointFormatType.CANONICAL)
+                .get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+
+        return Verdict.judge(input, plan.traffic().windowSize(), Observer.observe(new Observer.Targets(
+                infrastructure.bootstrapServers(), infrastructure.registryUrl(),
+                config.get(JobOption.OUTPUT_TOPIC), config.get(JobOption.LATE_TOPIC),
+                config.get(JobOption.DEAD_LETTER_TOPIC), infrastructure.jdbcUrl(plan.name()),
+                infrastructure.jdbcUser(), infrastructure.jdbcPassword())));
+    }
+
+    private static VisitSource source(JobConfig config, Plan plan) {
+        KafkaVisitSource kafka = new KafkaVisitSource(config);
+        if (!plan.failure()) {
+            return kafka;
+        }
+        FailOnceAfterCheckpoint.reset();
+        return env -> kafka.open(env)
+                .map(new FailOnceAfterCheckpoint<>(2, Duration.ofSeconds(1)))
+                .name("inject-failure")
+                .uid("inject-failure");
+    }
+
+    private static ConfluentAvroSerializer<UserVisitEvent> serializer(String registryUrl) {
+        ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>();
+        serializer.configure(VisitTraffic.serdeConfig(registryUrl), false);
+        return serializer;
+    }
+
+    /**
+     * The source commits its offsets to Kafka when a checkpoint completes: once they reach the
+     * end of the input, every record was read and is covered by a completed checkpoint.
+     */
+    private static void awaitInputCheckpointed(
+            String bootstrapServers, JobConfig config, int partitions) throws Exception {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(properties)) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(config.inputTopic(), p), OffsetSpec.latest());
+            }
+            Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
+            Poll.until("the job to read and checkpoint all input", STEP_TIMEOUT, () -> {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin
+                        .listConsumerGroupOffsets(config.groupId())
+                        .partitionsToOffsetAndMetadata().get();
+                return end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue());
+            });
+        }
+    }
+
+    private static String savepointDir(String name) {
+        return Path.of("target", "savepoints", name).toAbsolutePath().toUri().toString();
+    }
+}
