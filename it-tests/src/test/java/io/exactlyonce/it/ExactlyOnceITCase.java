@@ -7,7 +7,7 @@ import io.exactlyonce.local.FailOnceAfterCheckpoint;
 import io.exactlyonce.local.VerifiedRun;
 import io.exactlyonce.local.verify.Verdict;
 import io.exactlyonce.local.verify.VisitTraffic;
-import io.exactlyonce.pipeline.JobOption;
+import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;

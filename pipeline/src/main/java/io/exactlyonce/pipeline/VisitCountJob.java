@@ -1,6 +1,11 @@
 package io.exactlyonce.pipeline;
 
 import io.exactlyonce.model.avro.UserVisitCount;
+import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.api.JobSinks;
+import io.exactlyonce.pipeline.api.OperatorIds;
+import io.exactlyonce.pipeline.api.VisitSource;
 import io.exactlyonce.pipeline.connect.KafkaVisitSource;
 import io.exactlyonce.pipeline.connect.ProductionSinks;
 import io.exactlyonce.pipeline.connect.SideTopicMappers.DeadLetterToRecord;

@@ -3,6 +3,7 @@ package io.exactlyonce.local;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -124,6 +126,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                         },
                         "kafka-broker-" + brokerPort + "-killer");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** The child runs in its own directory, so relative class path entries must be resolved here. */
+    private static String absoluteClassPath() {
+        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     /** Starts a broker with the default settings in a new directory under {@code workDir}. */
@@ -323,7 +332,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         command.add("-Djava.awt.headless=true");
         command.add("-Dlog4j2.configurationFile=" + log4jConfig);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(absoluteClassPath());
         command.add(ExitWithParent.class.getName());
         command.add(Long.toString(ProcessHandle.current().pid()));
         command.add(mainClass);

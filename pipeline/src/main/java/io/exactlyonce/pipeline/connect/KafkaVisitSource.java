@@ -1,9 +1,9 @@
 package io.exactlyonce.pipeline.connect;
 
-import io.exactlyonce.pipeline.JobConfig;
-import io.exactlyonce.pipeline.JobOption;
-import io.exactlyonce.pipeline.OperatorIds;
-import io.exactlyonce.pipeline.VisitSource;
+import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.api.OperatorIds;
+import io.exactlyonce.pipeline.api.VisitSource;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
 import io.exactlyonce.pipeline.operators.VisitWatermarks;

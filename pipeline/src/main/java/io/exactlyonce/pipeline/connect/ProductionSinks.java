@@ -1,8 +1,8 @@
 package io.exactlyonce.pipeline.connect;
 
 import io.exactlyonce.model.avro.UserVisitCount;
-import io.exactlyonce.pipeline.JobConfig;
-import io.exactlyonce.pipeline.JobSinks;
+import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.api.JobSinks;
 import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import io.exactlyonce.sinks.kafka.ForwardedRecord;
 import io.exactlyonce.sinks.kafka.TransactionalKafkaSinks;

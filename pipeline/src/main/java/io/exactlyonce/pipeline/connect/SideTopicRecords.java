@@ -1,13 +1,13 @@
 package io.exactlyonce.pipeline.connect;
 
-import static io.exactlyonce.pipeline.SideTopicHeaders.DETAIL;
-import static io.exactlyonce.pipeline.SideTopicHeaders.EVENT_ID;
-import static io.exactlyonce.pipeline.SideTopicHeaders.EVENT_TIME;
-import static io.exactlyonce.pipeline.SideTopicHeaders.LATE_REASON;
-import static io.exactlyonce.pipeline.SideTopicHeaders.REASON;
-import static io.exactlyonce.pipeline.SideTopicHeaders.SOURCE_OFFSET;
-import static io.exactlyonce.pipeline.SideTopicHeaders.SOURCE_PARTITION;
-import static io.exactlyonce.pipeline.SideTopicHeaders.SOURCE_TOPIC;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.DETAIL;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.EVENT_ID;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.EVENT_TIME;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.LATE_REASON;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.REASON;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.SOURCE_OFFSET;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.SOURCE_PARTITION;
+import static io.exactlyonce.pipeline.connect.SideTopicHeaders.SOURCE_TOPIC;
 
 import io.exactlyonce.pipeline.operators.DeadLetter;
 import io.exactlyonce.pipeline.operators.Visit;

@@ -4,7 +4,7 @@ import io.exactlyonce.local.verify.Observations.CommittedCount;
 import io.exactlyonce.local.verify.Observations.SideRecord;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
-import io.exactlyonce.pipeline.SideTopicHeaders;
+import io.exactlyonce.pipeline.connect.SideTopicHeaders;
 import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import java.sql.Connection;
 import java.sql.DriverManager;

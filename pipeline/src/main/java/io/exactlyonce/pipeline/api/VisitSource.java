@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline;
+package io.exactlyonce.pipeline.api;
 
 import io.exactlyonce.pipeline.operators.DecodedRecord;
 import org.apache.flink.streaming.api.datastream.DataStream;

@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline;
+package io.exactlyonce.pipeline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

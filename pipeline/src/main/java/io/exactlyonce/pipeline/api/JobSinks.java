@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline;
+package io.exactlyonce.pipeline.api;
 
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.sinks.kafka.ForwardedRecord;

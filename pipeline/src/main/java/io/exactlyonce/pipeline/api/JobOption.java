@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline;
+package io.exactlyonce.pipeline.api;
 
 import java.util.List;
 

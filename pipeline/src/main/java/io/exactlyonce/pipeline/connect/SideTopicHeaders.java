@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline;
+package io.exactlyonce.pipeline.connect;
 
 /** Header names on the late and dead-letter topics; their values are UTF-8 text. */
 public final class SideTopicHeaders {

@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline;
+package io.exactlyonce.pipeline.api;
 
 /**
  * Names and uids of the job's operators. A uid ties an operator's state in a savepoint to the
