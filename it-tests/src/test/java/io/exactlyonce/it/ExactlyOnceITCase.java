@@ -47,7 +47,7 @@ class ExactlyOnceITCase {
                 VisitTraffic.Settings.forTest(42L, 4_000, Duration.ofSeconds(1)).withWindows(20),
                 400,
                 Duration.ofSeconds(2),
-                true,
+                2,
                 Map.of(
                         JobOption.KAFKA_GUARANTEE.key(),
                         System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE"),

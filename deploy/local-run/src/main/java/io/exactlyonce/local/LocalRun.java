@@ -76,11 +76,14 @@ public final class LocalRun {
                 System.currentTimeMillis(), events, Integer.parseInt(options.get("users")),
                 windows, window, VisitTraffic.Settings.alignedStart(window), Duration.ofSeconds(2),
                 10, 3);
+        Duration checkpointInterval = TimeUtils.parseDuration(options.get("checkpoint-interval"));
+        // Half-way through producing: the checkpoint that completes about then.
+        int halfWayCheckpoint =
+                (int) Math.max(1, duration.toMillis() / 2 / checkpointInterval.toMillis());
         VerifiedRun.Plan plan = new VerifiedRun.Plan(
                 "local_" + Instant.now().getEpochSecond(), parallelism, traffic,
-                (int) Math.max(10, events * 1000L / duration.toMillis()),
-                TimeUtils.parseDuration(options.get("checkpoint-interval")),
-                options.get("failure").equals("on"), Map.of());
+                (int) Math.max(10, events * 1000L / duration.toMillis()), checkpointInterval,
+                options.get("failure").equals("on") ? halfWayCheckpoint : 0, Map.of());
 
         say("starting Kafka, MariaDB and the schema registry in " + options.get("work-dir"));
         try (EmbeddedInfrastructure infrastructure =
@@ -100,7 +103,7 @@ public final class LocalRun {
             } finally {
                 reporter.shutdownNow();
             }
-            if (plan.failure()) {
+            if (plan.failAfterCheckpoint() > 0) {
                 say("injected failures: " + FailOnceAfterCheckpoint.FAILURES.get()
                         + " (the job recovered from its last checkpoint)");
             }

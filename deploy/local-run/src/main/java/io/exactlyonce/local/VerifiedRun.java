@@ -42,12 +42,13 @@ public final class VerifiedRun {
 
     /**
      * @param name unique per run: names the topics, the database and the transactional ids
-     * @param failure whether to fail the job once, a second after its second completed checkpoint
+     * @param failAfterCheckpoint fail the job once, a second after this checkpoint completed;
+     *     0 for no failure
      * @param overrides further job options, e.g. a weakened delivery guarantee
      */
     public record Plan(
             String name, int parallelism, VisitTraffic.Settings traffic, int recordsPerSecond,
-            Duration checkpointInterval, boolean failure, Map<String, String> overrides) {}
+            Duration checkpointInterval, int failAfterCheckpoint, Map<String, String> overrides) {}
 
     private VerifiedRun() {}
 
@@ -116,12 +117,12 @@ public final class VerifiedRun {
 
     private static VisitSource source(JobConfig config, Plan plan) {
         KafkaVisitSource kafka = new KafkaVisitSource(config);
-        if (!plan.failure()) {
+        if (plan.failAfterCheckpoint() <= 0) {
             return kafka;
         }
         FailOnceAfterCheckpoint.reset();
         return env -> kafka.open(env)
-                .map(new FailOnceAfterCheckpoint<>(2, Duration.ofSeconds(1)))
+                .map(new FailOnceAfterCheckpoint<>(plan.failAfterCheckpoint(), Duration.ofSeconds(1)))
                 .name("inject-failure")
                 .uid("inject-failure");
     }
