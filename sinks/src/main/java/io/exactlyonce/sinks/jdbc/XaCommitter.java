@@ -7,6 +7,8 @@ import javax.transaction.xa.XAException;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,16 +19,21 @@ import org.slf4j.LoggerFactory;
 final class XaCommitter implements Committer<SinkXid> {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaCommitter.class);
+    /** Commits the latency histogram remembers. */
+    private static final int HISTOGRAM_WINDOW = 500;
 
     private final JdbcSinkSettings settings;
     private final Counter committed;
     private final Counter assumedCommitted;
+    private final Histogram commitMillis;
     private XAConnection connection;
 
     XaCommitter(JdbcSinkSettings settings, CommitterInitContext context) {
         this.settings = settings;
         this.committed = context.metricGroup().counter("xaTransactionsCommitted");
         this.assumedCommitted = context.metricGroup().counter("xaTransactionsAssumedCommitted");
+        this.commitMillis = context.metricGroup().histogram(
+                "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
 
     @Override
@@ -34,7 +41,9 @@ final class XaCommitter implements Committer<SinkXid> {
         for (CommitRequest<SinkXid> request : requests) {
             SinkXid xid = request.getCommittable();
             try {
+                long started = System.nanoTime();
                 connection().getXAResource().commit(xid, false);
+                commitMillis.update((System.nanoTime() - started) / 1_000_000);
                 committed.inc();
             } catch (XAException e) {
                 handle(request, xid, e);
