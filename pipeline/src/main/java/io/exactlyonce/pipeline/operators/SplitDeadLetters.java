@@ -2,6 +2,7 @@ package io.exactlyonce.pipeline.operators;
 
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -19,7 +20,7 @@ public final class SplitDeadLetters extends ProcessFunction<DecodedRecord, Visit
     private transient Map<DeadLetterReason, Counter> deadLettersByReason;
 
     @Override
-    public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
+    public void open(OpenContext openContext) {
         visits = getRuntimeContext().getMetricGroup().counter("visitsDecoded");
         deadLettersByReason = new EnumMap<>(DeadLetterReason.class);
         for (DeadLetterReason reason : DeadLetterReason.values()) {

@@ -3,7 +3,6 @@ package io.exactlyonce.sinks.jdbc;
 import com.mysql.cj.jdbc.MysqlXADataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import javax.sql.XAConnection;
 
 /** Opens connections to MySQL or MariaDB through mysql-connector-j. */
@@ -39,12 +38,6 @@ final class MySqlConnections {
         // One round trip per batch instead of one per row.
         dataSource.setRewriteBatchedStatements(true);
         return dataSource;
-    }
-
-    /** Connection-level failures: the statement may not have reached the database. */
-    static boolean isTransient(SQLException e) {
-        return e instanceof SQLTransientConnectionException
-                || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
     }
 
     static void closeQuietly(XAConnection connection) {
