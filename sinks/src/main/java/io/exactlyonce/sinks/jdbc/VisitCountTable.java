@@ -18,7 +18,8 @@ public final class VisitCountTable {
             "CREATE TABLE IF NOT EXISTS "
                     + TABLE
                     + " ("
-                    + "user_id VARCHAR(128) NOT NULL, "
+                    // Binary: user ids that differ only in case are different users, never one row.
+                    + "user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, "
                     + "window_start BIGINT NOT NULL, "
                     + "window_end BIGINT NOT NULL, "
                     + "visit_count BIGINT NOT NULL, "
