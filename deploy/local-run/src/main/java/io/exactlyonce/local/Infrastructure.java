@@ -1,14 +1,19 @@
 package io.exactlyonce.local;
 
-/** The services a run of the job needs, and how to prepare a fresh namespace in them. */
-public interface Infrastructure {
+/**
+ * The services a run of the job needs, and how to prepare a fresh namespace in them. The
+ * addresses are the ones this JVM uses to produce traffic and read back results; {@link
+ * #jobFacing()} gives the ones the job's tasks use, which differ when the job runs elsewhere.
+ */
+public interface Infrastructure extends ServiceAddresses {
 
-    String bootstrapServers();
-
-    /** A Confluent-compatible schema registry. */
-    String registryUrl();
-
-    String jdbcUrl(String database);
+    /**
+     * The addresses as the job reaches them: this JVM's for an in-JVM MiniCluster, network
+     * aliases for a cluster in containers.
+     */
+    default ServiceAddresses jobFacing() {
+        return this;
+    }
 
     String jdbcUser();
 

@@ -9,21 +9,17 @@ import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobOption;
-import io.exactlyonce.pipeline.VisitCountJob;
-import io.exactlyonce.pipeline.api.VisitSource;
-import io.exactlyonce.pipeline.connect.KafkaVisitSource;
-import io.exactlyonce.pipeline.connect.ProductionSinks;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -33,8 +29,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * One run of the job with a known answer: fresh topics and table, seeded traffic produced while
- * the job runs, optionally a failure after a completed checkpoint, then a drain that fires the
- * last windows and commits everything, and a verdict on what every sink committed.
+ * the job runs, optionally a failure after a completed checkpoint (injected in the job, or from
+ * outside as a {@link Fault}), then a drain that fires the last windows and commits everything,
+ * and a verdict on what every sink committed. Where the job runs is a {@link JobRunner}.
  */
 public final class VerifiedRun {
 
@@ -55,10 +52,11 @@ public final class VerifiedRun {
     /** The job's options for this run. */
     public static JobConfig config(Plan plan, Infrastructure infrastructure) {
         String name = plan.name();
+        ServiceAddresses job = infrastructure.jobFacing();
         Map<String, String> options = new HashMap<>();
-        options.put(JobOption.BOOTSTRAP_SERVERS.key(), infrastructure.bootstrapServers());
-        options.put(JobOption.SCHEMA_REGISTRY_URL.key(), infrastructure.registryUrl());
-        options.put(JobOption.JDBC_URL.key(), infrastructure.jdbcUrl(name));
+        options.put(JobOption.BOOTSTRAP_SERVERS.key(), job.bootstrapServers());
+        options.put(JobOption.SCHEMA_REGISTRY_URL.key(), job.registryUrl());
+        options.put(JobOption.JDBC_URL.key(), job.jdbcUrl(name));
         options.put(JobOption.JDBC_USER.key(), infrastructure.jdbcUser());
         options.put(JobOption.INPUT_TOPIC.key(), name + "-visits");
         options.put(JobOption.OUTPUT_TOPIC.key(), name + "-counts");
@@ -79,8 +77,28 @@ public final class VerifiedRun {
         return JobConfig.of(options, infrastructure.jdbcPassword());
     }
 
+    /**
+     * Something done to the running job from outside while traffic flows, e.g. killing a
+     * TaskManager. It runs on its own thread; the run drains the job only after it returned.
+     */
+    @FunctionalInterface
+    public interface Fault {
+
+        Fault NONE = job -> {};
+
+        void inject(JobRunner.SubmittedJob job) throws Exception;
+    }
+
+    /** The run on {@code env}, a MiniCluster in practice, with the plan's in-job failure. */
     public static Verdict.Report run(
             StreamExecutionEnvironment env, Plan plan, Infrastructure infrastructure,
+            Consumer<String> progress) throws Exception {
+        return run(new MiniClusterJobRunner(env), plan, infrastructure, Fault.NONE, progress);
+    }
+
+    /** The run on {@code runner}, with {@code fault} done to the job while traffic flows. */
+    public static Verdict.Report run(
+            JobRunner runner, Plan plan, Infrastructure infrastructure, Fault fault,
             Consumer<String> progress) throws Exception {
         JobConfig config = config(plan, infrastructure);
         for (JobOption topic : List.of(JobOption.INPUT_TOPIC, JobOption.OUTPUT_TOPIC,
@@ -89,42 +107,39 @@ public final class VerifiedRun {
         }
         infrastructure.createDatabase(plan.name());
 
-        VisitCountJob.configure(env, config);
-        VisitCountJob.define(env, config, source(config, plan), new ProductionSinks(config));
-        JobClient job = env.executeAsync(config.jobName());
-        progress.accept("job " + job.getJobID() + " submitted");
+        JobRunner.SubmittedJob job = runner.submit(config, plan);
+        progress.accept("job " + job.jobId() + " submitted");
 
         VisitTraffic traffic = new VisitTraffic(plan.traffic());
         CompletableFuture<List<ProducedRecord>> producing = TrafficProducer.produce(
                 infrastructure.bootstrapServers(), config.inputTopic(),
                 traffic.plan(serializer(infrastructure.registryUrl()), config.inputTopic()),
                 plan.recordsPerSecond());
-        List<ProducedRecord> input = producing.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        progress.accept(input.size() + " input records produced");
+        ExecutorService faults = Executors.newSingleThreadExecutor(r -> new Thread(r, "fault"));
+        try {
+            Future<?> injected = faults.submit(() -> {
+                fault.inject(job);
+                return null;
+            });
+            List<ProducedRecord> input =
+                    producing.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            progress.accept(input.size() + " input records produced");
+            injected.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
-        awaitInputCheckpointed(infrastructure.bootstrapServers(), config, plan.parallelism());
-        progress.accept("all input read and checkpointed; draining the job");
-        // Draining fires the last windows and commits everything with a final savepoint.
-        job.stopWithSavepoint(true, savepointDir(plan.name()), SavepointFormatType.CANONICAL)
-                .get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            awaitInputCheckpointed(infrastructure.bootstrapServers(), config, plan.parallelism());
+            progress.accept("all input read and checkpointed; draining the job");
+            job.drainWithSavepoint(STEP_TIMEOUT);
 
-        return Verdict.judge(input, plan.traffic().windowSize(), Observer.observe(new Observer.Targets(
-                infrastructure.bootstrapServers(), infrastructure.registryUrl(),
-                config.get(JobOption.OUTPUT_TOPIC), config.get(JobOption.LATE_TOPIC),
-                config.get(JobOption.DEAD_LETTER_TOPIC), infrastructure.jdbcUrl(plan.name()),
-                infrastructure.jdbcUser(), infrastructure.jdbcPassword())));
-    }
-
-    private static VisitSource source(JobConfig config, Plan plan) {
-        KafkaVisitSource kafka = new KafkaVisitSource(config);
-        if (plan.failAfterCheckpoint() <= 0) {
-            return kafka;
+            return Verdict.judge(input, plan.traffic().windowSize(), Observer.observe(
+                    new Observer.Targets(
+                            infrastructure.bootstrapServers(), infrastructure.registryUrl(),
+                            config.get(JobOption.OUTPUT_TOPIC), config.get(JobOption.LATE_TOPIC),
+                            config.get(JobOption.DEAD_LETTER_TOPIC),
+                            infrastructure.jdbcUrl(plan.name()), infrastructure.jdbcUser(),
+                            infrastructure.jdbcPassword())));
+        } finally {
+            faults.shutdownNow();
         }
-        FailOnceAfterCheckpoint.reset();
-        return env -> kafka.open(env)
-                .map(new FailOnceAfterCheckpoint<>(plan.failAfterCheckpoint(), Duration.ofSeconds(1)))
-                .name("inject-failure")
-                .uid("inject-failure");
     }
 
     private static ConfluentAvroSerializer<UserVisitEvent> serializer(String registryUrl) {
@@ -156,9 +171,5 @@ public final class VerifiedRun {
                         && committed.get(e.getKey()).offset() >= e.getValue());
             });
         }
-    }
-
-    private static String savepointDir(String name) {
-        return Path.of("target", "savepoints", name).toAbsolutePath().toUri().toString();
     }
 }

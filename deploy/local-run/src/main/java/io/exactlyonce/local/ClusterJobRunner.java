@@ -1,0 +1,79 @@
+package io.exactlyonce.local;
+
+import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.api.JobOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs the job on a real Flink cluster the way an operator does: {@code flink run -d} with the
+ * job jar and its options as {@code --key value} arguments, and {@code flink stop --drain} with a
+ * savepoint at the end. The job's {@code main()} builds its config in the CLI's JVM, so the CLI's
+ * environment must hold {@value JobConfig#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never
+ * an argument (JobConfig refuses it there).
+ */
+public final class ClusterJobRunner implements JobRunner {
+
+    /** The {@code flink} command line, run where it reaches the cluster and can read the jar. */
+    @FunctionalInterface
+    public interface FlinkCli {
+
+        /** Runs {@code flink ARGS}; returns its standard output, or throws on a non-zero exit. */
+        String run(List<String> args, Duration timeout) throws Exception;
+    }
+
+    private static final Duration SUBMIT_TIMEOUT = Duration.ofMinutes(2);
+    private static final Pattern SUBMITTED = Pattern.compile("JobID ([0-9a-f]{32})");
+
+    private final FlinkCli cli;
+    private final String jobJar;
+    private final String savepointDir;
+
+    /**
+     * @param jobJar the job jar's path as the CLI sees it
+     * @param savepointDir where savepoints go, as the JobManager and TaskManagers see it
+     */
+    public ClusterJobRunner(FlinkCli cli, String jobJar, String savepointDir) {
+        this.cli = cli;
+        this.jobJar = jobJar;
+        this.savepointDir = savepointDir;
+    }
+
+    @Override
+    public SubmittedJob submit(JobConfig config, VerifiedRun.Plan plan) throws Exception {
+        if (plan.failAfterCheckpoint() > 0) {
+            throw new IllegalArgumentException("a failure injected from inside the job needs its"
+                    + " tasks in this JVM; on a cluster, inject faults from outside");
+        }
+        List<String> args = new ArrayList<>(List.of("run", "--detached", jobJar));
+        for (JobOption option : JobOption.ALL) {
+            String value = config.get(option);
+            if (!value.isEmpty()) {
+                args.add("--" + option.key());
+                args.add(value);
+            }
+        }
+        String output = cli.run(args, SUBMIT_TIMEOUT);
+        Matcher submitted = SUBMITTED.matcher(output);
+        if (!submitted.find()) {
+            throw new IllegalStateException("flink run printed no job id:\n" + output);
+        }
+        String jobId = submitted.group(1);
+        String target = savepointDir + "/" + plan.name();
+        return new SubmittedJob() {
+            @Override
+            public String jobId() {
+                return jobId;
+            }
+
+            @Override
+            public void drainWithSavepoint(Duration timeout) throws Exception {
+                // Returns once the savepoint is complete and the job has finished.
+                cli.run(List.of("stop", "--drain", "--savepointPath", target, jobId), timeout);
+            }
+        };
+    }
+}

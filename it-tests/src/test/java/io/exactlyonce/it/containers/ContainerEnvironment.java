@@ -1,0 +1,109 @@
+package io.exactlyonce.it.containers;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.Network;
+import org.testcontainers.lifecycle.Startables;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * Everything one fault scenario runs against: the services and a Flink cluster on a network of
+ * their own, started together. Refuses to start, with the reason, when Docker, an image or the
+ * job jar is missing: the suite fails then, it never skips.
+ */
+final class ContainerEnvironment implements AutoCloseable {
+
+    private final Network network;
+    private final ContainerServices services;
+    private final FlinkCluster flink;
+    private final Duration startup;
+
+    private ContainerEnvironment(
+            Network network, ContainerServices services, FlinkCluster flink, Duration startup) {
+        this.network = network;
+        this.services = services;
+        this.flink = flink;
+        this.startup = startup;
+    }
+
+    static ContainerEnvironment start(String name, int taskManagers) throws Exception {
+        requireDocker();
+        Path jobJar = jobJar();
+        Network network = Network.newNetwork();
+        ContainerLogs logs = new ContainerLogs(Path.of("target", "container-logs", name));
+        ContainerServices services = new ContainerServices(network, logs);
+        FlinkCluster flink = new FlinkCluster(
+                network, logs, jobJar, taskManagers, services.jdbcPassword());
+        long begin = System.nanoTime();
+        try {
+            Startables.deepStart(Stream.concat(services.containers().stream(),
+                    flink.containers().stream())).join();
+        } catch (RuntimeException e) {
+            flink.close();
+            services.close();
+            network.close();
+            throw new IllegalStateException("the containers did not start; their output is in "
+                    + logs.directory().toAbsolutePath(), e);
+        }
+        return new ContainerEnvironment(
+                network, services, flink, Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    ContainerServices services() {
+        return services;
+    }
+
+    FlinkCluster flink() {
+        return flink;
+    }
+
+    /** From creating the containers to every one of them being ready. */
+    Duration startup() {
+        return startup;
+    }
+
+    @Override
+    public void close() {
+        try (network; services; flink) {
+            // Closed in reverse: the cluster, then the services, then the network.
+        }
+    }
+
+    private static void requireDocker() {
+        if (!DockerClientFactory.instance().isDockerAvailable()) {
+            throw new IllegalStateException("the container suite (-Pcontainers) needs a Docker"
+                    + " engine and none answers; start one (deploy/docker/ensure-docker.sh)");
+        }
+        DockerClient docker = DockerClientFactory.instance().client();
+        for (DockerImageName image : List.of(ContainerServices.KAFKA_IMAGE,
+                ContainerServices.MARIADB_IMAGE, ContainerServices.REGISTRY_IMAGE,
+                FlinkCluster.IMAGE)) {
+            try {
+                docker.inspectImageCmd(image.asCanonicalNameString()).exec();
+            } catch (NotFoundException e) {
+                throw new IllegalStateException("image " + image.asCanonicalNameString()
+                        + " is missing; build it with deploy/docker/build-images.sh", e);
+            }
+        }
+    }
+
+    private static Path jobJar() {
+        String property = System.getProperty("it.job-jar");
+        if (property == null) {
+            throw new IllegalStateException("system property it.job-jar is not set; run the"
+                    + " suite through Maven with -Pcontainers");
+        }
+        Path jar = Path.of(property);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no job jar at " + jar + "; build it with"
+                    + " ./mvnw -pl deploy/job-jar -am package -DskipTests");
+        }
+        return jar;
+    }
+}

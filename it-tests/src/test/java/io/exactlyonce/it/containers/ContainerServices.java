@@ -1,0 +1,182 @@
+package io.exactlyonce.it.containers;
+
+import io.exactlyonce.local.Infrastructure;
+import io.exactlyonce.local.ServiceAddresses;
+import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.lifecycle.Startable;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * Kafka, MariaDB and the schema registry in containers on one network. This JVM reaches them
+ * through mapped ports (the {@link Infrastructure} addresses); the job's tasks through their
+ * network aliases ({@link #jobFacing()}). Not started here: {@link #containers()} are started
+ * together with the Flink cluster.
+ */
+final class ContainerServices implements Infrastructure, AutoCloseable {
+
+    static final DockerImageName KAFKA_IMAGE = DockerImageName.parse("eo-kafka:local");
+    static final DockerImageName MARIADB_IMAGE = DockerImageName.parse("eo-mariadb:local");
+    static final DockerImageName REGISTRY_IMAGE = DockerImageName.parse("eo-schema-registry:local");
+
+    /** Six JVMs starting at once on two cores take their time. */
+    static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(3);
+
+    private static final String KAFKA_ALIAS = "kafka";
+    private static final int KAFKA_EXTERNAL_PORT = 9092;
+    private static final int KAFKA_INTERNAL_PORT = 19092;
+    private static final String MARIADB_ALIAS = "mariadb";
+    private static final int MARIADB_PORT = 3306;
+    private static final String REGISTRY_ALIAS = "schema-registry";
+    private static final int REGISTRY_PORT = 8080;
+    private static final String REGISTRY_PATH = "/apis/ccompat/v7";
+
+    private final KafkaBroker kafka;
+    private final GenericContainer<?> mariaDb;
+    private final GenericContainer<?> registry;
+    private final String rootPassword = UUID.randomUUID().toString();
+
+    ContainerServices(Network network, ContainerLogs logs) throws IOException {
+        kafka = new KafkaBroker(freePort());
+        kafka.withNetwork(network)
+                .withNetworkAliases(KAFKA_ALIAS)
+                .withEnv("KAFKA_ADVERTISED_LISTENERS",
+                        "EXTERNAL://localhost:" + kafka.hostPort
+                                + ",INTERNAL://" + KAFKA_ALIAS + ":" + KAFKA_INTERNAL_PORT)
+                .withLogConsumer(logs.to("kafka"))
+                .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1)
+                        .withStartupTimeout(STARTUP_TIMEOUT));
+        mariaDb = new GenericContainer<>(MARIADB_IMAGE)
+                .withNetwork(network)
+                .withNetworkAliases(MARIADB_ALIAS)
+                .withExposedPorts(MARIADB_PORT)
+                .withEnv("MARIADB_ROOT_PASSWORD", rootPassword)
+                .withLogConsumer(logs.to("mariadb"))
+                .waitingFor(Wait.forHealthcheck().withStartupTimeout(STARTUP_TIMEOUT));
+        registry = new GenericContainer<>(REGISTRY_IMAGE)
+                .withNetwork(network)
+                .withNetworkAliases(REGISTRY_ALIAS)
+                .withExposedPorts(REGISTRY_PORT)
+                .withLogConsumer(logs.to("schema-registry"))
+                .waitingFor(Wait.forHttp(REGISTRY_PATH + "/subjects").forPort(REGISTRY_PORT)
+                        .withStartupTimeout(STARTUP_TIMEOUT));
+    }
+
+    List<Startable> containers() {
+        return List.of(kafka, mariaDb, registry);
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return "localhost:" + kafka.hostPort;
+    }
+
+    @Override
+    public String registryUrl() {
+        return "http://localhost:" + registry.getMappedPort(REGISTRY_PORT) + REGISTRY_PATH;
+    }
+
+    @Override
+    public String jdbcUrl(String database) {
+        return jdbcUrl("localhost:" + mariaDb.getMappedPort(MARIADB_PORT), database);
+    }
+
+    @Override
+    public ServiceAddresses jobFacing() {
+        return new ServiceAddresses() {
+            @Override
+            public String bootstrapServers() {
+                return KAFKA_ALIAS + ":" + KAFKA_INTERNAL_PORT;
+            }
+
+            @Override
+            public String registryUrl() {
+                return "http://" + REGISTRY_ALIAS + ":" + REGISTRY_PORT + REGISTRY_PATH;
+            }
+
+            @Override
+            public String jdbcUrl(String database) {
+                return ContainerServices.jdbcUrl(MARIADB_ALIAS + ":" + MARIADB_PORT, database);
+            }
+        };
+    }
+
+    private static String jdbcUrl(String hostAndPort, String database) {
+        return "jdbc:mysql://" + hostAndPort + "/" + database + "?useSSL=false";
+    }
+
+    @Override
+    public String jdbcUser() {
+        // Root sees every prepared XA transaction in XA RECOVER, not only its own.
+        return "root";
+    }
+
+    @Override
+    public String jdbcPassword() {
+        return rootPassword;
+    }
+
+    @Override
+    public void createTopic(String name, int partitions) throws Exception {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(properties)) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+        }
+    }
+
+    @Override
+    public void createDatabase(String database) throws Exception {
+        try (Connection connection =
+                        DriverManager.getConnection(jdbcUrl(""), jdbcUser(), jdbcPassword());
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE `" + database + "`");
+            statement.execute("USE `" + database + "`");
+            statement.execute(VisitCountTable.CREATE_TABLE);
+        }
+    }
+
+    @Override
+    public void close() {
+        registry.stop();
+        mariaDb.stop();
+        kafka.stop();
+    }
+
+    /**
+     * A free port on this machine, taken now and bound when the broker starts. The broker must
+     * advertise its host-side address before it starts, and keep it across a restart of the
+     * container (a later scenario): a fixed mapping does both, a random one neither.
+     */
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The broker with its client port mapped to a fixed host port. */
+    private static final class KafkaBroker extends GenericContainer<KafkaBroker> {
+
+        private final int hostPort;
+
+        KafkaBroker(int hostPort) {
+            super(KAFKA_IMAGE);
+            this.hostPort = hostPort;
+            addFixedExposedPort(hostPort, KAFKA_EXTERNAL_PORT);
+        }
+    }
+}

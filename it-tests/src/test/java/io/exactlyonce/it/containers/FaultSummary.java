@@ -1,0 +1,37 @@
+package io.exactlyonce.it.containers;
+
+import io.exactlyonce.local.verify.Verdict;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Locale;
+
+/** One line per scenario run in {@code target/fault-summary.txt}, to compare runs and scenarios. */
+final class FaultSummary {
+
+    private FaultSummary() {}
+
+    /**
+     * @param recovery from the fault to the first checkpoint completed after it
+     * @param startup of the containers
+     * @param run of the scenario, from submitting the job to the verdict
+     */
+    static void append(String scenario, Verdict.Report report, Duration recovery,
+            Duration startup, Duration run) throws IOException {
+        Path file = Path.of(System.getProperty("it.fault-summary", "target/fault-summary.txt"));
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        String line = String.format(Locale.ROOT,
+                "%s events=%d windows=%d missing=%d duplicate=%d wrong=%d recovery_s=%.1f"
+                        + " startup_s=%d run_s=%d%n",
+                scenario, report.inputRecords(), report.sinks().get(0).expectedWindows(),
+                report.sinks().stream().mapToInt(s -> s.missing().size()).sum(),
+                report.sinks().stream().mapToInt(s -> s.duplicate().size()).sum(),
+                report.sinks().stream().mapToInt(s -> s.wrong().size()).sum(),
+                recovery.toMillis() / 1000.0, startup.toSeconds(), run.toSeconds());
+        Files.writeString(file, line, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+}

@@ -1,0 +1,204 @@
+package io.exactlyonce.it.containers;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Volume;
+import io.exactlyonce.local.ClusterJobRunner;
+import io.exactlyonce.local.Poll;
+import io.exactlyonce.pipeline.api.JobConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.Container;
+import org.testcontainers.containers.ExecConfig;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.lifecycle.Startable;
+import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
+
+/**
+ * A Flink session cluster in containers: one JobManager and TaskManagers of one slot each, so a
+ * job of parallelism n occupies n TaskManagers and loses work whenever one of them dies. All of
+ * them mount one volume for checkpoints and savepoints, as they would share a file system or
+ * object store in production: a replacement TaskManager restores what the killed one wrote.
+ */
+final class FlinkCluster implements AutoCloseable {
+
+    static final DockerImageName IMAGE = DockerImageName.parse("eo-flink:local");
+
+    private static final String JOB_MANAGER_ALIAS = "jobmanager";
+    private static final int REST_PORT = 8081;
+    private static final String JOB_JAR = "/opt/flink/usrlib/visit-count-job.jar";
+    private static final String DATA = "/opt/flink/data";
+    private static final String CONFIG = String.join("\n",
+            "execution.checkpointing.dir: file://" + DATA + "/checkpoints",
+            "execution.checkpointing.savepoint-dir: file://" + DATA + "/savepoints",
+            // A lost TaskManager is declared dead after the timeout; Flink's default (50 s) would
+            // dominate every recovery time measured here.
+            "heartbeat.interval: 2 s",
+            "heartbeat.timeout: 15 s");
+
+    /** A TaskManager container, and how the JobManager knows it. */
+    record TaskManager(String resourceId, GenericContainer<?> container) {}
+
+    /** What docker reported about a container that was killed. */
+    record Killed(String resourceId, String containerId, Instant startedAt, Instant killedAt,
+            boolean running, long exitCode) {}
+
+    private final Network network;
+    private final ContainerLogs logs;
+    private final String jdbcPassword;
+    private final DockerClient docker = DockerClientFactory.instance().client();
+    private final String volume = "eo-flink-data-" + UUID.randomUUID();
+    private final GenericContainer<?> jobManager;
+    private final List<TaskManager> taskManagers = new ArrayList<>();
+    private final List<TaskManager> everyTaskManager = new ArrayList<>();
+    private final ExecutorService cli = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "flink-cli");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /**
+     * @param jdbcPassword for {@code flink run}: the job's main() builds its config, with the
+     *     password, in the CLI's JVM
+     */
+    FlinkCluster(Network network, ContainerLogs logs, Path jobJar, int taskManagers,
+            String jdbcPassword) {
+        this.network = network;
+        this.logs = logs;
+        this.jdbcPassword = jdbcPassword;
+        docker.createVolumeCmd().withName(volume).exec();
+        jobManager = flinkContainer("jobmanager", CONFIG)
+                .withNetworkAliases(JOB_MANAGER_ALIAS)
+                .withExposedPorts(REST_PORT)
+                .withCopyFileToContainer(MountableFile.forHostPath(jobJar, 0644), JOB_JAR)
+                .withCommand("jobmanager")
+                .waitingFor(Wait.forHttp("/overview").forPort(REST_PORT)
+                        .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
+        for (int i = 0; i < taskManagers; i++) {
+            this.taskManagers.add(newTaskManager());
+        }
+    }
+
+    /** The containers of the cluster, to start together with the services. */
+    List<Startable> containers() {
+        return Stream.concat(Stream.of(jobManager),
+                taskManagers.stream().map(TaskManager::container)).map(c -> (Startable) c).toList();
+    }
+
+    FlinkRest rest() {
+        return new FlinkRest("http://localhost:" + jobManager.getMappedPort(REST_PORT));
+    }
+
+    /** Submits with the real {@code flink} command line, run inside the JobManager container. */
+    ClusterJobRunner jobRunner() {
+        return new ClusterJobRunner(this::flink, JOB_JAR, "file://" + DATA + "/savepoints");
+    }
+
+    List<TaskManager> taskManagers() {
+        return List.copyOf(taskManagers);
+    }
+
+    /**
+     * {@code kill -9} from outside, through the Docker engine: the JVM gets SIGKILL, no shutdown
+     * hook runs and no connection is closed in an orderly way.
+     */
+    Killed kill(TaskManager taskManager) throws InterruptedException {
+        String id = taskManager.container().getContainerId();
+        Instant startedAt = startedAt(id);
+        Instant killedAt = Instant.now();
+        docker.killContainerCmd(id).withSignal("KILL").exec();
+        Poll.until(taskManager.resourceId() + " to be dead", Duration.ofSeconds(30),
+                () -> !Boolean.TRUE.equals(inspect(id).getState().getRunning()));
+        taskManagers.remove(taskManager);
+        InspectContainerResponse.ContainerState state = inspect(id).getState();
+        return new Killed(taskManager.resourceId(), id, startedAt, killedAt,
+                Boolean.TRUE.equals(state.getRunning()), state.getExitCodeLong());
+    }
+
+    /** Starts a new TaskManager and returns once it registered with the JobManager. */
+    TaskManager startTaskManager() {
+        TaskManager taskManager = newTaskManager();
+        taskManager.container().start();
+        taskManagers.add(taskManager);
+        return taskManager;
+    }
+
+    Instant startedAt(TaskManager taskManager) {
+        return startedAt(taskManager.container().getContainerId());
+    }
+
+    private Instant startedAt(String containerId) {
+        return Instant.parse(inspect(containerId).getState().getStartedAt());
+    }
+
+    private TaskManager newTaskManager() {
+        String resourceId = "taskmanager-" + (everyTaskManager.size() + 1);
+        GenericContainer<?> container = flinkContainer(resourceId,
+                        CONFIG + "\ntaskmanager.resource-id: " + resourceId)
+                .withEnv("FLINK_TASK_SLOTS", "1")
+                .withCommand("taskmanager")
+                .waitingFor(Wait.forLogMessage(".*Successful registration at resource manager.*", 1)
+                        .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
+        TaskManager taskManager = new TaskManager(resourceId, container);
+        everyTaskManager.add(taskManager);
+        return taskManager;
+    }
+
+    private GenericContainer<?> flinkContainer(String name, String properties) {
+        return new GenericContainer<>(IMAGE)
+                .withNetwork(network)
+                .withEnv("FLINK_JOBMANAGER_HOST", JOB_MANAGER_ALIAS)
+                .withEnv("FLINK_PROPERTIES", properties)
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
+                        .withBinds(new Bind(volume, new Volume(DATA))))
+                .withLogConsumer(logs.to(name));
+    }
+
+    private String flink(List<String> args, Duration timeout) throws Exception {
+        ExecConfig exec = ExecConfig.builder()
+                .command(Stream.concat(Stream.of("flink"), args.stream()).toArray(String[]::new))
+                .envVars(Map.of(JobConfig.PASSWORD_ENVIRONMENT_VARIABLE, jdbcPassword))
+                .build();
+        Future<Container.ExecResult> running = cli.submit(() -> jobManager.execInContainer(exec));
+        Container.ExecResult result;
+        try {
+            result = running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            throw new IllegalStateException("flink " + args.get(0) + " took over " + timeout, e);
+        }
+        if (result.getExitCode() != 0) {
+            throw new IllegalStateException("flink " + args.get(0) + " exited with "
+                    + result.getExitCode() + ":\n" + result.getStdout() + result.getStderr());
+        }
+        return result.getStdout();
+    }
+
+    private InspectContainerResponse inspect(String containerId) {
+        return docker.inspectContainerCmd(containerId).exec();
+    }
+
+    @Override
+    public void close() {
+        cli.shutdownNow();
+        everyTaskManager.forEach(t -> t.container().stop());
+        jobManager.stop();
+        docker.removeVolumeCmd(volume).exec();
+    }
+}

@@ -1,0 +1,83 @@
+package io.exactlyonce.it.containers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.StreamSupport;
+
+/** The few reads of Flink's REST API the fault scenarios need. */
+final class FlinkRest {
+
+    /** One checkpoint from the job's checkpoint history; times are epoch milliseconds. */
+    record Checkpoint(long id, String status, long triggeredAt, long completedAt) {}
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final String baseUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final ObjectMapper json = new ObjectMapper();
+
+    FlinkRest(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    /**
+     * How often the job restored a checkpoint, i.e. restarted. (The {@code numRestarts} metric
+     * says the same, but the REST API serves metrics from a cache that was seen to stop
+     * refreshing after a TaskManager was killed.)
+     */
+    long restores(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId + "/checkpoints").path("counts").path("restored").asLong();
+    }
+
+    /** The job's failures from {@code epochMillis} on: exception and the TaskManager reporting it. */
+    List<String> failuresSince(String jobId, long epochMillis)
+            throws IOException, InterruptedException {
+        JsonNode entries = get("/jobs/" + jobId + "/exceptions").path("exceptionHistory")
+                .path("entries");
+        return StreamSupport.stream(entries.spliterator(), false)
+                .filter(e -> e.path("timestamp").asLong() >= epochMillis)
+                .map(e -> e.path("exceptionName").asText() + " on "
+                        + e.path("taskManagerId").asText("?"))
+                .toList();
+    }
+
+    long completedCheckpoints(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
+    }
+
+    /** The first completed checkpoint that was triggered at or after {@code epochMillis}. */
+    Optional<Checkpoint> firstCompletedTriggeredAfter(String jobId, long epochMillis)
+            throws IOException, InterruptedException {
+        JsonNode history = get("/jobs/" + jobId + "/checkpoints").path("history");
+        return StreamSupport.stream(history.spliterator(), false)
+                .map(c -> new Checkpoint(c.path("id").asLong(), c.path("status").asText(),
+                        c.path("trigger_timestamp").asLong(),
+                        c.path("latest_ack_timestamp").asLong()))
+                .filter(c -> c.status().equals("COMPLETED") && c.triggeredAt() >= epochMillis)
+                .min((a, b) -> Long.compare(a.id(), b.id()));
+    }
+
+    /** Slots of registered TaskManagers that no job occupies. */
+    int availableSlots() throws IOException, InterruptedException {
+        return get("/overview").path("slots-available").asInt();
+    }
+
+    private JsonNode get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("GET " + path + ": HTTP " + response.statusCode() + " "
+                    + response.body());
+        }
+        return json.readTree(response.body());
+    }
+}

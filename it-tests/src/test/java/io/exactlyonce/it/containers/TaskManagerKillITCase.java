@@ -1,0 +1,194 @@
+package io.exactlyonce.it.containers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.exactlyonce.it.containers.FlinkCluster.Killed;
+import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
+import io.exactlyonce.local.JobRunner;
+import io.exactlyonce.local.Poll;
+import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.local.verify.Verdict;
+import io.exactlyonce.local.verify.VisitTraffic;
+import io.exactlyonce.pipeline.api.JobOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code kill -9} of a TaskManager of a real Flink cluster while traffic flows, then a
+ * replacement TaskManager: the job must restore its last completed checkpoint, abort what was
+ * pre-committed after it, and end with every sink holding exactly what the oracle says.
+ */
+@Tag("containers")
+class TaskManagerKillITCase {
+
+    private static final String SCENARIO = "taskmanager-kill-9";
+    private static final int PARALLELISM = 2;
+    /**
+     * A minute of traffic, one window per second of it, so windows fire all along. The job
+     * needs about half of that minute to start on two cores; the kill must come before its end.
+     */
+    private static final int EVENTS = 12_000;
+    private static final int EVENTS_PER_SECOND = 200;
+    private static final Duration WAIT = Duration.ofMinutes(2);
+
+    private static ContainerEnvironment environment;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        environment = ContainerEnvironment.start(SCENARIO, PARALLELISM);
+        say("containers ready in " + environment.startup().toSeconds() + " s");
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (environment != null) {
+            environment.close();
+        }
+    }
+
+    @Test
+    void killMinus9OfATaskManagerMidStreamNeitherLosesNorDuplicates() throws Exception {
+        VerifiedRun.Plan plan = new VerifiedRun.Plan(
+                "tm_kill_" + ProcessHandle.current().pid(),
+                PARALLELISM,
+                VisitTraffic.Settings.forTest(3L, EVENTS, Duration.ofSeconds(1))
+                        .withWindows(EVENTS / EVENTS_PER_SECOND),
+                EVENTS_PER_SECOND,
+                Duration.ofSeconds(2),
+                0,
+                // Until the JobManager declares the killed TaskManager lost (a few heartbeats),
+                // restarts may pick its slot again and fail at once: leave room for them.
+                Map.of(JobOption.RESTART_ATTEMPTS.key(), "30",
+                        // AT_LEAST_ONCE for either sink must make this test fail: that shows
+                        // the test can tell.
+                        JobOption.KAFKA_GUARANTEE.key(),
+                        System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE"),
+                        JobOption.JDBC_GUARANTEE.key(),
+                        System.getProperty("it.jdbc.delivery-guarantee", "EXACTLY_ONCE")));
+        KillTaskManager fault = new KillTaskManager(plan);
+        long begin = System.nanoTime();
+
+        Verdict.Report report = VerifiedRun.run(environment.flink().jobRunner(), plan,
+                environment.services(), fault, TaskManagerKillITCase::say);
+
+        Duration scenario = Duration.ofNanos(System.nanoTime() - begin);
+        System.out.println(report.table());
+        FaultSummary.append(SCENARIO, report, fault.recovery, environment.startup(), scenario);
+        say("scenario took " + scenario.toSeconds() + " s; recovery (kill to the next completed"
+                + " checkpoint) " + fault.recovery.toMillis() / 1000.0 + " s; checkpoint restores "
+                + fault.restoresBefore + " -> " + fault.restoresAfter + "; failures "
+                + fault.failures);
+
+        assertThat(fault.freeSlotsAtKill).as("free slots when the kill struck: the killed"
+                + " TaskManager ran part of the job").isZero();
+        assertThat(fault.killed.running()).as("the killed TaskManager still runs").isFalse();
+        assertThat(fault.killed.exitCode()).as("exit code of the killed TaskManager (SIGKILL)")
+                .isEqualTo(137);
+        assertThat(fault.inputAtKill).as("input records in the topic when the kill struck")
+                .isPositive().isLessThan(EVENTS);
+        assertThat(fault.replacement.container().getContainerId())
+                .as("the replacement is a new container").isNotEqualTo(fault.killed.containerId());
+        assertThat(fault.replacementStartedAt).as("start time of the replacement")
+                .isAfter(fault.killed.startedAt());
+        assertThat(fault.failures).as("job failures Flink recorded after the kill").isNotEmpty();
+        assertThat(fault.restoresAfter).as("checkpoint restores (restarts) after the kill")
+                .isGreaterThan(fault.restoresBefore);
+        assertThat(report.lateVisits()).as("some visits came late").isPositive();
+        assertThat(report.deadLetters()).as("bad records were rejected").isPositive();
+        assertThat(report.problems()).as(report.table()).isEmpty();
+    }
+
+    /**
+     * Waits until the job has completed checkpoints and has written output that no completed
+     * checkpoint covers yet, kills a TaskManager that runs part of it, starts a replacement, and
+     * waits for the first checkpoint after the kill. Records what proves that the fault happened.
+     */
+    private static final class KillTaskManager implements VerifiedRun.Fault {
+
+        private final VerifiedRun.Plan plan;
+        private Killed killed;
+        private TaskManager replacement;
+        private Instant replacementStartedAt;
+        private long inputAtKill;
+        private int freeSlotsAtKill;
+        private long restoresBefore;
+        private long restoresAfter;
+        private List<String> failures;
+        private Duration recovery;
+
+        KillTaskManager(VerifiedRun.Plan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public void inject(JobRunner.SubmittedJob job) throws Exception {
+            FlinkCluster flink = environment.flink();
+            FlinkRest rest = flink.rest();
+            String jobId = job.jobId();
+            Poll.until("two completed checkpoints", WAIT,
+                    () -> rest.completedCheckpoints(jobId) >= 2);
+            // A second of traffic after the last completed checkpoint: its results sit in open
+            // Kafka transactions and unprepared XA branches when the kill strikes.
+            long atCheckpoint = inputRecords();
+            Poll.until("more input after the checkpoint", WAIT,
+                    () -> inputRecords() >= atCheckpoint + plan.recordsPerSecond());
+            restoresBefore = rest.restores(jobId);
+            freeSlotsAtKill = rest.availableSlots();
+
+            killed = flink.kill(flink.taskManagers().get(0));
+            inputAtKill = inputRecords();
+            say("killed " + killed.resourceId() + " (container " + killed.containerId()
+                    .substring(0, 12) + ", exit code " + killed.exitCode() + ") with "
+                    + inputAtKill + " input records produced");
+            replacement = flink.startTaskManager();
+            replacementStartedAt = flink.startedAt(replacement);
+            say("replacement " + replacement.resourceId() + " registered");
+
+            long killedAt = killed.killedAt().toEpochMilli();
+            AtomicLong completedAt = new AtomicLong();
+            Poll.until("a checkpoint completed after the kill", WAIT, () -> {
+                rest.firstCompletedTriggeredAfter(jobId, killedAt)
+                        .ifPresent(c -> completedAt.set(c.completedAt()));
+                return completedAt.get() > 0;
+            });
+            recovery = Duration.ofMillis(completedAt.get() - killedAt);
+            restoresAfter = rest.restores(jobId);
+            failures = rest.failuresSince(jobId, killedAt);
+        }
+
+        /** Records in the input topic so far. */
+        private long inputRecords() throws Exception {
+            ContainerServices services = environment.services();
+            String topic = VerifiedRun.config(plan, services).inputTopic();
+            Properties properties = new Properties();
+            properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers());
+            try (Admin admin = Admin.create(properties)) {
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                for (int p = 0; p < plan.parallelism(); p++) {
+                    latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                }
+                return admin.listOffsets(latest).all().get().values().stream()
+                        .mapToLong(ListOffsetsResultInfo::offset).sum();
+            }
+        }
+    }
+
+    private static void say(String message) {
+        System.out.println("[" + SCENARIO + " " + LocalTime.now().withNano(0) + "] " + message);
+    }
+}
