@@ -1,6 +1,8 @@
 package io.exactlyonce.it.containers;
 
+import com.github.dockerjava.api.DockerClient;
 import io.exactlyonce.local.Infrastructure;
+import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.ServiceAddresses;
 import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import java.io.IOException;
@@ -9,14 +11,24 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
+import org.testcontainers.containers.output.FrameConsumerResultCallback;
+import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.lifecycle.Startable;
 import org.testcontainers.utility.DockerImageName;
@@ -46,11 +58,15 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     private static final String REGISTRY_PATH = "/apis/ccompat/v7";
 
     private final KafkaBroker kafka;
+    private final ContainerLogs logs;
+    private final DockerClient docker = DockerClientFactory.instance().client();
+    private FrameConsumerResultCallback restartedKafkaLog;
     private final GenericContainer<?> mariaDb;
     private final GenericContainer<?> registry;
     private final String rootPassword = UUID.randomUUID().toString();
 
     ContainerServices(Network network, ContainerLogs logs) throws IOException {
+        this.logs = logs;
         kafka = new KafkaBroker(freePort());
         kafka.withNetwork(network)
                 .withNetworkAliases(KAFKA_ALIAS)
@@ -132,9 +148,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     @Override
     public void createTopic(String name, int partitions) throws Exception {
-        Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        try (Admin admin = Admin.create(properties)) {
+        try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
         }
     }
@@ -150,8 +164,76 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
         }
     }
 
+    /** Records in {@code topic} so far: the sum of its partitions' end offsets. */
+    long recordsIn(String topic, int partitions) throws Exception {
+        try (Admin admin = admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            return admin.listOffsets(latest).all().get().values().stream()
+                    .mapToLong(ListOffsetsResultInfo::offset).sum();
+        }
+    }
+
+    /** The id the broker's storage was formatted with; it survives a restart with its data. */
+    String kafkaClusterId() throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeCluster().clusterId().get();
+        }
+    }
+
+    String kafkaContainerId() {
+        return kafka.getContainerId();
+    }
+
+    Instant kafkaStartedAt() {
+        return HardKill.startedAt(docker, kafka.getContainerId());
+    }
+
+    /** {@code kill -9} of the broker from outside ({@link HardKill}); the container stays. */
+    HardKill.Killed killKafka() throws InterruptedException {
+        return HardKill.kill(docker, KAFKA_ALIAS, kafka.getContainerId());
+    }
+
+    /**
+     * {@code docker start} of the same, killed broker container: its data volume (log
+     * segments, the transaction state log, committed offsets) and its fixed host port are
+     * kept, so the advertised addresses stay valid. Returns once the broker answers clients.
+     */
+    void restartKafka(Duration timeout) throws InterruptedException {
+        String id = kafka.getContainerId();
+        int since = (int) Instant.now().getEpochSecond();
+        docker.startContainerCmd(id).exec();
+        // The log stream Testcontainers followed ended with the kill: follow the new output.
+        restartedKafkaLog = new FrameConsumerResultCallback();
+        restartedKafkaLog.addConsumer(OutputFrame.OutputType.STDOUT, logs.to("kafka"));
+        restartedKafkaLog.addConsumer(OutputFrame.OutputType.STDERR, logs.to("kafka"));
+        docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true)
+                .withSince(since).exec(restartedKafkaLog);
+        Poll.until("the restarted broker to answer", timeout, () -> {
+            try (Admin admin = admin()) {
+                return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
+                        .nodes().get().isEmpty();
+            }
+        });
+    }
+
+    private Admin admin() {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return Admin.create(properties);
+    }
+
     @Override
     public void close() {
+        if (restartedKafkaLog != null) {
+            try {
+                restartedKafkaLog.close();
+            } catch (IOException e) {
+                // Only the log stream; the container is stopped below.
+            }
+        }
         registry.stop();
         mariaDb.stop();
         kafka.stop();

@@ -1,11 +1,9 @@
 package io.exactlyonce.it.containers;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
 import io.exactlyonce.local.ClusterJobRunner;
-import io.exactlyonce.local.Poll;
 import io.exactlyonce.pipeline.api.JobConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,10 +52,6 @@ final class FlinkCluster implements AutoCloseable {
 
     /** A TaskManager container, and how the JobManager knows it. */
     record TaskManager(String resourceId, GenericContainer<?> container) {}
-
-    /** What docker reported about a container that was killed. */
-    record Killed(String resourceId, String containerId, Instant startedAt, Instant killedAt,
-            boolean running, long exitCode) {}
 
     private final Network network;
     private final ContainerLogs logs;
@@ -114,21 +108,12 @@ final class FlinkCluster implements AutoCloseable {
         return List.copyOf(taskManagers);
     }
 
-    /**
-     * {@code kill -9} from outside, through the Docker engine: the JVM gets SIGKILL, no shutdown
-     * hook runs and no connection is closed in an orderly way.
-     */
-    Killed kill(TaskManager taskManager) throws InterruptedException {
-        String id = taskManager.container().getContainerId();
-        Instant startedAt = startedAt(id);
-        Instant killedAt = Instant.now();
-        docker.killContainerCmd(id).withSignal("KILL").exec();
-        Poll.until(taskManager.resourceId() + " to be dead", Duration.ofSeconds(30),
-                () -> !Boolean.TRUE.equals(inspect(id).getState().getRunning()));
+    /** {@code kill -9} of a TaskManager from outside ({@link HardKill}). */
+    HardKill.Killed kill(TaskManager taskManager) throws InterruptedException {
+        HardKill.Killed killed = HardKill.kill(
+                docker, taskManager.resourceId(), taskManager.container().getContainerId());
         taskManagers.remove(taskManager);
-        InspectContainerResponse.ContainerState state = inspect(id).getState();
-        return new Killed(taskManager.resourceId(), id, startedAt, killedAt,
-                Boolean.TRUE.equals(state.getRunning()), state.getExitCodeLong());
+        return killed;
     }
 
     /** Starts a new TaskManager and returns once it registered with the JobManager. */
@@ -144,7 +129,7 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     private Instant startedAt(String containerId) {
-        return Instant.parse(inspect(containerId).getState().getStartedAt());
+        return HardKill.startedAt(docker, containerId);
     }
 
     private TaskManager newTaskManager() {
@@ -188,10 +173,6 @@ final class FlinkCluster implements AutoCloseable {
                     + result.getExitCode() + ":\n" + result.getStdout() + result.getStderr());
         }
         return result.getStdout();
-    }
-
-    private InspectContainerResponse inspect(String containerId) {
-        return docker.inspectContainerCmd(containerId).exec();
     }
 
     @Override

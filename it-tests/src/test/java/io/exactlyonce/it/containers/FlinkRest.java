@@ -53,15 +53,30 @@ final class FlinkRest {
         return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
     }
 
+    /** Checkpoints that failed: expired, declined, or aborted by a failover. */
+    long failedCheckpoints(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId + "/checkpoints").path("counts").path("failed").asLong();
+    }
+
     /** The first completed checkpoint that was triggered at or after {@code epochMillis}. */
     Optional<Checkpoint> firstCompletedTriggeredAfter(String jobId, long epochMillis)
+            throws IOException, InterruptedException {
+        return firstCompletedAfter(jobId, epochMillis, 0);
+    }
+
+    /**
+     * The first completed checkpoint triggered at or after {@code triggeredFrom} that completed
+     * at or after {@code completedFrom} (epoch milliseconds).
+     */
+    Optional<Checkpoint> firstCompletedAfter(String jobId, long triggeredFrom, long completedFrom)
             throws IOException, InterruptedException {
         JsonNode history = get("/jobs/" + jobId + "/checkpoints").path("history");
         return StreamSupport.stream(history.spliterator(), false)
                 .map(c -> new Checkpoint(c.path("id").asLong(), c.path("status").asText(),
                         c.path("trigger_timestamp").asLong(),
                         c.path("latest_ack_timestamp").asLong()))
-                .filter(c -> c.status().equals("COMPLETED") && c.triggeredAt() >= epochMillis)
+                .filter(c -> c.status().equals("COMPLETED") && c.triggeredAt() >= triggeredFrom
+                        && c.completedAt() >= completedFrom)
                 .min((a, b) -> Long.compare(a.id(), b.id()));
     }
 

@@ -2,27 +2,18 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.it.containers.FlinkCluster.Killed;
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
+import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
 import io.exactlyonce.local.verify.Verdict;
-import io.exactlyonce.local.verify.VisitTraffic;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalTime;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -44,7 +35,7 @@ class TaskManagerKillITCase {
      */
     private static final int EVENTS = 12_000;
     private static final int EVENTS_PER_SECOND = 200;
-    private static final Duration WAIT = Duration.ofMinutes(2);
+    private static final Duration WAIT = FaultScenario.WAIT;
 
     private static ContainerEnvironment environment;
 
@@ -63,23 +54,11 @@ class TaskManagerKillITCase {
 
     @Test
     void killMinus9OfATaskManagerMidStreamNeitherLosesNorDuplicates() throws Exception {
-        VerifiedRun.Plan plan = new VerifiedRun.Plan(
-                "tm_kill_" + ProcessHandle.current().pid(),
-                PARALLELISM,
-                VisitTraffic.Settings.forTest(3L, EVENTS, Duration.ofSeconds(1))
-                        .withWindows(EVENTS / EVENTS_PER_SECOND),
+        VerifiedRun.Plan plan = FaultScenario.plan("tm_kill", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Duration.ofSeconds(2),
-                0,
                 // Until the JobManager declares the killed TaskManager lost (a few heartbeats),
                 // restarts may pick its slot again and fail at once: leave room for them.
-                Map.of(JobOption.RESTART_ATTEMPTS.key(), "30",
-                        // AT_LEAST_ONCE for either sink must make this test fail: that shows
-                        // the test can tell.
-                        JobOption.KAFKA_GUARANTEE.key(),
-                        System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE"),
-                        JobOption.JDBC_GUARANTEE.key(),
-                        System.getProperty("it.jdbc.delivery-guarantee", "EXACTLY_ONCE")));
+                Map.of(JobOption.RESTART_ATTEMPTS.key(), "30"));
         KillTaskManager fault = new KillTaskManager(plan);
         long begin = System.nanoTime();
 
@@ -140,18 +119,12 @@ class TaskManagerKillITCase {
             FlinkCluster flink = environment.flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
-            Poll.until("two completed checkpoints", WAIT,
-                    () -> rest.completedCheckpoints(jobId) >= 2);
-            // A second of traffic after the last completed checkpoint: its results sit in open
-            // Kafka transactions and unprepared XA branches when the kill strikes.
-            long atCheckpoint = inputRecords();
-            Poll.until("more input after the checkpoint", WAIT,
-                    () -> inputRecords() >= atCheckpoint + plan.recordsPerSecond());
+            FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
             restoresBefore = rest.restores(jobId);
             freeSlotsAtKill = rest.availableSlots();
 
             killed = flink.kill(flink.taskManagers().get(0));
-            inputAtKill = inputRecords();
+            inputAtKill = FaultScenario.inputRecords(environment, plan);
             say("killed " + killed.resourceId() + " (container " + killed.containerId()
                     .substring(0, 12) + ", exit code " + killed.exitCode() + ") with "
                     + inputAtKill + " input records produced");
@@ -170,25 +143,9 @@ class TaskManagerKillITCase {
             restoresAfter = rest.restores(jobId);
             failures = rest.failuresSince(jobId, killedAt);
         }
-
-        /** Records in the input topic so far. */
-        private long inputRecords() throws Exception {
-            ContainerServices services = environment.services();
-            String topic = VerifiedRun.config(plan, services).inputTopic();
-            Properties properties = new Properties();
-            properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers());
-            try (Admin admin = Admin.create(properties)) {
-                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                for (int p = 0; p < plan.parallelism(); p++) {
-                    latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-                }
-                return admin.listOffsets(latest).all().get().values().stream()
-                        .mapToLong(ListOffsetsResultInfo::offset).sum();
-            }
-        }
     }
 
     private static void say(String message) {
-        System.out.println("[" + SCENARIO + " " + LocalTime.now().withNano(0) + "] " + message);
+        FaultScenario.say(SCENARIO, message);
     }
 }

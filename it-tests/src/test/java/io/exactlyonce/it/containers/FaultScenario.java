@@ -1,0 +1,71 @@
+package io.exactlyonce.it.containers;
+
+import io.exactlyonce.local.Poll;
+import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.local.verify.VisitTraffic;
+import io.exactlyonce.pipeline.api.JobOption;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.HashMap;
+import java.util.Map;
+
+/** What the fault scenarios share: the run's plan, the moment to strike, their log lines. */
+final class FaultScenario {
+
+    /** Longest wait for any one thing the job is expected to do. */
+    static final Duration WAIT = Duration.ofMinutes(2);
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+
+    private FaultScenario() {}
+
+    /**
+     * Seeded traffic of {@code events} at {@code eventsPerSecond}, one window per second of it,
+     * so windows fire all along; both sinks exactly-once unless a system property weakens one
+     * (then the scenario must fail: that shows it can tell).
+     */
+    static VerifiedRun.Plan plan(String namePrefix, int parallelism, int events,
+            int eventsPerSecond, Map<String, String> overrides) {
+        Map<String, String> options = new HashMap<>();
+        options.put(JobOption.KAFKA_GUARANTEE.key(),
+                System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE"));
+        options.put(JobOption.JDBC_GUARANTEE.key(),
+                System.getProperty("it.jdbc.delivery-guarantee", "EXACTLY_ONCE"));
+        options.putAll(overrides);
+        return new VerifiedRun.Plan(
+                namePrefix + "_" + ProcessHandle.current().pid(),
+                parallelism,
+                VisitTraffic.Settings.forTest(3L, events, Duration.ofSeconds(1))
+                        .withWindows(events / eventsPerSecond),
+                eventsPerSecond,
+                CHECKPOINT_INTERVAL,
+                0,
+                Map.copyOf(options));
+    }
+
+    /**
+     * Waits until the job has completed two checkpoints and a second of traffic has arrived
+     * after the last of them: its results sit in open Kafka transactions and unprepared XA
+     * branches when the fault strikes.
+     */
+    static void awaitUncheckpointedOutput(ContainerEnvironment environment,
+            VerifiedRun.Plan plan, String jobId) throws Exception {
+        FlinkRest rest = environment.flink().rest();
+        Poll.until("two completed checkpoints", WAIT,
+                () -> rest.completedCheckpoints(jobId) >= 2);
+        long atCheckpoint = inputRecords(environment, plan);
+        Poll.until("more input after the checkpoint", WAIT,
+                () -> inputRecords(environment, plan) >= atCheckpoint + plan.recordsPerSecond());
+    }
+
+    /** Records in the run's input topic so far. */
+    static long inputRecords(ContainerEnvironment environment, VerifiedRun.Plan plan)
+            throws Exception {
+        ContainerServices services = environment.services();
+        return services.recordsIn(
+                VerifiedRun.config(plan, services).inputTopic(), plan.parallelism());
+    }
+
+    static void say(String scenario, String message) {
+        System.out.println("[" + scenario + " " + LocalTime.now().withNano(0) + "] " + message);
+    }
+}
