@@ -6,17 +6,15 @@ import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.Verdict;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code kill -9} of the (only) Kafka broker while traffic flows and the job runs, kept down
@@ -40,20 +38,9 @@ class BrokerKillITCase {
     private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration WAIT = FaultScenario.WAIT;
 
-    private static ContainerEnvironment environment;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        environment = ContainerEnvironment.start(SCENARIO, PARALLELISM);
-        say("containers ready in " + environment.startup().toSeconds() + " s");
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (environment != null) {
-            environment.close();
-        }
-    }
+    @RegisterExtension
+    static final ContainerEnvironmentExtension CONTAINERS =
+            new ContainerEnvironmentExtension(SCENARIO, PARALLELISM);
 
     @Test
     void killMinus9OfTheBrokerMidStreamNeitherLosesNorDuplicates() throws Exception {
@@ -64,14 +51,12 @@ class BrokerKillITCase {
                         // clients time out: leave room for them.
                         JobOption.RESTART_ATTEMPTS.key(), "30"));
         KillBroker fault = new KillBroker(plan);
-        long begin = System.nanoTime();
+        ContainerEnvironment environment = CONTAINERS.environment();
 
-        Verdict.Report report = VerifiedRun.run(environment.flink().jobRunner(), plan,
-                environment.services(), fault, BrokerKillITCase::say);
-
-        Duration scenario = Duration.ofNanos(System.nanoTime() - begin);
-        System.out.println(report.table());
-        FaultSummary.append(SCENARIO, report, fault.recovery, environment.startup(), scenario);
+        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
+        Duration scenario = outcome.took();
+        FaultSummary.append(
+                SCENARIO, outcome.report(), fault.recovery, environment.startup(), scenario);
         say("scenario took " + scenario.toSeconds() + " s; broker held down " + fault.down.toMillis()
                 / 1000.0 + " s; recovery (kill to the next completed checkpoint after the"
                 + " restart) " + fault.recovery.toMillis() / 1000.0 + " s; failed checkpoints "
@@ -100,9 +85,7 @@ class BrokerKillITCase {
                 .isTrue();
         assertThat(fault.recoveredAt).as("the next completed checkpoint came after the restart")
                 .isGreaterThanOrEqualTo(fault.startedAfterRestart.toEpochMilli());
-        assertThat(report.lateVisits()).as("some visits came late").isPositive();
-        assertThat(report.deadLetters()).as("bad records were rejected").isPositive();
-        assertThat(report.problems()).as(report.table()).isEmpty();
+        FaultScenario.assertExactlyOnce(outcome.report());
     }
 
     /**
@@ -136,14 +119,14 @@ class BrokerKillITCase {
 
         @Override
         public void inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerServices kafka = environment.services();
-            FlinkRest rest = environment.flink().rest();
+            ContainerServices kafka = CONTAINERS.environment().services();
+            FlinkRest rest = CONTAINERS.environment().flink().rest();
             String jobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
+            FaultScenario.awaitUncheckpointedOutput(CONTAINERS.environment(), plan, jobId);
             clusterIdBeforeKill = kafka.kafkaClusterId();
             failedBefore = rest.failedCheckpoints(jobId);
             restoresBefore = rest.restores(jobId);
-            inputBeforeKill = FaultScenario.inputRecords(environment, plan);
+            inputBeforeKill = FaultScenario.inputRecords(CONTAINERS.environment(), plan);
 
             killed = kafka.killKafka();
             long killedAt = killed.killedAt().toEpochMilli();

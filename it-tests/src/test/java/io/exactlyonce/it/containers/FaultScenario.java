@@ -1,7 +1,10 @@
 package io.exactlyonce.it.containers;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.local.verify.Verdict;
 import io.exactlyonce.local.verify.VisitTraffic;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
@@ -63,6 +66,27 @@ final class FaultScenario {
         ContainerServices services = environment.services();
         return services.recordsIn(
                 VerifiedRun.config(plan, services).inputTopic(), plan.parallelism());
+    }
+
+    /** What a scenario's run gave: the verdict, and how long the run took. */
+    record Outcome(Verdict.Report report, Duration took) {}
+
+    /** Runs the plan on the scenario's cluster with {@code fault}, and prints the verdict. */
+    static Outcome run(ContainerEnvironment environment, String scenario, VerifiedRun.Plan plan,
+            VerifiedRun.Fault fault) throws Exception {
+        long begin = System.nanoTime();
+        Verdict.Report report = VerifiedRun.run(environment.flink().jobRunner(), plan,
+                environment.services(), fault, message -> say(scenario, message));
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        System.out.println(report.table());
+        return new Outcome(report, took);
+    }
+
+    /** What every scenario ends with: all paths exercised, every sink exact. */
+    static void assertExactlyOnce(Verdict.Report report) {
+        assertThat(report.lateVisits()).as("some visits came late").isPositive();
+        assertThat(report.deadLetters()).as("bad records were rejected").isPositive();
+        assertThat(report.problems()).as(report.table()).isEmpty();
     }
 
     static void say(String scenario, String message) {

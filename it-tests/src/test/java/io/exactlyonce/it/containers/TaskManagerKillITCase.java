@@ -7,17 +7,15 @@ import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.Verdict;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code kill -9} of a TaskManager of a real Flink cluster while traffic flows, then a
@@ -37,20 +35,9 @@ class TaskManagerKillITCase {
     private static final int EVENTS_PER_SECOND = 200;
     private static final Duration WAIT = FaultScenario.WAIT;
 
-    private static ContainerEnvironment environment;
-
-    @BeforeAll
-    static void startCluster() throws Exception {
-        environment = ContainerEnvironment.start(SCENARIO, PARALLELISM);
-        say("containers ready in " + environment.startup().toSeconds() + " s");
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (environment != null) {
-            environment.close();
-        }
-    }
+    @RegisterExtension
+    static final ContainerEnvironmentExtension CONTAINERS =
+            new ContainerEnvironmentExtension(SCENARIO, PARALLELISM);
 
     @Test
     void killMinus9OfATaskManagerMidStreamNeitherLosesNorDuplicates() throws Exception {
@@ -60,14 +47,12 @@ class TaskManagerKillITCase {
                 // restarts may pick its slot again and fail at once: leave room for them.
                 Map.of(JobOption.RESTART_ATTEMPTS.key(), "30"));
         KillTaskManager fault = new KillTaskManager(plan);
-        long begin = System.nanoTime();
+        ContainerEnvironment environment = CONTAINERS.environment();
 
-        Verdict.Report report = VerifiedRun.run(environment.flink().jobRunner(), plan,
-                environment.services(), fault, TaskManagerKillITCase::say);
-
-        Duration scenario = Duration.ofNanos(System.nanoTime() - begin);
-        System.out.println(report.table());
-        FaultSummary.append(SCENARIO, report, fault.recovery, environment.startup(), scenario);
+        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
+        Duration scenario = outcome.took();
+        FaultSummary.append(
+                SCENARIO, outcome.report(), fault.recovery, environment.startup(), scenario);
         say("scenario took " + scenario.toSeconds() + " s; recovery (kill to the next completed"
                 + " checkpoint) " + fault.recovery.toMillis() / 1000.0 + " s; checkpoint restores "
                 + fault.restoresBefore + " -> " + fault.restoresAfter + "; failures "
@@ -87,9 +72,7 @@ class TaskManagerKillITCase {
         assertThat(fault.failures).as("job failures Flink recorded after the kill").isNotEmpty();
         assertThat(fault.restoresAfter).as("checkpoint restores (restarts) after the kill")
                 .isGreaterThan(fault.restoresBefore);
-        assertThat(report.lateVisits()).as("some visits came late").isPositive();
-        assertThat(report.deadLetters()).as("bad records were rejected").isPositive();
-        assertThat(report.problems()).as(report.table()).isEmpty();
+        FaultScenario.assertExactlyOnce(outcome.report());
     }
 
     /**
@@ -116,15 +99,15 @@ class TaskManagerKillITCase {
 
         @Override
         public void inject(JobRunner.SubmittedJob job) throws Exception {
-            FlinkCluster flink = environment.flink();
+            FlinkCluster flink = CONTAINERS.environment().flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
+            FaultScenario.awaitUncheckpointedOutput(CONTAINERS.environment(), plan, jobId);
             restoresBefore = rest.restores(jobId);
             freeSlotsAtKill = rest.availableSlots();
 
             killed = flink.kill(flink.taskManagers().get(0));
-            inputAtKill = FaultScenario.inputRecords(environment, plan);
+            inputAtKill = FaultScenario.inputRecords(CONTAINERS.environment(), plan);
             say("killed " + killed.resourceId() + " (container " + killed.containerId()
                     .substring(0, 12) + ", exit code " + killed.exitCode() + ") with "
                     + inputAtKill + " input records produced");
