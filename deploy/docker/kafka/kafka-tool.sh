@@ -9,6 +9,7 @@ case "$name" in
     kafka-console-producer) main=org.apache.kafka.tools.ConsoleProducer ;;
     kafka-console-consumer) main=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
     kafka-consumer-groups)  main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+    kafka-configs)          main=kafka.admin.ConfigCommand ;;
     kafka-transactions)     main=org.apache.kafka.tools.TransactionsCommand ;;
     kafka-metadata-quorum)  main=org.apache.kafka.tools.MetadataQuorumCommand ;;
     kafka-storage)          main=kafka.tools.StorageTool ;;
