@@ -28,6 +28,7 @@ public final class JdbcSinkSettings implements Serializable {
     private final int batchSize;
     private final int maxRetries;
     private final Duration connectTimeout;
+    private final Duration socketTimeout;
 
     private JdbcSinkSettings(Builder builder) {
         this.name = builder.name;
@@ -39,6 +40,7 @@ public final class JdbcSinkSettings implements Serializable {
         this.batchSize = builder.batchSize;
         this.maxRetries = builder.maxRetries;
         this.connectTimeout = builder.connectTimeout;
+        this.socketTimeout = builder.socketTimeout;
     }
 
     public static Builder builder(String name) {
@@ -82,6 +84,15 @@ public final class JdbcSinkSettings implements Serializable {
         return connectTimeout;
     }
 
+    /**
+     * How long a read on a connection may wait. Without it, a statement sent into a network
+     * partition blocks its task thread until the kernel gives up (many minutes), and Flink can
+     * neither checkpoint nor cancel that task meanwhile.
+     */
+    public Duration socketTimeout() {
+        return socketTimeout;
+    }
+
     @Override
     public String toString() {
         return "JdbcSinkSettings{name="
@@ -110,6 +121,7 @@ public final class JdbcSinkSettings implements Serializable {
         private int batchSize = 500;
         private int maxRetries = 0;
         private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration socketTimeout = Duration.ofSeconds(30);
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -154,6 +166,11 @@ public final class JdbcSinkSettings implements Serializable {
 
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Objects.requireNonNull(connectTimeout);
+            return this;
+        }
+
+        public Builder socketTimeout(Duration socketTimeout) {
+            this.socketTimeout = Objects.requireNonNull(socketTimeout);
             return this;
         }
 

@@ -35,6 +35,7 @@ final class MySqlConnections {
         dataSource.setUser(settings.username());
         dataSource.setPassword(settings.password());
         dataSource.setConnectTimeout(Math.toIntExact(settings.connectTimeout().toMillis()));
+        dataSource.setSocketTimeout(Math.toIntExact(settings.socketTimeout().toMillis()));
         // One round trip per batch instead of one per row.
         dataSource.setRewriteBatchedStatements(true);
         return dataSource;
