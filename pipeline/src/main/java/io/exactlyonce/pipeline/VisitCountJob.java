@@ -14,6 +14,7 @@ import io.exactlyonce.pipeline.operators.ByUser;
 import io.exactlyonce.pipeline.operators.CountVisits;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
 import io.exactlyonce.pipeline.operators.EmitVisitCount;
+import io.exactlyonce.pipeline.operators.RestoredWatermarkGate;
 import io.exactlyonce.pipeline.operators.SplitDeadLetters;
 import io.exactlyonce.pipeline.operators.Visit;
 import io.exactlyonce.sinks.CheckpointTiming;
@@ -23,6 +24,7 @@ import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -86,8 +88,16 @@ public final class VisitCountJob {
                         .name(OperatorIds.SPLIT_DEAD_LETTERS)
                         .uid(OperatorIds.SPLIT_DEAD_LETTERS);
 
-        SingleOutputStreamOperator<UserVisitCount> counts =
+        // Late visits of windows that fired before a restored checkpoint go out here; the
+        // window operator, without a watermark right after the restore, would count them again.
+        SingleOutputStreamOperator<Visit> gated =
                 visits.keyBy(new ByUser())
+                        .transform(OperatorIds.RESTORED_WATERMARK_GATE, visits.getType(),
+                                new RestoredWatermarkGate(config.windowSize(), LATE_VISITS))
+                        .uid(OperatorIds.RESTORED_WATERMARK_GATE);
+
+        SingleOutputStreamOperator<UserVisitCount> counts =
+                DataStreamUtils.reinterpretAsKeyedStream(gated, new ByUser())
                         .window(TumblingEventTimeWindows.of(config.windowSize()))
                         .sideOutputLateData(LATE_VISITS)
                         .aggregate(new CountVisits(), new EmitVisitCount())
@@ -102,6 +112,7 @@ public final class VisitCountJob {
                 .uid(OperatorIds.COUNTS_TO_DATABASE);
 
         counts.getSideOutput(LATE_VISITS)
+                .union(gated.getSideOutput(LATE_VISITS))
                 .map(new LateVisitToRecord(config.inputTopic()))
                 .returns(ForwardedRecord.class)
                 .name(OperatorIds.LATE_TO_RECORDS)

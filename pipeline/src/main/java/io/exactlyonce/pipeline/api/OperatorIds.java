@@ -8,6 +8,7 @@ public final class OperatorIds {
 
     public static final String SOURCE = "kafka-visits-source";
     public static final String SPLIT_DEAD_LETTERS = "split-dead-letters";
+    public static final String RESTORED_WATERMARK_GATE = "late-visits-after-restore-gate";
     public static final String COUNT_PER_WINDOW = "count-visits-per-user-window";
     public static final String COUNTS_TO_KAFKA = "counts-to-kafka";
     public static final String COUNTS_TO_DATABASE = "counts-to-database";

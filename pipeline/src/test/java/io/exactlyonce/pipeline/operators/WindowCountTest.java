@@ -28,6 +28,12 @@ class WindowCountTest {
 
     @BeforeEach
     void openHarness() throws Exception {
+        harness = newHarness();
+        harness.open();
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Visit, UserVisitCount>
+            newHarness() throws Exception {
         WindowOperatorBuilder<Visit, String, TimeWindow> builder =
                 new WindowOperatorBuilder<>(
                         TumblingEventTimeWindows.of(Duration.ofMinutes(1)),
@@ -39,8 +45,8 @@ class WindowCountTest {
         builder.sideOutputLateData(VisitCountJob.LATE_VISITS);
         OneInputStreamOperator<Visit, UserVisitCount> operator =
                 builder.aggregate(new CountVisits(), new EmitVisitCount(), Types.LONG);
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, new ByUser(), Types.STRING);
-        harness.open();
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                operator, new ByUser(), Types.STRING);
     }
 
     @AfterEach
@@ -96,6 +102,32 @@ class WindowCountTest {
         assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS))
                 .extracting(record -> record.getValue().getEventId())
                 .containsExactly("late");
+    }
+
+    /**
+     * Pins the upstream behaviour {@link RestoredWatermarkGate} exists for: Flink checkpoints no
+     * watermark, so a restored window operator counts a late visit into a window that had fired
+     * before the checkpoint and emits that window again. If Flink ever restores watermarks,
+     * this test fails and the gate can go.
+     */
+    @Test
+    void restoredWithoutItsWatermarkCountsAVisitOfAWindowThatFiredBeforeTheCheckpoint()
+            throws Exception {
+        visit("a1", "alice", 1_000L);
+        harness.processWatermark(MINUTE - 1);
+        assertThat(harness.extractOutputValues()).containsExactly(count("alice", 0, 1));
+        var checkpoint = harness.snapshot(1L, 1L);
+        harness.close();
+
+        harness = newHarness();
+        harness.initializeState(checkpoint);
+        harness.open();
+        visit("late", "alice", 2_000L);
+        harness.processWatermark(2 * MINUTE - 1);
+
+        assertThat(harness.extractOutputValues()).as("the same window emitted a second time")
+                .containsExactly(count("alice", 0, 1));
+        assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS)).isNull();
     }
 
     private void visit(String eventId, String userId, long eventTime) throws Exception {
