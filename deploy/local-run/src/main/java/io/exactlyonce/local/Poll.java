@@ -17,6 +17,12 @@ public final class Poll {
      */
     public static void until(String what, Duration timeout, Callable<Boolean> condition)
             throws InterruptedException {
+        until(what, timeout, INTERVAL, condition);
+    }
+
+    /** As {@link #until(String, Duration, Callable)}, evaluating every {@code interval}. */
+    public static void until(String what, Duration timeout, Duration interval,
+            Callable<Boolean> condition) throws InterruptedException {
         Deadline deadline = Deadline.after(timeout);
         Exception lastError = null;
         while (true) {
@@ -33,7 +39,7 @@ public final class Poll {
                 throw new IllegalStateException(
                         "timed out after " + timeout + " waiting for " + what, lastError);
             }
-            deadline.pause(INTERVAL);
+            deadline.pause(interval);
         }
     }
 }

@@ -84,9 +84,13 @@ public final class VerifiedRun {
     @FunctionalInterface
     public interface Fault {
 
-        Fault NONE = job -> {};
+        Fault NONE = job -> job;
 
-        void inject(JobRunner.SubmittedJob job) throws Exception;
+        /**
+         * Returns the job the run goes on with: {@code job}, or the job that replaced it when
+         * the fault stopped it and resumed it from a savepoint or retained checkpoint.
+         */
+        JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception;
     }
 
     /** The run on {@code env}, a MiniCluster in practice, with the plan's in-job failure. */
@@ -117,18 +121,19 @@ public final class VerifiedRun {
                 plan.recordsPerSecond());
         ExecutorService faults = Executors.newSingleThreadExecutor(r -> new Thread(r, "fault"));
         try {
-            Future<?> injected = faults.submit(() -> {
-                fault.inject(job);
-                return null;
-            });
+            Future<JobRunner.SubmittedJob> injected = faults.submit(() -> fault.inject(job));
             List<ProducedRecord> input =
                     producing.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             progress.accept(input.size() + " input records produced");
-            injected.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            JobRunner.SubmittedJob last =
+                    injected.get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!last.jobId().equals(job.jobId())) {
+                progress.accept("job " + last.jobId() + " carries on from job " + job.jobId());
+            }
 
             awaitInputCheckpointed(infrastructure.bootstrapServers(), config, plan.parallelism());
             progress.accept("all input read and checkpointed; draining the job");
-            job.drainWithSavepoint(STEP_TIMEOUT);
+            last.drainWithSavepoint(STEP_TIMEOUT);
 
             return Verdict.judge(input, plan.traffic().windowSize(), Observer.observe(
                     new Observer.Targets(

@@ -118,7 +118,7 @@ class BrokerKillITCase {
         }
 
         @Override
-        public void inject(JobRunner.SubmittedJob job) throws Exception {
+        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
             ContainerServices kafka = CONTAINERS.environment().services();
             FlinkRest rest = CONTAINERS.environment().flink().rest();
             String jobId = job.jobId();
@@ -168,6 +168,7 @@ class BrokerKillITCase {
             failedAfter = rest.failedCheckpoints(jobId);
             restoresAfter = rest.restores(jobId);
             failures = rest.failuresSince(jobId, killedAt);
+            return job;
         }
     }
 

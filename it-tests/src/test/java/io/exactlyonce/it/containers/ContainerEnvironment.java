@@ -20,13 +20,15 @@ import org.testcontainers.utility.DockerImageName;
 final class ContainerEnvironment implements AutoCloseable {
 
     private final Network network;
+    private final ContainerLogs logs;
     private final ContainerServices services;
     private final FlinkCluster flink;
     private final Duration startup;
 
-    private ContainerEnvironment(
-            Network network, ContainerServices services, FlinkCluster flink, Duration startup) {
+    private ContainerEnvironment(Network network, ContainerLogs logs, ContainerServices services,
+            FlinkCluster flink, Duration startup) {
         this.network = network;
+        this.logs = logs;
         this.services = services;
         this.flink = flink;
         this.startup = startup;
@@ -52,7 +54,12 @@ final class ContainerEnvironment implements AutoCloseable {
                     + logs.directory().toAbsolutePath(), e);
         }
         return new ContainerEnvironment(
-                network, services, flink, Duration.ofNanos(System.nanoTime() - begin));
+                network, logs, services, flink, Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    /** The Docker network every container of the scenario is on. */
+    String networkId() {
+        return network.getId();
     }
 
     ContainerServices services() {
@@ -70,15 +77,16 @@ final class ContainerEnvironment implements AutoCloseable {
 
     @Override
     public void close() {
-        try (network; services; flink) {
-            // Closed in reverse: the cluster, then the services, then the network.
+        try (logs; network; services; flink) {
+            // Closed in reverse: the cluster, the services, the network, the log streams.
         }
     }
 
     private static void requireDocker() {
         if (!DockerClientFactory.instance().isDockerAvailable()) {
-            throw new IllegalStateException("the container suite (-Pcontainers) needs a Docker"
-                    + " engine and none answers; start one (deploy/docker/ensure-docker.sh)");
+            throw new IllegalStateException("the container suite needs a Docker engine and none"
+                    + " answers: start one with deploy/docker/ensure-docker.sh, or leave the"
+                    + " suite out on this machine with ./mvnw verify -Pwithout-docker");
         }
         DockerClient docker = DockerClientFactory.instance().client();
         for (DockerImageName image : List.of(ContainerServices.KAFKA_IMAGE,
@@ -88,7 +96,8 @@ final class ContainerEnvironment implements AutoCloseable {
                 docker.inspectImageCmd(image.asCanonicalNameString()).exec();
             } catch (NotFoundException e) {
                 throw new IllegalStateException("image " + image.asCanonicalNameString()
-                        + " is missing; build it with deploy/docker/build-images.sh", e);
+                        + " is missing: ./mvnw verify builds it, deploy/docker/build-images.sh"
+                        + " too", e);
             }
         }
     }
@@ -96,8 +105,8 @@ final class ContainerEnvironment implements AutoCloseable {
     private static Path jobJar() {
         String property = System.getProperty("it.job-jar");
         if (property == null) {
-            throw new IllegalStateException("system property it.job-jar is not set; run the"
-                    + " suite through Maven with -Pcontainers");
+            throw new IllegalStateException("system property it.job-jar is not set: run the"
+                    + " suite through Maven (./mvnw verify)");
         }
         Path jar = Path.of(property);
         if (!Files.isRegularFile(jar)) {

@@ -1,22 +1,29 @@
 package io.exactlyonce.it.containers;
 
 import com.github.dockerjava.api.DockerClient;
+import com.mysql.cj.jdbc.MysqlXADataSource;
 import io.exactlyonce.local.Infrastructure;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.ServiceAddresses;
+import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import javax.sql.XAConnection;
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -27,8 +34,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
-import org.testcontainers.containers.output.FrameConsumerResultCallback;
-import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.lifecycle.Startable;
 import org.testcontainers.utility.DockerImageName;
@@ -57,29 +62,27 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     private static final int REGISTRY_PORT = 8080;
     private static final String REGISTRY_PATH = "/apis/ccompat/v7";
 
-    private final KafkaBroker kafka;
+    private final FixedPortContainer kafka;
     private final ContainerLogs logs;
     private final DockerClient docker = DockerClientFactory.instance().client();
-    private FrameConsumerResultCallback restartedKafkaLog;
-    private final GenericContainer<?> mariaDb;
+    private final FixedPortContainer mariaDb;
     private final GenericContainer<?> registry;
     private final String rootPassword = UUID.randomUUID().toString();
 
     ContainerServices(Network network, ContainerLogs logs) throws IOException {
         this.logs = logs;
-        kafka = new KafkaBroker(freePort());
+        kafka = new FixedPortContainer(KAFKA_IMAGE, KAFKA_EXTERNAL_PORT);
         kafka.withNetwork(network)
                 .withNetworkAliases(KAFKA_ALIAS)
                 .withEnv("KAFKA_ADVERTISED_LISTENERS",
-                        "EXTERNAL://localhost:" + kafka.hostPort
+                        "EXTERNAL://localhost:" + kafka.hostPort()
                                 + ",INTERNAL://" + KAFKA_ALIAS + ":" + KAFKA_INTERNAL_PORT)
                 .withLogConsumer(logs.to("kafka"))
                 .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1)
                         .withStartupTimeout(STARTUP_TIMEOUT));
-        mariaDb = new GenericContainer<>(MARIADB_IMAGE)
+        mariaDb = new FixedPortContainer(MARIADB_IMAGE, MARIADB_PORT)
                 .withNetwork(network)
                 .withNetworkAliases(MARIADB_ALIAS)
-                .withExposedPorts(MARIADB_PORT)
                 .withEnv("MARIADB_ROOT_PASSWORD", rootPassword)
                 .withLogConsumer(logs.to("mariadb"))
                 .waitingFor(Wait.forHealthcheck().withStartupTimeout(STARTUP_TIMEOUT));
@@ -98,7 +101,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     @Override
     public String bootstrapServers() {
-        return "localhost:" + kafka.hostPort;
+        return "localhost:" + kafka.hostPort();
     }
 
     @Override
@@ -108,7 +111,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     @Override
     public String jdbcUrl(String database) {
-        return jdbcUrl("localhost:" + mariaDb.getMappedPort(MARIADB_PORT), database);
+        return jdbcUrl("localhost:" + mariaDb.hostPort(), database);
     }
 
     @Override
@@ -183,6 +186,19 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
         }
     }
 
+    String mariaDbContainerId() {
+        return mariaDb.getContainerId();
+    }
+
+    /** Freezes MariaDB (cgroup freezer): connections stay open, nothing is answered. */
+    void pauseMariaDb() {
+        docker.pauseContainerCmd(mariaDb.getContainerId()).exec();
+    }
+
+    void unpauseMariaDb() {
+        docker.unpauseContainerCmd(mariaDb.getContainerId()).exec();
+    }
+
     String kafkaContainerId() {
         return kafka.getContainerId();
     }
@@ -202,21 +218,52 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
      * kept, so the advertised addresses stay valid. Returns once the broker answers clients.
      */
     void restartKafka(Duration timeout) throws InterruptedException {
-        String id = kafka.getContainerId();
-        int since = (int) Instant.now().getEpochSecond();
-        docker.startContainerCmd(id).exec();
-        // The log stream Testcontainers followed ended with the kill: follow the new output.
-        restartedKafkaLog = new FrameConsumerResultCallback();
-        restartedKafkaLog.addConsumer(OutputFrame.OutputType.STDOUT, logs.to("kafka"));
-        restartedKafkaLog.addConsumer(OutputFrame.OutputType.STDERR, logs.to("kafka"));
-        docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true)
-                .withSince(since).exec(restartedKafkaLog);
+        HardKill.startAgain(docker, kafka.getContainerId(), KAFKA_ALIAS, logs);
         Poll.until("the restarted broker to answer", timeout, () -> {
             try (Admin admin = admin()) {
                 return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
                         .nodes().get().isEmpty();
             }
         });
+    }
+
+    /** {@code kill -9} of MariaDB from outside ({@link HardKill}); the container stays. */
+    HardKill.Killed killMariaDb() throws InterruptedException {
+        return HardKill.kill(docker, MARIADB_ALIAS, mariaDb.getContainerId());
+    }
+
+    /**
+     * {@code docker start} of the same, killed MariaDB container, with its data (prepared XA
+     * transactions included: InnoDB recovers them). Returns once it accepts connections.
+     */
+    void restartMariaDb(Duration timeout) throws InterruptedException {
+        HardKill.startAgain(docker, mariaDb.getContainerId(), MARIADB_ALIAS, logs);
+        Poll.until("the restarted database to answer", timeout, () -> {
+            try (Connection connection =
+                            DriverManager.getConnection(jdbcUrl(""), jdbcUser(), jdbcPassword());
+                    Statement statement = connection.createStatement()) {
+                return statement.execute("SELECT 1");
+            }
+        });
+    }
+
+    /** The XA transactions left prepared whose XIDs the sink of run {@code prefix} made. */
+    List<SinkXid> preparedXids(String prefix) throws SQLException {
+        MysqlXADataSource dataSource = new MysqlXADataSource();
+        dataSource.setUrl(jdbcUrl(""));
+        dataSource.setUser(jdbcUser());
+        dataSource.setPassword(jdbcPassword());
+        XAConnection connection = dataSource.getXAConnection();
+        try {
+            return Arrays.stream(connection.getXAResource()
+                            .recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN))
+                    .map(SinkXid::parse).flatMap(Optional::stream)
+                    .filter(xid -> xid.prefix().equals(prefix)).toList();
+        } catch (XAException e) {
+            throw new SQLException("XA RECOVER failed with XA error " + e.errorCode, e);
+        } finally {
+            connection.close();
+        }
     }
 
     private Admin admin() {
@@ -227,38 +274,8 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     @Override
     public void close() {
-        if (restartedKafkaLog != null) {
-            try {
-                restartedKafkaLog.close();
-            } catch (IOException e) {
-                // Only the log stream; the container is stopped below.
-            }
-        }
         registry.stop();
         mariaDb.stop();
         kafka.stop();
-    }
-
-    /**
-     * A free port on this machine, taken now and bound when the broker starts. The broker must
-     * advertise its host-side address before it starts, and keep it across a restart of the
-     * container (a later scenario): a fixed mapping does both, a random one neither.
-     */
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** The broker with its client port mapped to a fixed host port. */
-    private static final class KafkaBroker extends GenericContainer<KafkaBroker> {
-
-        private final int hostPort;
-
-        KafkaBroker(int hostPort) {
-            super(KAFKA_IMAGE);
-            this.hostPort = hostPort;
-            addFixedExposedPort(hostPort, KAFKA_EXTERNAL_PORT);
-        }
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** What the fault scenarios share: the run's plan, the moment to strike, their log lines. */
 final class FaultScenario {
@@ -58,6 +59,21 @@ final class FaultScenario {
         long atCheckpoint = inputRecords(environment, plan);
         Poll.until("more input after the checkpoint", WAIT,
                 () -> inputRecords(environment, plan) >= atCheckpoint + plan.recordsPerSecond());
+    }
+
+    /**
+     * Waits for the first checkpoint of {@code jobId} triggered after {@code epochMillis} to
+     * complete, and returns how long after that moment it completed: the recovery time.
+     */
+    static Duration awaitCheckpointTriggeredAfter(FlinkRest rest, String jobId, long epochMillis)
+            throws InterruptedException {
+        AtomicLong completedAt = new AtomicLong();
+        Poll.until("a checkpoint completed after the fault", WAIT, () -> {
+            rest.firstCompletedTriggeredAfter(jobId, epochMillis)
+                    .ifPresent(c -> completedAt.set(c.completedAt()));
+            return completedAt.get() > 0;
+        });
+        return Duration.ofMillis(completedAt.get() - epochMillis);
     }
 
     /** Records in the run's input topic so far. */

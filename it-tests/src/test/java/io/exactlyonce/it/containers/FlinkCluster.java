@@ -4,11 +4,14 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
 import io.exactlyonce.local.ClusterJobRunner;
+import io.exactlyonce.local.Poll;
 import io.exactlyonce.pipeline.api.JobConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,13 +45,17 @@ final class FlinkCluster implements AutoCloseable {
     private static final int REST_PORT = 8081;
     private static final String JOB_JAR = "/opt/flink/usrlib/visit-count-job.jar";
     private static final String DATA = "/opt/flink/data";
+    /**
+     * A lost TaskManager is declared dead after this; Flink's default (50 s) would dominate
+     * every recovery time measured here.
+     */
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(15);
+
     private static final String CONFIG = String.join("\n",
             "execution.checkpointing.dir: file://" + DATA + "/checkpoints",
             "execution.checkpointing.savepoint-dir: file://" + DATA + "/savepoints",
-            // A lost TaskManager is declared dead after the timeout; Flink's default (50 s) would
-            // dominate every recovery time measured here.
             "heartbeat.interval: 2 s",
-            "heartbeat.timeout: 15 s");
+            "heartbeat.timeout: " + HEARTBEAT_TIMEOUT.toSeconds() + " s");
 
     /** A TaskManager container, and how the JobManager knows it. */
     record TaskManager(String resourceId, GenericContainer<?> container) {}
@@ -58,7 +65,7 @@ final class FlinkCluster implements AutoCloseable {
     private final String jdbcPassword;
     private final DockerClient docker = DockerClientFactory.instance().client();
     private final String volume = "eo-flink-data-" + UUID.randomUUID();
-    private final GenericContainer<?> jobManager;
+    private final FixedPortContainer jobManager;
     private final List<TaskManager> taskManagers = new ArrayList<>();
     private final List<TaskManager> everyTaskManager = new ArrayList<>();
     private final ExecutorService cli = Executors.newSingleThreadExecutor(r -> {
@@ -72,14 +79,15 @@ final class FlinkCluster implements AutoCloseable {
      *     password, in the CLI's JVM
      */
     FlinkCluster(Network network, ContainerLogs logs, Path jobJar, int taskManagers,
-            String jdbcPassword) {
+            String jdbcPassword) throws IOException {
         this.network = network;
         this.logs = logs;
         this.jdbcPassword = jdbcPassword;
         docker.createVolumeCmd().withName(volume).exec();
-        jobManager = flinkContainer("jobmanager", CONFIG)
-                .withNetworkAliases(JOB_MANAGER_ALIAS)
-                .withExposedPorts(REST_PORT)
+        // A fixed REST port, so that it stays the same when the JobManager is started again.
+        jobManager = new FixedPortContainer(IMAGE, REST_PORT);
+        configure(jobManager, "jobmanager", CONFIG);
+        jobManager.withNetworkAliases(JOB_MANAGER_ALIAS)
                 .withCopyFileToContainer(MountableFile.forHostPath(jobJar, 0644), JOB_JAR)
                 .withCommand("jobmanager")
                 .waitingFor(Wait.forHttp("/overview").forPort(REST_PORT)
@@ -96,7 +104,7 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     FlinkRest rest() {
-        return new FlinkRest("http://localhost:" + jobManager.getMappedPort(REST_PORT));
+        return new FlinkRest("http://localhost:" + jobManager.hostPort());
     }
 
     /** Submits with the real {@code flink} command line, run inside the JobManager container. */
@@ -104,8 +112,69 @@ final class FlinkCluster implements AutoCloseable {
         return new ClusterJobRunner(this::flink, JOB_JAR, "file://" + DATA + "/savepoints");
     }
 
+    /** The TaskManagers' addresses on {@code networkId}. */
+    List<String> taskManagerAddresses(String networkId) {
+        return taskManagers.stream().map(t -> NetworkPartition.address(
+                docker, t.container().getContainerId(), networkId)).toList();
+    }
+
     List<TaskManager> taskManagers() {
         return List.copyOf(taskManagers);
+    }
+
+    /** {@code kill -9} of the JobManager from outside ({@link HardKill}); the container stays. */
+    HardKill.Killed killJobManager() throws InterruptedException {
+        return HardKill.kill(docker, JOB_MANAGER_ALIAS, jobManager.getContainerId());
+    }
+
+    /**
+     * {@code docker start} of the killed JobManager container; returns once its REST API
+     * answers and {@code taskManagers} TaskManagers have registered with it again. Without high
+     * availability it remembers no job: the job is gone until it is submitted again.
+     */
+    void restartJobManager(int taskManagers, Duration timeout) throws InterruptedException {
+        HardKill.startAgain(docker, jobManager.getContainerId(), JOB_MANAGER_ALIAS, logs);
+        FlinkRest rest = rest();
+        Poll.until("the restarted JobManager with " + taskManagers + " TaskManagers", timeout,
+                () -> rest.taskManagers() >= taskManagers);
+    }
+
+    String jobManagerContainerId() {
+        return jobManager.getContainerId();
+    }
+
+    Instant jobManagerStartedAt() {
+        return startedAt(jobManager.getContainerId());
+    }
+
+    /**
+     * The newest retained checkpoint of {@code jobId} in the shared checkpoint storage: the
+     * highest {@code chk-N} with its {@code _metadata} written, which is what makes it complete.
+     * Found the way an operator finds it after losing the JobManager, by listing the storage.
+     */
+    String latestRetainedCheckpoint(String jobId) throws IOException, InterruptedException {
+        Container.ExecResult listing = jobManager.execInContainer("sh", "-c",
+                "ls -d " + DATA + "/checkpoints/" + jobId + "/chk-*/_metadata");
+        return listing.getStdout().lines()
+                .map(line -> line.substring(0, line.length() - "/_metadata".length()))
+                .max(Comparator.comparingLong(
+                        path -> Long.parseLong(path.substring(path.lastIndexOf("chk-") + 4))))
+                .map(path -> "file://" + path)
+                .orElseThrow(() -> new IllegalStateException("no retained checkpoint of "
+                        + jobId + ": " + listing.getStdout() + listing.getStderr()));
+    }
+
+    /**
+     * Freezes every TaskManager (cgroup freezer): their tasks stop where they are, commit
+     * nothing, roll back nothing, and carry on when thawed.
+     */
+    void pauseTaskManagers() {
+        taskManagers.forEach(t -> docker.pauseContainerCmd(t.container().getContainerId()).exec());
+    }
+
+    void unpauseTaskManagers() {
+        taskManagers.forEach(t -> docker.unpauseContainerCmd(t.container().getContainerId())
+                .exec());
     }
 
     /** {@code kill -9} of a TaskManager from outside ({@link HardKill}). */
@@ -134,9 +203,9 @@ final class FlinkCluster implements AutoCloseable {
 
     private TaskManager newTaskManager() {
         String resourceId = "taskmanager-" + (everyTaskManager.size() + 1);
-        GenericContainer<?> container = flinkContainer(resourceId,
-                        CONFIG + "\ntaskmanager.resource-id: " + resourceId)
-                .withEnv("FLINK_TASK_SLOTS", "1")
+        GenericContainer<?> container = new GenericContainer<>(IMAGE);
+        configure(container, resourceId, CONFIG + "\ntaskmanager.resource-id: " + resourceId);
+        container.withEnv("FLINK_TASK_SLOTS", "1")
                 .withCommand("taskmanager")
                 .waitingFor(Wait.forLogMessage(".*Successful registration at resource manager.*", 1)
                         .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
@@ -145,9 +214,8 @@ final class FlinkCluster implements AutoCloseable {
         return taskManager;
     }
 
-    private GenericContainer<?> flinkContainer(String name, String properties) {
-        return new GenericContainer<>(IMAGE)
-                .withNetwork(network)
+    private void configure(GenericContainer<?> container, String name, String properties) {
+        container.withNetwork(network)
                 .withEnv("FLINK_JOBMANAGER_HOST", JOB_MANAGER_ALIAS)
                 .withEnv("FLINK_PROPERTIES", properties)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()

@@ -80,6 +80,28 @@ final class FlinkRest {
                 .min((a, b) -> Long.compare(a.id(), b.id()));
     }
 
+    /** The job's parallelism: the highest of its operators'. */
+    int parallelism(String jobId) throws IOException, InterruptedException {
+        return StreamSupport.stream(get("/jobs/" + jobId).path("vertices").spliterator(), false)
+                .mapToInt(v -> v.path("parallelism").asInt()).max().orElse(0);
+    }
+
+    /** The job's state: RUNNING, FAILING, RESTARTING, FINISHED, ... */
+    String state(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId).path("state").asText();
+    }
+
+    /** TaskManagers registered with the JobManager. */
+    int taskManagers() throws IOException, InterruptedException {
+        return get("/overview").path("taskmanagers").asInt();
+    }
+
+    /** Id of the job's newest completed checkpoint; 0 before the first. */
+    long latestCompletedCheckpointId(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId + "/checkpoints").path("latest").path("completed")
+                .path("id").asLong();
+    }
+
     /** Slots of registered TaskManagers that no job occupies. */
     int availableSlots() throws IOException, InterruptedException {
         return get("/overview").path("slots-available").asInt();

@@ -33,6 +33,17 @@ final class HardKill {
                 Boolean.TRUE.equals(state.getRunning()), state.getExitCodeLong());
     }
 
+    /**
+     * {@code docker start} of the same, killed container: its file system, volumes and fixed
+     * host ports are kept. Its new output goes to {@code logs}.
+     */
+    static void startAgain(DockerClient docker, String containerId, String name,
+            ContainerLogs logs) {
+        Instant since = Instant.now();
+        docker.startContainerCmd(containerId).exec();
+        logs.followRestarted(docker, containerId, name, since);
+    }
+
     static Instant startedAt(DockerClient docker, String containerId) {
         return Instant.parse(docker.inspectContainerCmd(containerId).exec().getState()
                 .getStartedAt());

@@ -10,9 +10,9 @@ import io.exactlyonce.local.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,6 +34,10 @@ class TaskManagerKillITCase {
     private static final int EVENTS = 12_000;
     private static final int EVENTS_PER_SECOND = 200;
     private static final Duration WAIT = FaultScenario.WAIT;
+    private static final String REPEATED_SCENARIO = "taskmanager-kill-9-repeated";
+    private static final int KILLS = 3;
+    /** Room for three kills and recoveries of about half a minute each. */
+    private static final int REPEATED_EVENTS = 30_000;
 
     @RegisterExtension
     static final ContainerEnvironmentExtension CONTAINERS =
@@ -75,6 +79,76 @@ class TaskManagerKillITCase {
         FaultScenario.assertExactlyOnce(outcome.report());
     }
 
+    @Test
+    void repeatedKillsMinus9OfTaskManagersNeitherLoseNorDuplicate() throws Exception {
+        VerifiedRun.Plan plan = FaultScenario.plan("tm_kills", PARALLELISM, REPEATED_EVENTS,
+                EVENTS_PER_SECOND, Map.of(JobOption.RESTART_ATTEMPTS.key(), "60"));
+        KillTaskManagersRepeatedly fault = new KillTaskManagersRepeatedly(plan, KILLS);
+        ContainerEnvironment environment = CONTAINERS.environment();
+
+        FaultScenario.Outcome outcome =
+                FaultScenario.run(environment, REPEATED_SCENARIO, plan, fault);
+        Duration slowest = fault.recoveries.stream().max(Duration::compareTo).orElseThrow();
+        FaultSummary.append(REPEATED_SCENARIO, outcome.report(), slowest, environment.startup(),
+                outcome.took());
+        FaultScenario.say(REPEATED_SCENARIO, "scenario took " + outcome.took().toSeconds()
+                + " s; recoveries " + fault.recoveries + "; exit codes " + fault.exitCodes
+                + "; restores " + fault.restoresBefore + " -> " + fault.restoresAfter);
+
+        assertThat(fault.exitCodes).as("exit codes of the killed TaskManagers (SIGKILL)")
+                .hasSize(KILLS).containsOnly(137L);
+        assertThat(fault.restoresAfter - fault.restoresBefore)
+                .as("checkpoint restores: at least one per kill").isGreaterThanOrEqualTo(KILLS);
+        assertThat(fault.recoveries).as("a checkpoint completed after every kill")
+                .hasSize(KILLS);
+        FaultScenario.assertExactlyOnce(outcome.report());
+    }
+
+    /**
+     * {@code kills} times: waits for output no completed checkpoint covers, kills the
+     * TaskManager that has run longest, starts a replacement and waits for the next checkpoint.
+     * A kill never comes before the job recovered from the previous one.
+     */
+    private static final class KillTaskManagersRepeatedly implements VerifiedRun.Fault {
+
+        private final VerifiedRun.Plan plan;
+        private final int kills;
+        private final List<Long> exitCodes = new ArrayList<>();
+        private final List<Duration> recoveries = new ArrayList<>();
+        private long restoresBefore;
+        private long restoresAfter;
+
+        KillTaskManagersRepeatedly(VerifiedRun.Plan plan, int kills) {
+            this.plan = plan;
+            this.kills = kills;
+        }
+
+        @Override
+        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
+            FlinkCluster flink = CONTAINERS.environment().flink();
+            FlinkRest rest = flink.rest();
+            String jobId = job.jobId();
+            FaultScenario.awaitUncheckpointedOutput(CONTAINERS.environment(), plan, jobId);
+            restoresBefore = rest.restores(jobId);
+            for (int kill = 1; kill <= kills; kill++) {
+                long input = FaultScenario.inputRecords(CONTAINERS.environment(), plan);
+                Poll.until("output after the last recovery", WAIT, () -> FaultScenario
+                        .inputRecords(CONTAINERS.environment(), plan) >= input
+                                + plan.recordsPerSecond());
+                Killed killed = flink.kill(flink.taskManagers().get(0));
+                exitCodes.add(killed.exitCode());
+                flink.startTaskManager();
+                recoveries.add(FaultScenario.awaitCheckpointTriggeredAfter(
+                        rest, jobId, killed.killedAt().toEpochMilli()));
+                FaultScenario.say(REPEATED_SCENARIO, "kill " + kill + " of " + kills + ": "
+                        + killed.resourceId() + " exit " + killed.exitCode() + ", recovered in "
+                        + recoveries.get(recoveries.size() - 1).toMillis() / 1000.0 + " s");
+            }
+            restoresAfter = rest.restores(jobId);
+            return job;
+        }
+    }
+
     /**
      * Waits until the job has completed checkpoints and has written output that no completed
      * checkpoint covers yet, kills a TaskManager that runs part of it, starts a replacement, and
@@ -98,7 +172,7 @@ class TaskManagerKillITCase {
         }
 
         @Override
-        public void inject(JobRunner.SubmittedJob job) throws Exception {
+        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
             FlinkCluster flink = CONTAINERS.environment().flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
@@ -116,15 +190,10 @@ class TaskManagerKillITCase {
             say("replacement " + replacement.resourceId() + " registered");
 
             long killedAt = killed.killedAt().toEpochMilli();
-            AtomicLong completedAt = new AtomicLong();
-            Poll.until("a checkpoint completed after the kill", WAIT, () -> {
-                rest.firstCompletedTriggeredAfter(jobId, killedAt)
-                        .ifPresent(c -> completedAt.set(c.completedAt()));
-                return completedAt.get() > 0;
-            });
-            recovery = Duration.ofMillis(completedAt.get() - killedAt);
+            recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, killedAt);
             restoresAfter = rest.restores(jobId);
             failures = rest.failuresSince(jobId, killedAt);
+            return job;
         }
     }
 
