@@ -1,6 +1,7 @@
 package io.exactlyonce.it.containers;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
 import io.exactlyonce.local.ClusterJobRunner;
@@ -90,7 +91,8 @@ final class FlinkCluster implements AutoCloseable {
         jobManager.withNetworkAliases(JOB_MANAGER_ALIAS)
                 .withCopyFileToContainer(MountableFile.forHostPath(jobJar, 0644), JOB_JAR)
                 .withCommand("jobmanager")
-                .waitingFor(Wait.forHttp("/overview").forPort(REST_PORT)
+                // The HTTP wait strategy only knows randomly mapped ports.
+                .waitingFor(Wait.forLogMessage(".*Web frontend listening at.*", 1)
                         .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
         for (int i = 0; i < taskManagers; i++) {
             this.taskManagers.add(newTaskManager());
@@ -166,10 +168,32 @@ final class FlinkCluster implements AutoCloseable {
 
     /**
      * Freezes every TaskManager (cgroup freezer): their tasks stop where they are, commit
-     * nothing, roll back nothing, and carry on when thawed.
+     * nothing, roll back nothing, and carry on when thawed. The kernel sometimes fails to freeze
+     * a busy JVM ("unable to freeze"); then none stays frozen and this returns false.
      */
-    void pauseTaskManagers() {
-        taskManagers.forEach(t -> docker.pauseContainerCmd(t.container().getContainerId()).exec());
+    boolean pauseTaskManagers() {
+        List<String> frozen = new ArrayList<>();
+        for (TaskManager taskManager : taskManagers) {
+            String id = taskManager.container().getContainerId();
+            try {
+                docker.pauseContainerCmd(id).exec();
+                frozen.add(id);
+            } catch (DockerException e) {
+                frozen.forEach(f -> docker.unpauseContainerCmd(f).exec());
+                thawQuietly(id);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A failed freeze may leave the container half frozen, or not frozen at all. */
+    private void thawQuietly(String containerId) {
+        try {
+            docker.unpauseContainerCmd(containerId).exec();
+        } catch (DockerException notPaused) {
+            // Nothing was left frozen.
+        }
     }
 
     void unpauseTaskManagers() {

@@ -1,0 +1,142 @@
+package io.exactlyonce.it.containers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.local.JobRunner;
+import io.exactlyonce.local.Poll;
+import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.sinks.jdbc.SinkXid;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code kill -9} of the database, and a restart, while the XA sink's transactions of a
+ * checkpoint are prepared and not yet committed.
+ *
+ * <p>That window is short (from the barrier to the checkpoint's completion notice), so it is
+ * not left to luck: the test watches {@code XA RECOVER}, and the moment the job's transactions
+ * appear it freezes every TaskManager ({@code docker pause}). A frozen TaskManager can neither
+ * commit nor roll back, so whatever {@code XA RECOVER} lists next is held in the window for as
+ * long as the freeze lasts. When the freeze came too late (the commit won the race), the
+ * TaskManagers are thawed and the next checkpoint is tried. The database is killed and started
+ * again inside the freeze; the held transactions must survive the restart and then be committed
+ * (their checkpoint completed) or rolled back (it did not) by the job, and no window may be lost
+ * or counted twice.
+ */
+@Tag("containers")
+class DatabaseRestartBetweenPrepareAndCommitITCase {
+
+    private static final String SCENARIO = "database-kill-9-between-xa-prepare-and-commit";
+    private static final int PARALLELISM = 2;
+    private static final int EVENTS = 12_000;
+    private static final int EVENTS_PER_SECOND = 200;
+    /** Checkpoints tried before giving up on catching one between prepare and commit. */
+    private static final int ATTEMPTS = 30;
+    /** How often XA RECOVER is asked while waiting for a prepared transaction. */
+    private static final Duration WATCH_INTERVAL = Duration.ofMillis(5);
+
+    @RegisterExtension
+    static final ContainerEnvironmentExtension CONTAINERS =
+            new ContainerEnvironmentExtension(SCENARIO, PARALLELISM);
+
+    @Test
+    void databaseKilledBetweenXaPrepareAndCommitNeitherLosesNorDuplicates() throws Exception {
+        VerifiedRun.Plan plan = FaultScenario.plan("db_prepared", PARALLELISM, EVENTS,
+                EVENTS_PER_SECOND, Map.of(JobOption.RESTART_ATTEMPTS.key(), "30"));
+        KillDatabaseWhilePrepared fault = new KillDatabaseWhilePrepared(plan);
+        ContainerEnvironment environment = CONTAINERS.environment();
+
+        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
+        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
+                outcome.took());
+        FaultScenario.say(SCENARIO, "scenario took " + outcome.took().toSeconds() + " s; window"
+                + " caught at attempt " + fault.attempts + "; held " + fault.held
+                + "; after the restart " + fault.afterRestart + "; TaskManagers frozen "
+                + fault.frozen.toMillis() / 1000.0 + " s; recovery (kill to the next completed"
+                + " checkpoint) " + fault.recovery.toMillis() / 1000.0 + " s");
+
+        assertThat(fault.held).as("XA transactions prepared and not committed when the database"
+                + " was killed").isNotEmpty();
+        assertThat(fault.killed.exitCode()).as("exit code of the killed database (SIGKILL)")
+                .isEqualTo(137);
+        assertThat(fault.afterRestart).as("prepared transactions after the restart: InnoDB"
+                + " recovered them").containsAll(fault.held);
+        assertThat(fault.resolved).as("the job committed or rolled back what was held").isTrue();
+        FaultScenario.assertExactlyOnce(outcome.report());
+    }
+
+    /**
+     * Catches a checkpoint's XA transactions between prepare and commit by freezing the
+     * TaskManagers, kills and restarts the database inside the freeze, thaws, and waits for the
+     * job to resolve the held transactions and complete a checkpoint.
+     */
+    private static final class KillDatabaseWhilePrepared implements VerifiedRun.Fault {
+
+        private final VerifiedRun.Plan plan;
+        private int attempts;
+        private List<SinkXid> held = List.of();
+        private List<SinkXid> afterRestart = List.of();
+        private Killed killed;
+        private Duration frozen;
+        private boolean resolved;
+        private Duration recovery;
+
+        KillDatabaseWhilePrepared(VerifiedRun.Plan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
+            ContainerEnvironment environment = CONTAINERS.environment();
+            ContainerServices services = environment.services();
+            FlinkCluster flink = environment.flink();
+            String prefix = VerifiedRun.config(plan, services).get(JobOption.XID_PREFIX);
+            FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
+
+            long frozenAt = 0;
+            while (held.isEmpty()) {
+                if (++attempts > ATTEMPTS) {
+                    throw new IllegalStateException("no checkpoint caught between XA PREPARE and"
+                            + " XA COMMIT in " + ATTEMPTS + " attempts");
+                }
+                Poll.until("a prepared XA transaction of the job", FaultScenario.WAIT,
+                        WATCH_INTERVAL, () -> !services.preparedXids(prefix).isEmpty());
+                frozenAt = System.currentTimeMillis();
+                if (!flink.pauseTaskManagers()) {
+                    continue;
+                }
+                held = services.preparedXids(prefix);
+                if (held.isEmpty()) {
+                    flink.unpauseTaskManagers();
+                }
+            }
+            try {
+                FaultScenario.say(SCENARIO, "TaskManagers frozen with " + held
+                        + " prepared; killing the database");
+                killed = services.killMariaDb();
+                services.restartMariaDb(FaultScenario.WAIT);
+                afterRestart = services.preparedXids(prefix);
+            } finally {
+                flink.unpauseTaskManagers();
+            }
+            frozen = Duration.ofMillis(System.currentTimeMillis() - frozenAt);
+            FaultScenario.say(SCENARIO, "database restarted, TaskManagers thawed; prepared now: "
+                    + afterRestart);
+
+            long killedAt = killed.killedAt().toEpochMilli();
+            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
+                    flink.rest(), job.jobId(), killedAt);
+            Poll.until("the job to commit or roll back the held transactions",
+                    FaultScenario.WAIT, () -> services.preparedXids(prefix).stream()
+                            .noneMatch(held::contains));
+            resolved = true;
+            return job;
+        }
+    }
+}
