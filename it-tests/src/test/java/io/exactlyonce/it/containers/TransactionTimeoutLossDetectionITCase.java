@@ -1,0 +1,170 @@
+package io.exactlyonce.it.containers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
+import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.local.JobRunner;
+import io.exactlyonce.local.Poll;
+import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.local.verify.Verdict;
+import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.sinks.jdbc.SinkXid;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The job kept down for longer than the Kafka transaction timeout, right after a checkpoint
+ * completed and before its Kafka transactions were committed. The broker aborts them when
+ * they time out, so their records are lost: two-phase commit holds only while the job comes
+ * back within the timeout, which is why the sink settings insist on a generous one. Loss is
+ * the expected outcome here. The test asserts that the verifier detects and reports it.
+ *
+ * <p>The moment is caught as in {@link DatabaseRestartBetweenPrepareAndCommitITCase}: the
+ * TaskManagers are frozen as soon as the XA sink's transactions of a checkpoint are prepared
+ * (both sinks pre-commit at the same barrier); the freeze counts if that checkpoint then
+ * completes on the JobManager while its XA transactions are still prepared, i.e. the frozen
+ * TaskManagers got the barrier through but not the completion notice. Then both are killed.
+ */
+@Tag("containers")
+class TransactionTimeoutLossDetectionITCase {
+
+    private static final String SCENARIO = "job-down-beyond-transaction-timeout-loss-expected";
+    private static final int PARALLELISM = 2;
+    private static final int EVENTS = 14_000;
+    private static final int EVENTS_PER_SECOND = 200;
+    /** As short as the sink settings allow: above checkpoint interval plus timeout. */
+    private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Down long enough for the broker to abort: the timeout, plus the broker's check for
+     * expired transactions (every 10 s by default), plus a margin.
+     */
+    private static final Duration DOWN = TRANSACTION_TIMEOUT.plusSeconds(25);
+    private static final int ATTEMPTS = 30;
+    private static final Duration WATCH_INTERVAL = Duration.ofMillis(5);
+
+    @RegisterExtension
+    static final ContainerEnvironmentExtension CONTAINERS =
+            new ContainerEnvironmentExtension(SCENARIO, PARALLELISM);
+
+    @Test
+    void jobDownLongerThanTheTransactionTimeoutLosesOutputAndTheVerifierReportsIt()
+            throws Exception {
+        VerifiedRun.Plan plan = FaultScenario.plan("down_long", PARALLELISM, EVENTS,
+                EVENTS_PER_SECOND,
+                Map.of(JobOption.TRANSACTION_TIMEOUT.key(), TRANSACTION_TIMEOUT.toMillis() + " ms",
+                        JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
+                        // Restarts fail while no TaskManager is there: room for the whole outage.
+                        JobOption.RESTART_ATTEMPTS.key(), "400"));
+        KeepJobDown fault = new KeepJobDown(plan);
+        ContainerEnvironment environment = CONTAINERS.environment();
+
+        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
+        Verdict.Report report = outcome.report();
+        FaultSummary.append(SCENARIO, report, fault.recovery, environment.startup(),
+                outcome.took());
+        Verdict.SinkResult kafka = sink(report, "kafka");
+        FaultScenario.say(SCENARIO, "scenario took " + outcome.took().toSeconds() + " s; caught"
+                + " checkpoint " + fault.caughtCheckpoint + " at attempt " + fault.attempts
+                + "; job down " + fault.down.toMillis() / 1000.0 + " s; kafka missing "
+                + kafka.missing().size() + ", mysql missing "
+                + sink(report, "mysql").missing().size());
+
+        assertThat(fault.completedWhileFrozen).as("the caught checkpoint completed while its"
+                + " transactions were pre-committed and not committed").isTrue();
+        assertThat(fault.exitCodes).containsOnly(137L).hasSize(PARALLELISM);
+        assertThat(fault.down).as("time without TaskManagers, against the transaction timeout")
+                .isGreaterThan(TRANSACTION_TIMEOUT);
+        assertThat(report.exactlyOnce()).as("the verifier reports the loss").isFalse();
+        assertThat(kafka.missing()).as("windows lost from the Kafka topic").isNotEmpty();
+        assertThat(report.problems()).as("the report names the missing windows")
+                .anyMatch(problem -> problem.startsWith("kafka") && problem.contains("missing"));
+    }
+
+    private static Verdict.SinkResult sink(Verdict.Report report, String name) {
+        return report.sinks().stream().filter(s -> s.sink().equals(name)).findFirst()
+                .orElseThrow();
+    }
+
+    /**
+     * Catches a completed checkpoint whose commits have not run, kills every TaskManager, keeps
+     * the job without any for {@link #DOWN}, then starts new ones.
+     */
+    private static final class KeepJobDown implements VerifiedRun.Fault {
+
+        private final VerifiedRun.Plan plan;
+        private int attempts;
+        private long caughtCheckpoint;
+        private boolean completedWhileFrozen;
+        private final List<Long> exitCodes = new ArrayList<>();
+        private Duration down;
+        private Duration recovery;
+
+        KeepJobDown(VerifiedRun.Plan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
+            ContainerEnvironment environment = CONTAINERS.environment();
+            ContainerServices services = environment.services();
+            FlinkCluster flink = environment.flink();
+            FlinkRest rest = flink.rest();
+            String jobId = job.jobId();
+            String prefix = VerifiedRun.config(plan, services).get(JobOption.XID_PREFIX);
+            FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
+
+            while (!completedWhileFrozen) {
+                if (++attempts > ATTEMPTS) {
+                    throw new IllegalStateException("no checkpoint caught between completion and"
+                            + " commit in " + ATTEMPTS + " attempts");
+                }
+                Poll.until("a prepared XA transaction of the job", FaultScenario.WAIT,
+                        WATCH_INTERVAL, () -> !services.preparedXids(prefix).isEmpty());
+                if (!flink.pauseTaskManagers()) {
+                    continue;
+                }
+                List<SinkXid> held = services.preparedXids(prefix);
+                caughtCheckpoint = held.stream().mapToLong(SinkXid::checkpointId).max().orElse(0);
+                completedWhileFrozen = caughtCheckpoint > 0 && completes(rest, jobId);
+                if (!completedWhileFrozen) {
+                    flink.unpauseTaskManagers();
+                }
+            }
+            Instant downSince = Instant.now();
+            for (TaskManager taskManager : flink.taskManagers()) {
+                Killed killed = flink.kill(taskManager);
+                exitCodes.add(killed.exitCode());
+            }
+            FaultScenario.say(SCENARIO, "checkpoint " + caughtCheckpoint + " completed, not"
+                    + " committed; every TaskManager killed; down for " + DOWN.toSeconds() + " s");
+            Poll.until("the outage to outlast the transaction timeout", DOWN.plusMinutes(1),
+                    () -> Duration.between(downSince, Instant.now()).compareTo(DOWN) >= 0);
+            for (int i = 0; i < PARALLELISM; i++) {
+                flink.startTaskManager();
+            }
+            down = Duration.between(downSince, Instant.now());
+            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
+                    rest, jobId, downSince.toEpochMilli());
+            return job;
+        }
+
+        /** Whether checkpoint {@link #caughtCheckpoint} completes within a few seconds. */
+        private boolean completes(FlinkRest rest, String jobId) throws InterruptedException {
+            try {
+                Poll.until("checkpoint " + caughtCheckpoint + " to complete", Duration.ofSeconds(3),
+                        () -> rest.latestCompletedCheckpointId(jobId) >= caughtCheckpoint);
+                return true;
+            } catch (IllegalStateException notCompleted) {
+                return false;
+            }
+        }
+    }
+}
