@@ -24,12 +24,13 @@ final class FaultSummary {
         Path file = Path.of(System.getProperty("it.fault-summary", "target/fault-summary.txt"));
         Files.createDirectories(file.toAbsolutePath().getParent());
         String line = String.format(Locale.ROOT,
-                "%s events=%d windows=%d missing=%d duplicate=%d wrong=%d recovery_s=%.1f"
-                        + " startup_s=%d run_s=%d%n",
+                "%s events=%d windows=%d missing=%d duplicate=%d wrong=%d verdict=%s"
+                        + " recovery_s=%.1f startup_s=%d run_s=%d%n",
                 scenario, report.inputRecords(), report.sinks().get(0).expectedWindows(),
                 report.sinks().stream().mapToInt(s -> s.missing().size()).sum(),
                 report.sinks().stream().mapToInt(s -> s.duplicate().size()).sum(),
                 report.sinks().stream().mapToInt(s -> s.wrong().size()).sum(),
+                report.exactlyOnce() ? "exactly-once" : "violated",
                 recovery.toMillis() / 1000.0, startup.toSeconds(), run.toSeconds());
         Files.writeString(file, line, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
