@@ -10,7 +10,9 @@ import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** What the fault scenarios share: the run's plan, the moment to strike, their log lines. */
 final class FaultScenario {
@@ -60,6 +62,21 @@ final class FaultScenario {
                 () -> inputRecords(environment, plan) >= atCheckpoint + plan.recordsPerSecond());
     }
 
+    /**
+     * Waits for the first checkpoint of {@code jobId} triggered after {@code epochMillis} to
+     * complete, and returns how long after that moment it completed: the recovery time.
+     */
+    static Duration awaitCheckpointTriggeredAfter(FlinkRest rest, String jobId, long epochMillis)
+            throws InterruptedException {
+        AtomicLong completedAt = new AtomicLong();
+        Poll.until("a checkpoint completed after the fault", WAIT, () -> {
+            rest.firstCompletedTriggeredAfter(jobId, epochMillis)
+                    .ifPresent(c -> completedAt.set(c.completedAt()));
+            return completedAt.get() > 0;
+        });
+        return Duration.ofMillis(completedAt.get() - epochMillis);
+    }
+
     /** Records in the run's input topic so far. */
     static long inputRecords(ContainerEnvironment environment, VerifiedRun.Plan plan)
             throws Exception {
@@ -80,6 +97,23 @@ final class FaultScenario {
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         System.out.println(report.table());
         return new Outcome(report, took);
+    }
+
+    /**
+     * What proves that a TaskManager kill hit the job: no slot was free (the killed TaskManager
+     * ran part of it), the process died of SIGKILL, and Flink recorded failures and restored a
+     * checkpoint after it.
+     */
+    static void assertTaskManagerKillHit(int freeSlotsAtKill, HardKill.Killed killed,
+            List<String> failures, long restoresBefore, long restoresAfter) {
+        assertThat(freeSlotsAtKill).as("free slots when the kill struck: the killed"
+                + " TaskManager ran part of the job").isZero();
+        assertThat(killed.running()).as("the killed TaskManager still runs").isFalse();
+        assertThat(killed.exitCode()).as("exit code of the killed TaskManager (SIGKILL)")
+                .isEqualTo(137);
+        assertThat(failures).as("job failures Flink recorded after the kill").isNotEmpty();
+        assertThat(restoresAfter).as("checkpoint restores (restarts) after the kill")
+                .isGreaterThan(restoresBefore);
     }
 
     /** What every scenario ends with: all paths exercised, every sink exact. */

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,7 +31,6 @@ class TaskManagerKillITCase {
      */
     private static final int EVENTS = 12_000;
     private static final int EVENTS_PER_SECOND = 200;
-    private static final Duration WAIT = FaultScenario.WAIT;
 
     @RegisterExtension
     static final ContainerEnvironmentExtension CONTAINERS =
@@ -58,20 +55,14 @@ class TaskManagerKillITCase {
                 + fault.restoresBefore + " -> " + fault.restoresAfter + "; failures "
                 + fault.failures);
 
-        assertThat(fault.freeSlotsAtKill).as("free slots when the kill struck: the killed"
-                + " TaskManager ran part of the job").isZero();
-        assertThat(fault.killed.running()).as("the killed TaskManager still runs").isFalse();
-        assertThat(fault.killed.exitCode()).as("exit code of the killed TaskManager (SIGKILL)")
-                .isEqualTo(137);
+        FaultScenario.assertTaskManagerKillHit(fault.freeSlotsAtKill, fault.killed,
+                fault.failures, fault.restoresBefore, fault.restoresAfter);
         assertThat(fault.inputAtKill).as("input records in the topic when the kill struck")
                 .isPositive().isLessThan(EVENTS);
         assertThat(fault.replacement.container().getContainerId())
                 .as("the replacement is a new container").isNotEqualTo(fault.killed.containerId());
         assertThat(fault.replacementStartedAt).as("start time of the replacement")
                 .isAfter(fault.killed.startedAt());
-        assertThat(fault.failures).as("job failures Flink recorded after the kill").isNotEmpty();
-        assertThat(fault.restoresAfter).as("checkpoint restores (restarts) after the kill")
-                .isGreaterThan(fault.restoresBefore);
         FaultScenario.assertExactlyOnce(outcome.report());
     }
 
@@ -116,13 +107,7 @@ class TaskManagerKillITCase {
             say("replacement " + replacement.resourceId() + " registered");
 
             long killedAt = killed.killedAt().toEpochMilli();
-            AtomicLong completedAt = new AtomicLong();
-            Poll.until("a checkpoint completed after the kill", WAIT, () -> {
-                rest.firstCompletedTriggeredAfter(jobId, killedAt)
-                        .ifPresent(c -> completedAt.set(c.completedAt()));
-                return completedAt.get() > 0;
-            });
-            recovery = Duration.ofMillis(completedAt.get() - killedAt);
+            recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, killedAt);
             restoresAfter = rest.restores(jobId);
             failures = rest.failuresSince(jobId, killedAt);
         }
