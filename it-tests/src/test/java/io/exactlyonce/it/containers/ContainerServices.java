@@ -244,7 +244,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
      * advertise its host-side address before it starts, and keep it across a restart of the
      * container (a later scenario): a fixed mapping does both, a random one neither.
      */
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -2,6 +2,8 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exactlyonce.local.Infrastructure;
+import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
 import io.exactlyonce.local.verify.Verdict;
@@ -91,9 +93,16 @@ final class FaultScenario {
     /** Runs the plan on the scenario's cluster with {@code fault}, and prints the verdict. */
     static Outcome run(ContainerEnvironment environment, String scenario, VerifiedRun.Plan plan,
             VerifiedRun.Fault fault) throws Exception {
+        return run(environment.flink().jobRunner(), environment.services(), scenario, plan,
+                fault);
+    }
+
+    /** Runs the plan with {@code runner} against {@code services}, and prints the verdict. */
+    static Outcome run(JobRunner runner, Infrastructure services, String scenario,
+            VerifiedRun.Plan plan, VerifiedRun.Fault fault) throws Exception {
         long begin = System.nanoTime();
-        Verdict.Report report = VerifiedRun.run(environment.flink().jobRunner(), plan,
-                environment.services(), fault, message -> say(scenario, message));
+        Verdict.Report report = VerifiedRun.run(runner, plan, services, fault,
+                message -> say(scenario, message));
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         System.out.println(report.table());
         return new Outcome(report, took);
