@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers and the base image debian:trixie-slim exists.
 #
-#   1. installs the engine from Debian's packages (docker.io) if dockerd is missing;
+#   1. installs the engine from Debian's packages (docker.io) if dockerd is missing, and
+#      docker-compose if that is missing;
 #   2. starts dockerd in the background if no engine answers, and waits for it;
 #   3. seeds debian:trixie-slim offline with debootstrap when that image is absent
 #      (no container registry is reachable here, so it cannot be pulled).
@@ -48,6 +49,11 @@ if ! command -v dockerd >/dev/null 2>&1; then
     apt_install docker.io iptables ca-certificates
 fi
 command -v docker >/dev/null 2>&1 || die "no docker client on PATH after installing docker.io"
+# The compose file (deploy/compose) and its test use the docker-compose command.
+if ! command -v docker-compose >/dev/null 2>&1; then
+    log "docker-compose not found: installing Debian's docker-compose"
+    apt_install docker-compose
+fi
 
 # --- 2. engine running? -----------------------------------------------------------------
 if ! engine_answers; then

@@ -82,7 +82,7 @@ final class ContainerEnvironment implements AutoCloseable {
         }
     }
 
-    private static void requireDocker() {
+    static void requireDocker() {
         if (!DockerClientFactory.instance().isDockerAvailable()) {
             throw new IllegalStateException("the container suite needs a Docker engine and none"
                     + " answers: start one with deploy/docker/ensure-docker.sh, or leave the"
@@ -102,7 +102,7 @@ final class ContainerEnvironment implements AutoCloseable {
         }
     }
 
-    private static Path jobJar() {
+    static Path jobJar() {
         String property = System.getProperty("it.job-jar");
         if (property == null) {
             throw new IllegalStateException("system property it.job-jar is not set: run the"

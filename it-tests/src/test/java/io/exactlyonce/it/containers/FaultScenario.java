@@ -2,6 +2,8 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exactlyonce.local.Infrastructure;
+import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
 import io.exactlyonce.local.verify.Verdict;
@@ -10,6 +12,7 @@ import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -90,12 +93,36 @@ final class FaultScenario {
     /** Runs the plan on the scenario's cluster with {@code fault}, and prints the verdict. */
     static Outcome run(ContainerEnvironment environment, String scenario, VerifiedRun.Plan plan,
             VerifiedRun.Fault fault) throws Exception {
+        return run(environment.flink().jobRunner(), environment.services(), scenario, plan,
+                fault);
+    }
+
+    /** Runs the plan with {@code runner} against {@code services}, and prints the verdict. */
+    static Outcome run(JobRunner runner, Infrastructure services, String scenario,
+            VerifiedRun.Plan plan, VerifiedRun.Fault fault) throws Exception {
         long begin = System.nanoTime();
-        Verdict.Report report = VerifiedRun.run(environment.flink().jobRunner(), plan,
-                environment.services(), fault, message -> say(scenario, message));
+        Verdict.Report report = VerifiedRun.run(runner, plan, services, fault,
+                message -> say(scenario, message));
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         System.out.println(report.table());
         return new Outcome(report, took);
+    }
+
+    /**
+     * What proves that a TaskManager kill hit the job: no slot was free (the killed TaskManager
+     * ran part of it), the process died of SIGKILL, and Flink recorded failures and restored a
+     * checkpoint after it.
+     */
+    static void assertTaskManagerKillHit(int freeSlotsAtKill, HardKill.Killed killed,
+            List<String> failures, long restoresBefore, long restoresAfter) {
+        assertThat(freeSlotsAtKill).as("free slots when the kill struck: the killed"
+                + " TaskManager ran part of the job").isZero();
+        assertThat(killed.running()).as("the killed TaskManager still runs").isFalse();
+        assertThat(killed.exitCode()).as("exit code of the killed TaskManager (SIGKILL)")
+                .isEqualTo(137);
+        assertThat(failures).as("job failures Flink recorded after the kill").isNotEmpty();
+        assertThat(restoresAfter).as("checkpoint restores (restarts) after the kill")
+                .isGreaterThan(restoresBefore);
     }
 
     /** What every scenario ends with: all paths exercised, every sink exact. */

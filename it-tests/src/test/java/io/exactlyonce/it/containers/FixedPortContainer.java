@@ -25,7 +25,7 @@ final class FixedPortContainer extends GenericContainer<FixedPortContainer> {
     }
 
     /** A free port on this machine, taken now and bound when the container starts. */
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

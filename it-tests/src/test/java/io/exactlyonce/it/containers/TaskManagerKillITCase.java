@@ -62,20 +62,14 @@ class TaskManagerKillITCase {
                 + fault.restoresBefore + " -> " + fault.restoresAfter + "; failures "
                 + fault.failures);
 
-        assertThat(fault.freeSlotsAtKill).as("free slots when the kill struck: the killed"
-                + " TaskManager ran part of the job").isZero();
-        assertThat(fault.killed.running()).as("the killed TaskManager still runs").isFalse();
-        assertThat(fault.killed.exitCode()).as("exit code of the killed TaskManager (SIGKILL)")
-                .isEqualTo(137);
+        FaultScenario.assertTaskManagerKillHit(fault.freeSlotsAtKill, fault.killed,
+                fault.failures, fault.restoresBefore, fault.restoresAfter);
         assertThat(fault.inputAtKill).as("input records in the topic when the kill struck")
                 .isPositive().isLessThan(EVENTS);
         assertThat(fault.replacement.container().getContainerId())
                 .as("the replacement is a new container").isNotEqualTo(fault.killed.containerId());
         assertThat(fault.replacementStartedAt).as("start time of the replacement")
                 .isAfter(fault.killed.startedAt());
-        assertThat(fault.failures).as("job failures Flink recorded after the kill").isNotEmpty();
-        assertThat(fault.restoresAfter).as("checkpoint restores (restarts) after the kill")
-                .isGreaterThan(fault.restoresBefore);
         FaultScenario.assertExactlyOnce(outcome.report());
     }
 

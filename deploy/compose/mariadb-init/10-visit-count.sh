@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run by eo-mariadb's entrypoint on the first start only (empty data directory): the visits
+# database, the visit_counts table and the least-privilege job user, from the same
+# deploy/cluster/sql/mariadb.sql a production server gets, with the password that
+# submit-job.sh hands to the job (VISIT_COUNT_JDBC_PASSWORD).
+set -euo pipefail
+
+password="${VISIT_COUNT_JDBC_PASSWORD:-}"
+fail() { printf '[visit-count init] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# mariadb.sql's own rules, checked here to fail with a reason rather than a SQL syntax error.
+[ "${#password}" -ge 16 ] || fail "VISIT_COUNT_JDBC_PASSWORD must hold at least 16 characters"
+case "$password" in
+    *\'* | *\\*) fail "VISIT_COUNT_JDBC_PASSWORD must not contain a quote or a backslash" ;;
+esac
+
+# printf is a builtin: the password shows up in no process list.
+{ printf "SET @job_password = '%s';\n" "$password"; cat /opt/visit-count/sql/mariadb.sql; } \
+    | mariadb --protocol=socket --socket="$MARIADB_SOCKET" -uroot
+printf '[visit-count init] database visits, table visit_counts and user visit_count_job created\n' >&2
