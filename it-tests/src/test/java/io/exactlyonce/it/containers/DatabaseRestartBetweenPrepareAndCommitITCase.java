@@ -19,12 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code kill -9} of the database, and a restart, while the XA sink's transactions of a
  * checkpoint are prepared and not yet committed.
  *
- * <p>That window is short (from the barrier to the checkpoint's completion notice), so it is
- * not left to luck: the test watches {@code XA RECOVER}, and the moment the job's transactions
- * appear it freezes every TaskManager ({@code docker pause}). A frozen TaskManager can neither
- * commit nor roll back, so whatever {@code XA RECOVER} lists next is held in the window for as
- * long as the freeze lasts. When the freeze came too late (the commit won the race), the
- * TaskManagers are thawed and the next checkpoint is tried. The database is killed and started
+ * <p>The window is caught with {@link PreparedWindow}: the TaskManagers are frozen while the
+ * transactions are held. The database is killed and started
  * again inside the freeze; the held transactions must survive the restart and then be committed
  * (their checkpoint completed) or rolled back (it did not) by the job, and no window may be lost
  * or counted twice.
@@ -38,8 +34,6 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
     private static final int EVENTS_PER_SECOND = 200;
     /** Checkpoints tried before giving up on catching one between prepare and commit. */
     private static final int ATTEMPTS = 30;
-    /** How often XA RECOVER is asked while waiting for a prepared transaction. */
-    private static final Duration WATCH_INTERVAL = Duration.ofMillis(5);
 
     @RegisterExtension
     static final ContainerEnvironmentExtension CONTAINERS =
@@ -99,23 +93,11 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
             String prefix = VerifiedRun.config(plan, services).get(JobOption.XID_PREFIX);
             FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
 
-            long frozenAt = 0;
-            while (held.isEmpty()) {
-                if (++attempts > ATTEMPTS) {
-                    throw new IllegalStateException("no checkpoint caught between XA PREPARE and"
-                            + " XA COMMIT in " + ATTEMPTS + " attempts");
-                }
-                Poll.until("a prepared XA transaction of the job", FaultScenario.WAIT,
-                        WATCH_INTERVAL, () -> !services.preparedXids(prefix).isEmpty());
-                frozenAt = System.currentTimeMillis();
-                if (!flink.pauseTaskManagers()) {
-                    continue;
-                }
-                held = services.preparedXids(prefix);
-                if (held.isEmpty()) {
-                    flink.unpauseTaskManagers();
-                }
-            }
+            PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
+                    services, flink, prefix, ATTEMPTS, prepared -> true);
+            held = caught.held();
+            attempts = caught.attempts();
+            long frozenAt = caught.frozenAtMillis();
             try {
                 FaultScenario.say(SCENARIO, "TaskManagers frozen with " + held
                         + " prepared; killing the database");

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * back within the timeout, which is why the sink settings insist on a generous one. Loss is
  * the expected outcome here. The test asserts that the verifier detects and reports it.
  *
- * <p>The moment is caught as in {@link DatabaseRestartBetweenPrepareAndCommitITCase}: the
+ * <p>The moment is caught with {@link PreparedWindow}: the
  * TaskManagers are frozen as soon as the XA sink's transactions of a checkpoint are prepared
  * (both sinks pre-commit at the same barrier); the freeze counts if that checkpoint then
  * completes on the JobManager while its XA transactions are still prepared, i.e. the frozen
@@ -48,7 +48,6 @@ class TransactionTimeoutLossDetectionITCase {
      */
     private static final Duration DOWN = TRANSACTION_TIMEOUT.plusSeconds(25);
     private static final int ATTEMPTS = 30;
-    private static final Duration WATCH_INTERVAL = Duration.ofMillis(5);
 
     @RegisterExtension
     static final ContainerEnvironmentExtension CONTAINERS =
@@ -121,23 +120,14 @@ class TransactionTimeoutLossDetectionITCase {
             String prefix = VerifiedRun.config(plan, services).get(JobOption.XID_PREFIX);
             FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
 
-            while (!completedWhileFrozen) {
-                if (++attempts > ATTEMPTS) {
-                    throw new IllegalStateException("no checkpoint caught between completion and"
-                            + " commit in " + ATTEMPTS + " attempts");
-                }
-                Poll.until("a prepared XA transaction of the job", FaultScenario.WAIT,
-                        WATCH_INTERVAL, () -> !services.preparedXids(prefix).isEmpty());
-                if (!flink.pauseTaskManagers()) {
-                    continue;
-                }
-                List<SinkXid> held = services.preparedXids(prefix);
-                caughtCheckpoint = held.stream().mapToLong(SinkXid::checkpointId).max().orElse(0);
-                completedWhileFrozen = caughtCheckpoint > 0 && completes(rest, jobId);
-                if (!completedWhileFrozen) {
-                    flink.unpauseTaskManagers();
-                }
-            }
+            PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
+                    services, flink, prefix, ATTEMPTS, held -> {
+                        caughtCheckpoint = held.stream().mapToLong(SinkXid::checkpointId)
+                                .max().orElse(0);
+                        return completes(rest, jobId);
+                    });
+            attempts = caught.attempts();
+            completedWhileFrozen = true;
             Instant downSince = Instant.now();
             for (TaskManager taskManager : flink.taskManagers()) {
                 Killed killed = flink.kill(taskManager);
