@@ -7,6 +7,7 @@ import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.local.verify.CommittedRecords;
 import io.exactlyonce.local.verify.Verdict;
 import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
@@ -26,11 +27,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * back within the timeout, which is why the sink settings insist on a generous one. Loss is
  * the expected outcome here. The test asserts that the verifier detects and reports it.
  *
- * <p>The moment is caught with {@link PreparedWindow}: the
- * TaskManagers are frozen as soon as the XA sink's transactions of a checkpoint are prepared
- * (both sinks pre-commit at the same barrier); the freeze counts if that checkpoint then
- * completes on the JobManager while its XA transactions are still prepared, i.e. the frozen
- * TaskManagers got the barrier through but not the completion notice. Then both are killed.
+ * <p>The moment is caught with {@link PreparedWindow}: the TaskManagers are frozen as soon as
+ * the XA sink's transactions of a checkpoint are prepared (both sinks pre-commit at the same
+ * barrier). The freeze counts if the counts sink's Kafka transaction of that checkpoint is still
+ * open on the broker and the checkpoint then completes on the JobManager: the frozen
+ * TaskManagers got the barrier through but not the completion notice. (Prepared XA transactions
+ * alone are not enough: a run showed the Kafka commit can already have happened when the XA
+ * commit has not.) Then both TaskManagers are killed.
  */
 @Tag("containers")
 class TransactionTimeoutLossDetectionITCase {
@@ -78,6 +81,8 @@ class TransactionTimeoutLossDetectionITCase {
 
         assertThat(fault.completedWhileFrozen).as("the caught checkpoint completed while its"
                 + " transactions were pre-committed and not committed").isTrue();
+        assertThat(fault.openCounts).as("the counts sink's transactions of the caught checkpoint"
+                + " that were open when every TaskManager was killed").isNotEmpty();
         assertThat(fault.exitCodes).containsOnly(137L).hasSize(PARALLELISM);
         assertThat(fault.down).as("time without TaskManagers, against the transaction timeout")
                 .isGreaterThan(TRANSACTION_TIMEOUT);
@@ -101,6 +106,7 @@ class TransactionTimeoutLossDetectionITCase {
         private final VerifiedRun.Plan plan;
         private int attempts;
         private long caughtCheckpoint;
+        private List<String> openCounts = List.of();
         private boolean completedWhileFrozen;
         private final List<Long> exitCodes = new ArrayList<>();
         private Duration down;
@@ -120,11 +126,21 @@ class TransactionTimeoutLossDetectionITCase {
             String prefix = VerifiedRun.config(plan, services).get(JobOption.XID_PREFIX);
             FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
 
+            String countsPrefix = VerifiedRun.config(plan, services).countsToKafka()
+                    .transactionalIdPrefix();
             PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
                     services, flink, prefix, ATTEMPTS, held -> {
                         caughtCheckpoint = held.stream().mapToLong(SinkXid::checkpointId)
                                 .max().orElse(0);
-                        return completes(rest, jobId);
+                        // The counts sink's transaction of that checkpoint is still open on the
+                        // broker (its commit has not run; the XA commit may run first or last),
+                        // and the checkpoint then completes.
+                        openCounts = CommittedRecords.unfinishedTransactions(
+                                        services.bootstrapServers()).stream()
+                                .filter(id -> id.startsWith(countsPrefix + "-")
+                                        && id.endsWith("-" + caughtCheckpoint))
+                                .toList();
+                        return !openCounts.isEmpty() && completes(rest, jobId);
                     });
             attempts = caught.attempts();
             completedWhileFrozen = true;
@@ -133,8 +149,9 @@ class TransactionTimeoutLossDetectionITCase {
                 Killed killed = flink.kill(taskManager);
                 exitCodes.add(killed.exitCode());
             }
-            FaultScenario.say(SCENARIO, "checkpoint " + caughtCheckpoint + " completed, not"
-                    + " committed; every TaskManager killed; down for " + DOWN.toSeconds() + " s");
+            FaultScenario.say(SCENARIO, "checkpoint " + caughtCheckpoint + " completed with "
+                    + openCounts + " still open; every TaskManager killed; down for "
+                    + DOWN.toSeconds() + " s");
             Poll.until("the outage to outlast the transaction timeout", DOWN.plusMinutes(1),
                     () -> Duration.between(downSince, Instant.now()).compareTo(DOWN) >= 0);
             for (int i = 0; i < PARALLELISM; i++) {
