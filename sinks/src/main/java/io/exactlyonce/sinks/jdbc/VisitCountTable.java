@@ -14,12 +14,18 @@ public final class VisitCountTable {
 
     public static final String TABLE = "visit_counts";
 
+    /**
+     * The longest user id, in characters (Unicode code points), that the table's {@code user_id}
+     * column holds. The decoder dead-letters longer ids, so no batch can fail on one.
+     */
+    public static final int USER_ID_MAX_LENGTH = 128;
+
     public static final String CREATE_TABLE =
             "CREATE TABLE IF NOT EXISTS "
                     + TABLE
                     + " ("
                     // Binary: user ids that differ only in case are different users, never one row.
-                    + "user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, "
+                    + "user_id VARCHAR(" + USER_ID_MAX_LENGTH + ") CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, "
                     + "window_start BIGINT NOT NULL, "
                     + "window_end BIGINT NOT NULL, "
                     + "visit_count BIGINT NOT NULL, "
