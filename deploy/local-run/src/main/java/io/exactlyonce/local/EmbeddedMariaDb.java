@@ -37,6 +37,14 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      * for that reason, so a clone under {@code /tmp} works too.
      */
     public static EmbeddedMariaDb start(Path workDir) throws IOException {
+        return start(workDir, new String[0]);
+    }
+
+    /**
+     * As {@link #start(Path)}, with more server options, e.g. {@code --version=10.4.34-MariaDB}
+     * to make the server report another version to its clients.
+     */
+    public static EmbeddedMariaDb start(Path workDir, String... serverArgs) throws IOException {
         Path root = workDir.toAbsolutePath();
         Path tmpDir = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
         if (root.startsWith(tmpDir)) {
@@ -46,7 +54,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         }
         Files.createDirectories(root.resolve("tmp"));
         int port = freePort();
-        DBConfiguration configuration =
+        DBConfigurationBuilder builder =
                 DBConfigurationBuilder.newBuilder()
                         .setPort(port)
                         .setBaseDir(root.resolve("base").toFile())
@@ -58,8 +66,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                         .addArg("--user=root")
                         // 11.4 generates a TLS certificate at every start; it costs seconds.
                         .addArg("--skip-ssl")
-                        .addArg("--bind-address=127.0.0.1")
-                        .build();
+                        .addArg("--bind-address=127.0.0.1");
+        for (String arg : serverArgs) {
+            builder.addArg(arg);
+        }
+        DBConfiguration configuration = builder.build();
         EmbeddedMariaDb mariaDb = new EmbeddedMariaDb(configuration);
         mariaDb.startServer();
         return mariaDb;
