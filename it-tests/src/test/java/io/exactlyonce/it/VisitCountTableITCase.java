@@ -81,6 +81,21 @@ class VisitCountTableITCase {
         assertThat(writeCounts.values()).as("no row written twice").containsOnly(1);
     }
 
+    /**
+     * MySQL 8 is not in this tier, so mysql8.sql's table is held to mariadb.sql's, which runs
+     * above: the same DDL but for MySQL's name of a binary NO PAD collation.
+     */
+    @Test
+    void mysql8TableIsTheMariaDbTableWithMySqlsNoPadBinaryCollation() throws Exception {
+        Path scripts = Path.of("..", "deploy", "cluster", "sql");
+        String mariaDbTable = createTableOf(scripts.resolve("mariadb.sql"));
+        String mysqlTable = createTableOf(scripts.resolve("mysql8.sql"));
+
+        assertThat(mariaDbTable).contains("COLLATE utf8mb4_nopad_bin");
+        assertThat(mysqlTable.replace("utf8mb4_0900_bin", "utf8mb4_nopad_bin"))
+                .isEqualTo(mariaDbTable);
+    }
+
     @Test
     void holdsAUserIdOfTheColumnLengthInSupplementaryCharacters() throws Exception {
         String database = tableFrom(VisitCountTable.CREATE_TABLE);
