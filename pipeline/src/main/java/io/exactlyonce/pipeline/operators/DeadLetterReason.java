@@ -12,6 +12,8 @@ public enum DeadLetterReason {
     MALFORMED_AVRO,
     MISSING_EVENT_ID,
     MISSING_USER_ID,
+    /** Longer than the table's user_id column: the upsert would fail on every replay. */
+    USER_ID_TOO_LONG,
     EVENT_TIME_OUT_OF_RANGE;
 
     static DeadLetterReason of(DecodingFailure failure) {

@@ -1,5 +1,6 @@
 package io.exactlyonce.pipeline.operators;
 
+import io.exactlyonce.model.UserIds;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
 import io.exactlyonce.model.serde.RecordDecodingException;
@@ -61,6 +62,11 @@ public final class VisitDecoder implements Serializable {
         }
         if (isBlank(event.getUserId())) {
             return dead(DeadLetterReason.MISSING_USER_ID, "user_id is empty", raw);
+        }
+        if (!UserIds.fits(event.getUserId())) {
+            return dead(DeadLetterReason.USER_ID_TOO_LONG, "user_id has "
+                    + UserIds.length(event.getUserId()) + " characters, at most "
+                    + UserIds.MAX_LENGTH + " fit the table", raw);
         }
         long eventTime = event.getEventTime().toEpochMilli();
         String violation = bounds.violation(eventTime, raw.timestamp());

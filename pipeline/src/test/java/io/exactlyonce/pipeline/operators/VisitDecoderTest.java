@@ -4,6 +4,7 @@ import static io.exactlyonce.pipeline.operators.TestVisits.RECORD_TIME;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.exactlyonce.model.UserIds;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.registry.SchemaRegistryClient;
 import io.exactlyonce.model.registry.SchemaRegistryUnavailableException;
@@ -69,6 +70,27 @@ class VisitDecoderTest {
     @Test
     void deadLettersAMissingUserId() {
         assertDeadLetter(visits.bytes("e1", " ", RECORD_TIME), DeadLetterReason.MISSING_USER_ID);
+    }
+
+    @Test
+    void deadLettersAUserIdOneCharacterLongerThanTheColumn() {
+        String tooLong = "a".repeat(UserIds.MAX_LENGTH + 1);
+
+        assertDeadLetter(visits.bytes("e1", tooLong, RECORD_TIME), DeadLetterReason.USER_ID_TOO_LONG);
+    }
+
+    @Test
+    void countsASupplementaryCharacterOfTheUserIdAsOneLikeTheColumn() {
+        // One code point, two Java chars, four bytes of UTF-8: utf8mb4 counts it as one.
+        String smiley = "\uD83D\uDE00";
+        String longest = smiley.repeat(UserIds.MAX_LENGTH);
+
+        DecodedRecord fits = decoder.decode(visits.raw(visits.bytes("e1", longest, RECORD_TIME)));
+
+        assertThat(fits.isVisit()).as("128 code points, 256 chars").isTrue();
+        assertThat(fits.getVisit().getUserId()).isEqualTo(longest);
+        assertDeadLetter(
+                visits.bytes("e1", longest + smiley, RECORD_TIME), DeadLetterReason.USER_ID_TOO_LONG);
     }
 
     @Test

@@ -9,7 +9,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 
 /**
  * Where and how the JDBC sink writes. Exactly-once writes through XA on MySQL 5.7.7+ or MariaDB
- * 10.5+, the first versions that keep a prepared XA transaction across a disconnect and a
+ * 10.5.2+, the first versions that keep a prepared XA transaction across a disconnect and a
  * restart. {@link Builder#build()} refuses the combinations that silently duplicate or lose data.
  *
  * <p>The password travels inside the job graph (the sink must open connections on the

@@ -1,5 +1,6 @@
 package io.exactlyonce.sinks.jdbc;
 
+import io.exactlyonce.model.UserIds;
 import io.exactlyonce.model.avro.UserVisitCount;
 
 /**
@@ -9,6 +10,11 @@ import io.exactlyonce.model.avro.UserVisitCount;
  * leaves every row at 1; a replayed write (what at-least-once does after a failure) raises it to
  * 2 instead of failing on the primary key, so a duplicate is visible in the data rather than
  * turning into a restart loop.
+ *
+ * <p>{@link #CREATE_TABLE} is in MariaDB's dialect ({@code utf8mb4_nopad_bin});
+ * {@code deploy/cluster/sql/mysql8.sql} holds the MySQL 8 twin with {@code utf8mb4_0900_bin},
+ * binary and NO PAD as well. A collation rather than a {@code VARBINARY} column: the ids stay
+ * readable text, and the column counts characters (code points) as the decoder's limit does.
  */
 public final class VisitCountTable {
 
@@ -16,16 +22,20 @@ public final class VisitCountTable {
 
     /**
      * The longest user id, in characters (Unicode code points), that the table's {@code user_id}
-     * column holds. The decoder dead-letters longer ids, so no batch can fail on one.
+     * column holds: the contract's {@link UserIds#MAX_LENGTH}, which the decoder enforces, so no
+     * batch can fail on one.
      */
-    public static final int USER_ID_MAX_LENGTH = 128;
+    public static final int USER_ID_MAX_LENGTH = UserIds.MAX_LENGTH;
 
     public static final String CREATE_TABLE =
             "CREATE TABLE IF NOT EXISTS "
                     + TABLE
                     + " ("
-                    // Binary: user ids that differ only in case are different users, never one row.
-                    + "user_id VARCHAR(" + USER_ID_MAX_LENGTH + ") CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, "
+                    // Binary and NO PAD: ids that differ in case or only in trailing spaces are
+                    // different users, as they are to the job, never one row. utf8mb4_bin pads
+                    // with spaces, so 'bob' and 'bob ' would be one primary key.
+                    + "user_id VARCHAR(" + USER_ID_MAX_LENGTH + ") CHARACTER SET utf8mb4"
+                    + " COLLATE utf8mb4_nopad_bin NOT NULL, "
                     + "window_start BIGINT NOT NULL, "
                     + "window_end BIGINT NOT NULL, "
                     + "visit_count BIGINT NOT NULL, "
@@ -33,7 +43,8 @@ public final class VisitCountTable {
                     + "PRIMARY KEY (user_id, window_start)"
                     + ") ENGINE=InnoDB";
 
-    static final String UPSERT =
+    /** The sink's only statement; public so that tests run it against a real server. */
+    public static final String UPSERT =
             "INSERT INTO "
                     + TABLE
                     + " (user_id, window_start, window_end, visit_count, write_count)"

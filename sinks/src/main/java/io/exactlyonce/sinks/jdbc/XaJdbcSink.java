@@ -51,6 +51,7 @@ public final class XaJdbcSink<T>
             WriterInitContext context, Collection<XaWriterState> restoredStates)
             throws IOException {
         if (settings.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE) {
+            XaServerGuard.requireDurablePrepare(settings);
             return new XaJdbcWriter<>(context, settings, sql, binder, restoredStates);
         }
         return new LocalTransactionJdbcWriter<>(
@@ -58,7 +59,11 @@ public final class XaJdbcSink<T>
     }
 
     @Override
-    public Committer<SinkXid> createCommitter(CommitterInitContext context) {
+    public Committer<SinkXid> createCommitter(CommitterInitContext context) throws IOException {
+        // A restored committer commits on its own, before or without a writer.
+        if (settings.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE) {
+            XaServerGuard.requireDurablePrepare(settings);
+        }
         return new XaCommitter(settings, context);
     }
 

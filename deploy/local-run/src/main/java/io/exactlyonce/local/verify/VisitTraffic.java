@@ -1,5 +1,6 @@
 package io.exactlyonce.local.verify;
 
+import io.exactlyonce.model.UserIds;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import java.nio.charset.StandardCharsets;
@@ -134,6 +135,11 @@ public final class VisitTraffic {
             rejects.add(reject(key,
                     serializer.serialize(topic, event(id + "-nouser", "", start, random)),
                     "MISSING_USER_ID"));
+            // Emoji: one character each for the column, two Java chars each.
+            rejects.add(reject(key,
+                    serializer.serialize(topic, event(id + "-longuser",
+                            "\uD83D\uDE00".repeat(UserIds.MAX_LENGTH + 1), start, random)),
+                    "USER_ID_TOO_LONG"));
             rejects.add(reject(key,
                     serializer.serialize(topic, event(id + "-1990", "user-0",
                             Instant.parse("1990-01-01T00:00:00Z").toEpochMilli(), random)),
