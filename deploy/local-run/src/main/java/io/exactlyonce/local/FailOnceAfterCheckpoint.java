@@ -9,7 +9,9 @@ import org.apache.flink.api.common.state.CheckpointListener;
 /**
  * Fault injection for runs on an in-JVM MiniCluster (the local run, the in-JVM tests): passes
  * records through, and throws once, on the first record that arrives a given delay after the
- * n-th completed checkpoint. By then the sinks hold output that no completed checkpoint covers
+ * n-th completed checkpoint. If no record comes by then (a slow start let the job read the whole
+ * input at once), the next completed checkpoint after the delay throws instead, so a run never
+ * ends without its failure. By then the sinks hold output that no completed checkpoint covers
  * yet, which recovery must neither lose nor repeat. Its state is static, which is only right
  * because a MiniCluster runs every subtask in this JVM; it also counts completed checkpoints for
  * progress reports.
@@ -40,18 +42,26 @@ public final class FailOnceAfterCheckpoint<T> implements MapFunction<T, T>, Chec
 
     @Override
     public T map(T record) {
-        if (System.nanoTime() - ARMED_AT_NANOS.get() >= delayNanos
-                && FAILURES.compareAndSet(0, 1)) {
-            throw new InjectedFailure();
-        }
+        failOnceDue();
         return record;
     }
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
         LAST_COMPLETED_CHECKPOINT.accumulateAndGet(checkpointId, Math::max);
+        failOnceDue();
         if (checkpointId >= afterCheckpoints) {
             ARMED_AT_NANOS.compareAndSet(Long.MAX_VALUE, System.nanoTime());
+        }
+    }
+
+    private void failOnceDue() {
+        long armedAt = ARMED_AT_NANOS.get();
+        if (armedAt != Long.MAX_VALUE
+                && System.nanoTime() - armedAt >= delayNanos
+                && FAILURES.compareAndSet(0, 1)) {
+            // A failure in notifyCheckpointComplete fails the task like one in map.
+            throw new InjectedFailure();
         }
     }
 
