@@ -92,7 +92,9 @@ final class AvroLengthGuard {
                     case ARRAY, MAP -> {
                         Block block = new Block(schema);
                         startBlock(block);
-                        pending.push(block);
+                        if (block.itemsLeft > 0) { // else that was the terminating empty block
+                            pending.push(block);
+                        }
                     }
                 }
             }

@@ -231,6 +231,18 @@ class ConfluentAvroDeserializerTest {
     }
 
     @Test
+    void emptyArraysAndMapsOfACompatibleWriterStillDecode() {
+        Schema withTags = withExtraField(UserVisitEvent.getClassSchema(), "tags",
+                Schema.createArray(Schema.create(Schema.Type.STRING)));
+        Schema withTagsAndLabels = withExtraField(withTags, "labels", Schema.createMap(Schema.create(Schema.Type.STRING)));
+        int id = registry.register("visits-value", withTagsAndLabels);
+        // Each is one terminating block count 0: the end of the array is not the start of another block.
+        byte[] payload = concat(header(id), v1Body(), new byte[] {0}, new byte[] {0});
+
+        assertThat(deserializer.deserialize(TOPIC, payload)).isEqualTo(SampleRecords.eventWithoutOptionalFields());
+    }
+
+    @Test
     void deeplyNestedDataOfARecursiveWriterStillDecodes() {
         // A compatible writer with one more field whose type refers to itself: the data decides how deep
         // it nests.
