@@ -33,6 +33,9 @@ public final class AvroSerdeConfig {
     public static final boolean DEFAULT_AUTO_REGISTER_SCHEMAS = true;
     public static final int DEFAULT_UNKNOWN_SCHEMA_ID_RETRIES = 2;
     public static final Duration DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF = Duration.ofMillis(200);
+    // The first record naming an id that never appears waits out every retry, holding its partition.
+    private static final int MAX_UNKNOWN_SCHEMA_ID_RETRIES = 10;
+    private static final long MAX_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS = 10_000;
     public static final Duration DEFAULT_SCHEMA_REGISTRY_TIMEOUT = HttpSchemaRegistryClient.DEFAULT_TIMEOUT;
 
     private final String schemaRegistryUrl;
@@ -61,10 +64,10 @@ public final class AvroSerdeConfig {
                 timeout(configs.get(SCHEMA_REGISTRY_TIMEOUT_MS)),
                 new UnknownSchemaIdRetries(
                         (int) nonNegative(UNKNOWN_SCHEMA_ID_RETRIES, configs.get(UNKNOWN_SCHEMA_ID_RETRIES),
-                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRIES, Integer.MAX_VALUE),
+                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRIES, MAX_UNKNOWN_SCHEMA_ID_RETRIES),
                         Duration.ofMillis(nonNegative(UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS,
                                 configs.get(UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS),
-                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF.toMillis(), Long.MAX_VALUE))));
+                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF.toMillis(), MAX_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS))));
     }
 
     public Optional<String> schemaRegistryUrl() {

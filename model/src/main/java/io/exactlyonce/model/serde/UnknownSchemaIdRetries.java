@@ -13,9 +13,6 @@ public record UnknownSchemaIdRetries(int retries, Duration backoff) {
     public static final UnknownSchemaIdRetries DEFAULT = new UnknownSchemaIdRetries(
             AvroSerdeConfig.DEFAULT_UNKNOWN_SCHEMA_ID_RETRIES, AvroSerdeConfig.DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF);
 
-    /** No second lookup: for a registry that cannot lag, such as an in-memory one. */
-    public static final UnknownSchemaIdRetries NONE = new UnknownSchemaIdRetries(0, Duration.ZERO);
-
     public UnknownSchemaIdRetries {
         Objects.requireNonNull(backoff, "backoff");
         if (retries < 0 || backoff.isNegative()) {
