@@ -145,12 +145,7 @@ public final class AvroSerdeConfig {
         if (value == null) {
             return DEFAULT_SCHEMA_REGISTRY_TIMEOUT;
         }
-        long millis;
-        try {
-            millis = value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().strip());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_TIMEOUT_MS, value, "must be a number of milliseconds");
-        }
+        long millis = wholeNumber(SCHEMA_REGISTRY_TIMEOUT_MS, value, "must be a number of milliseconds");
         if (millis <= 0) {
             throw new ConfigException(SCHEMA_REGISTRY_TIMEOUT_MS, value, "must be positive");
         }
@@ -161,15 +156,18 @@ public final class AvroSerdeConfig {
         if (value == null) {
             return defaultValue;
         }
-        long parsed;
-        try {
-            parsed = value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().strip());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, value, "must be a whole number");
-        }
+        long parsed = wholeNumber(key, value, "must be a whole number");
         if (parsed < 0 || parsed > max) {
             throw new ConfigException(key, value, "must be between 0 and " + max);
         }
         return parsed;
+    }
+
+    private static long wholeNumber(String key, Object value, String otherwise) {
+        try {
+            return value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, otherwise);
+        }
     }
 }

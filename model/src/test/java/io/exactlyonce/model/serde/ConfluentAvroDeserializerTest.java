@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryData;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -367,16 +368,10 @@ class ConfluentAvroDeserializerTest {
         return out.toByteArray();
     }
 
-    /** Avro's encoding of a long: zig-zag, then 7 bits a byte, low bits first. */
-    static byte[] zigZagVarint(long value) {
-        long zigZag = (value << 1) ^ (value >> 63);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        while ((zigZag & ~0x7FL) != 0) {
-            out.write((int) ((zigZag & 0x7F) | 0x80));
-            zigZag >>>= 7;
-        }
-        out.write((int) zigZag);
-        return out.toByteArray();
+    /** A long as Avro writes it (zig-zag varint), to place where a length or count belongs. */
+    private static byte[] zigZagVarint(long value) {
+        byte[] buffer = new byte[10];
+        return Arrays.copyOf(buffer, BinaryData.encodeLong(value, buffer, 0));
     }
 
     private static byte[] concat(byte[]... parts) {

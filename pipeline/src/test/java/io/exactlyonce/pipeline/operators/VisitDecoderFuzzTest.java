@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryData;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
@@ -323,16 +324,10 @@ class VisitDecoderFuzzTest {
         return joined;
     }
 
-    /** Avro's encoding of a long: zig-zag, then 7 bits a byte, low bits first. */
+    /** A long as Avro writes it (zig-zag varint), to place where a length or count belongs. */
     private static byte[] varint(long value) {
-        long zigZag = (value << 1) ^ (value >> 63);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        while ((zigZag & ~0x7FL) != 0) {
-            out.write((int) ((zigZag & 0x7F) | 0x80));
-            zigZag >>>= 7;
-        }
-        out.write((int) zigZag);
-        return out.toByteArray();
+        byte[] buffer = new byte[10];
+        return Arrays.copyOf(buffer, BinaryData.encodeLong(value, buffer, 0));
     }
 
     private byte[] randomBytes(int length) {
