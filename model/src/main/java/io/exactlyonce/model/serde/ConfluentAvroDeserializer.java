@@ -52,10 +52,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class ConfluentAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
-    private final Schema readerSchema;
     /** Bounds the memory a stream of distinct bogus ids can take; forgetting one only costs a wait. */
     private static final int MAX_REMEMBERED_UNKNOWN_IDS = 10_000;
 
+    private final Schema readerSchema;
     private final ConcurrentMap<Integer, WriterSchemaReader<T>> readersByWriterId = new ConcurrentHashMap<>();
     private final Set<Integer> idsUnknownAfterRetries = ConcurrentHashMap.newKeySet();
     private SchemaRegistryClient registry;

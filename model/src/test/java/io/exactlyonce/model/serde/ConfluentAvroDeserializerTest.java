@@ -337,6 +337,24 @@ class ConfluentAvroDeserializerTest {
     }
 
     @Test
+    void anIdThatStayedUnknownThroughItsRetriesIsLookedUpOncePerRecordUntilItAppears() {
+        UserVisitEvent event = SampleRecords.eventWithAllOptionalFields();
+        byte[] payload = serializer.serialize(TOPIC, event);
+        int id = ConfluentWireFormat.readSchemaId(payload);
+        LaggingReplicaRegistry lagging = new LaggingReplicaRegistry(registry, 4);
+        var patient = new ConfluentAvroDeserializer<>(UserVisitEvent.class, lagging);
+        patient.configure(Map.of(AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRIES, 2,
+                AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS, 1), false);
+
+        assertFailsWith(DecodingFailure.UNKNOWN_SCHEMA_ID, () -> patient.deserialize(TOPIC, payload));
+        assertThat(lagging.lookups(id)).as("first record: one lookup and two retries").isEqualTo(3);
+        assertFailsWith(DecodingFailure.UNKNOWN_SCHEMA_ID, () -> patient.deserialize(TOPIC, payload));
+        assertThat(lagging.lookups(id)).as("second record: no retries for a known-unknown id").isEqualTo(4);
+        assertThat(patient.deserialize(TOPIC, payload)).as("replica caught up").isEqualTo(event);
+        assertThat(lagging.lookups(id)).isEqualTo(5);
+    }
+
+    @Test
     void theDefaultRetriesRideOutAReplicaOneLookupBehind() {
         UserVisitEvent event = SampleRecords.eventWithAllOptionalFields();
         byte[] payload = serializer.serialize(TOPIC, event);
