@@ -315,9 +315,7 @@ class ConfluentAvroDeserializerTest {
         byte[] payload = serializer.serialize(TOPIC, event);
         int id = ConfluentWireFormat.readSchemaId(payload);
         LaggingReplicaRegistry lagging = new LaggingReplicaRegistry(registry, 2);
-        var patient = new ConfluentAvroDeserializer<>(UserVisitEvent.class, lagging);
-        patient.configure(Map.of(AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRIES, 2,
-                AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS, 1), false);
+        var patient = retryingTwice(lagging);
 
         assertThat(patient.deserialize(TOPIC, payload)).isEqualTo(event);
         assertThat(lagging.lookups(id)).isEqualTo(3);
@@ -328,9 +326,7 @@ class ConfluentAvroDeserializerTest {
         byte[] payload = serializer.serialize(TOPIC, SampleRecords.eventWithAllOptionalFields());
         int id = ConfluentWireFormat.readSchemaId(payload);
         LaggingReplicaRegistry lagging = new LaggingReplicaRegistry(registry, 10);
-        var patient = new ConfluentAvroDeserializer<>(UserVisitEvent.class, lagging);
-        patient.configure(Map.of(AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRIES, 2,
-                AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS, 1), false);
+        var patient = retryingTwice(lagging);
 
         assertFailsWith(DecodingFailure.UNKNOWN_SCHEMA_ID, () -> patient.deserialize(TOPIC, payload));
         assertThat(lagging.lookups(id)).isEqualTo(3);
@@ -342,9 +338,7 @@ class ConfluentAvroDeserializerTest {
         byte[] payload = serializer.serialize(TOPIC, event);
         int id = ConfluentWireFormat.readSchemaId(payload);
         LaggingReplicaRegistry lagging = new LaggingReplicaRegistry(registry, 4);
-        var patient = new ConfluentAvroDeserializer<>(UserVisitEvent.class, lagging);
-        patient.configure(Map.of(AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRIES, 2,
-                AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS, 1), false);
+        var patient = retryingTwice(lagging);
 
         assertFailsWith(DecodingFailure.UNKNOWN_SCHEMA_ID, () -> patient.deserialize(TOPIC, payload));
         assertThat(lagging.lookups(id)).as("first record: one lookup and two retries").isEqualTo(3);
@@ -362,6 +356,14 @@ class ConfluentAvroDeserializerTest {
         patient.configure(Map.of(), false);
 
         assertThat(patient.deserialize(TOPIC, payload)).isEqualTo(event);
+    }
+
+    /** A deserializer that looks an unknown id up twice more, 1 ms and 2 ms later. */
+    private static ConfluentAvroDeserializer<UserVisitEvent> retryingTwice(LaggingReplicaRegistry lagging) {
+        var patient = new ConfluentAvroDeserializer<>(UserVisitEvent.class, lagging);
+        patient.configure(Map.of(AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRIES, 2,
+                AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS, 1), false);
+        return patient;
     }
 
     private void assertUnusable(int status, String body) {
