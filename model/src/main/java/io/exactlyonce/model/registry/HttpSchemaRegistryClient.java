@@ -13,10 +13,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
 
 /**
  * A {@link SchemaRegistryClient} speaking the Confluent Schema Registry REST API, which Confluent's
@@ -44,6 +45,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final HttpClient http;
     private final ConcurrentMap<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+
+    private static final Set<Integer> NOT_ABOUT_THE_REQUEST = Set.of(401, 403, 404, 405, 407);
+
+    /** The registry understood the request and refused it with an error code of its own. */
+    private static final class RequestRejectedException extends SchemaRegistryException {
+        RequestRejectedException(String message) {
+            super(message);
+        }
+    }
 
     /** Schema text rather than Schema as key: Schema#equals ignores docs, the registry does not. */
     private record SubjectSchema(String subject, String schemaText) {}
@@ -95,6 +105,10 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         return id;
     }
 
+    /**
+     * @throws UnusableSchemaException if the id's schema is not Avro, does not parse, or the registry
+     *     answered a 4xx about the id other than "not found"
+     */
     @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
@@ -102,16 +116,28 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             return cached;
         }
         String action = "fetch schema id " + id;
-        JsonNode answer = send(request("/schemas/ids/" + id).GET().build(), action);
+        JsonNode answer;
+        try {
+            answer = send(request("/schemas/ids/" + id).GET().build(), action);
+        } catch (RequestRejectedException e) {
+            throw new UnusableSchemaException(e.getMessage(), e);
+        }
         String schemaType = answer.path("schemaType").asText("AVRO");
         if (!"AVRO".equals(schemaType)) {
-            throw new SchemaRegistryException("Could not " + action + ": it is a " + schemaType + " schema, not Avro");
+            throw new UnusableSchemaException("Could not " + action + ": it is a " + schemaType + " schema, not Avro");
+        }
+        JsonNode schemaText = answer.get("schema");
+        if (schemaText == null || !schemaText.isTextual()) {
+            throw new UnusableSchemaException("Could not " + action + ": the answer lacks a string 'schema': "
+                    + abbreviate(answer.toString()));
         }
         Schema schema;
         try {
-            schema = new Schema.Parser().parse(requiredText(answer, "schema"));
-        } catch (SchemaParseException e) {
-            throw new SchemaRegistryException("Could not " + action + ": the registry returned an invalid schema", e);
+            schema = new Schema.Parser().parse(schemaText.textValue());
+        } catch (AvroRuntimeException e) {
+            // SchemaParseException, or AvroTypeException for a default that does not match its type.
+            throw new UnusableSchemaException("Could not " + action + ": the registry returned an invalid Avro schema: "
+                    + e.getMessage(), e);
         }
         Schema raced = schemasById.putIfAbsent(id, schema);
         return raced != null ? raced : schema;
@@ -163,6 +189,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (status >= 500 || status == 408 || status == 429) {
             throw new SchemaRegistryUnavailableException(failure);
         }
+        // A 4xx with a registry error code is about the request itself (e.g. 422 invalid). Without one, or
+        // as 401/403/404/405/407, it says the URL or the credentials are wrong, which no record can fix.
+        if (status >= 400 && status < 500 && !NOT_ABOUT_THE_REQUEST.contains(status)
+                && body != null && body.path("error_code").canConvertToInt()) {
+            throw new RequestRejectedException(failure);
+        }
         throw new SchemaRegistryException(failure);
     }
 
@@ -192,14 +224,6 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             throw new SchemaRegistryException("Registry answer lacks an integer '" + field + "': " + answer);
         }
         return value.intValue();
-    }
-
-    private static String requiredText(JsonNode answer, String field) {
-        JsonNode value = answer.get(field);
-        if (value == null || !value.isTextual()) {
-            throw new SchemaRegistryException("Registry answer lacks a string '" + field + "': " + answer);
-        }
-        return value.textValue();
     }
 
     private static String subjectPath(String subject) {

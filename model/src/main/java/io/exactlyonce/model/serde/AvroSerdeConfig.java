@@ -21,17 +21,34 @@ public final class AvroSerdeConfig {
     /** Connect and request timeout for registry calls, in milliseconds. Default 10000. */
     public static final String SCHEMA_REGISTRY_TIMEOUT_MS = "schema.registry.timeout.ms";
 
+    /**
+     * How many more times the deserializer looks up a schema id the registry answered "not found" for,
+     * before it counts the id as unknown. Default 2. A registry replica may not have a schema yet that
+     * was just registered on its leader.
+     */
+    public static final String UNKNOWN_SCHEMA_ID_RETRIES = "unknown.schema.id.retries";
+    /** Wait before the first repeated lookup of an unknown id, doubled for each further one. Default 200. */
+    public static final String UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS = "unknown.schema.id.retry.backoff.ms";
+
     public static final boolean DEFAULT_AUTO_REGISTER_SCHEMAS = true;
+    public static final int DEFAULT_UNKNOWN_SCHEMA_ID_RETRIES = 2;
+    public static final Duration DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF = Duration.ofMillis(200);
+    // The first record naming an id that never appears waits out every retry, holding its partition.
+    private static final int MAX_UNKNOWN_SCHEMA_ID_RETRIES = 10;
+    private static final long MAX_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS = 10_000;
     public static final Duration DEFAULT_SCHEMA_REGISTRY_TIMEOUT = HttpSchemaRegistryClient.DEFAULT_TIMEOUT;
 
     private final String schemaRegistryUrl;
     private final boolean autoRegisterSchemas;
     private final Duration schemaRegistryTimeout;
+    private final UnknownSchemaIdRetries unknownSchemaIdRetries;
 
-    private AvroSerdeConfig(String schemaRegistryUrl, boolean autoRegisterSchemas, Duration schemaRegistryTimeout) {
+    private AvroSerdeConfig(String schemaRegistryUrl, boolean autoRegisterSchemas, Duration schemaRegistryTimeout,
+            UnknownSchemaIdRetries unknownSchemaIdRetries) {
         this.schemaRegistryUrl = schemaRegistryUrl;
         this.autoRegisterSchemas = autoRegisterSchemas;
         this.schemaRegistryTimeout = schemaRegistryTimeout;
+        this.unknownSchemaIdRetries = unknownSchemaIdRetries;
     }
 
     /**
@@ -44,7 +61,13 @@ public final class AvroSerdeConfig {
         return new AvroSerdeConfig(
                 url(configs.get(SCHEMA_REGISTRY_URL)),
                 bool(configs.get(AUTO_REGISTER_SCHEMAS)),
-                timeout(configs.get(SCHEMA_REGISTRY_TIMEOUT_MS)));
+                timeout(configs.get(SCHEMA_REGISTRY_TIMEOUT_MS)),
+                new UnknownSchemaIdRetries(
+                        (int) nonNegative(UNKNOWN_SCHEMA_ID_RETRIES, configs.get(UNKNOWN_SCHEMA_ID_RETRIES),
+                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRIES, MAX_UNKNOWN_SCHEMA_ID_RETRIES),
+                        Duration.ofMillis(nonNegative(UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS,
+                                configs.get(UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS),
+                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF.toMillis(), MAX_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS))));
     }
 
     public Optional<String> schemaRegistryUrl() {
@@ -57,6 +80,10 @@ public final class AvroSerdeConfig {
 
     public Duration schemaRegistryTimeout() {
         return schemaRegistryTimeout;
+    }
+
+    public UnknownSchemaIdRetries unknownSchemaIdRetries() {
+        return unknownSchemaIdRetries;
     }
 
     /**
@@ -80,7 +107,9 @@ public final class AvroSerdeConfig {
     public String toString() {
         return "AvroSerdeConfig{" + SCHEMA_REGISTRY_URL + "=" + schemaRegistryUrl
                 + ", " + AUTO_REGISTER_SCHEMAS + "=" + autoRegisterSchemas
-                + ", " + SCHEMA_REGISTRY_TIMEOUT_MS + "=" + schemaRegistryTimeout.toMillis() + "}";
+                + ", " + SCHEMA_REGISTRY_TIMEOUT_MS + "=" + schemaRegistryTimeout.toMillis()
+                + ", " + UNKNOWN_SCHEMA_ID_RETRIES + "=" + unknownSchemaIdRetries.retries()
+                + ", " + UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS + "=" + unknownSchemaIdRetries.backoff().toMillis() + "}";
     }
 
     private static String url(Object value) {
@@ -116,15 +145,29 @@ public final class AvroSerdeConfig {
         if (value == null) {
             return DEFAULT_SCHEMA_REGISTRY_TIMEOUT;
         }
-        long millis;
-        try {
-            millis = value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().strip());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_TIMEOUT_MS, value, "must be a number of milliseconds");
-        }
+        long millis = wholeNumber(SCHEMA_REGISTRY_TIMEOUT_MS, value, "must be a number of milliseconds");
         if (millis <= 0) {
             throw new ConfigException(SCHEMA_REGISTRY_TIMEOUT_MS, value, "must be positive");
         }
         return Duration.ofMillis(millis);
+    }
+
+    private static long nonNegative(String key, Object value, long defaultValue, long max) {
+        if (value == null) {
+            return defaultValue;
+        }
+        long parsed = wholeNumber(key, value, "must be a whole number");
+        if (parsed < 0 || parsed > max) {
+            throw new ConfigException(key, value, "must be between 0 and " + max);
+        }
+        return parsed;
+    }
+
+    private static long wholeNumber(String key, Object value, String otherwise) {
+        try {
+            return value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, otherwise);
+        }
     }
 }

@@ -3,10 +3,12 @@ package io.exactlyonce.model.serde;
 import io.exactlyonce.model.registry.SchemaNotFoundException;
 import io.exactlyonce.model.registry.SchemaRegistryClient;
 import io.exactlyonce.model.registry.SchemaRegistryUnavailableException;
+import io.exactlyonce.model.registry.UnusableSchemaException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Collectors;
@@ -31,23 +33,40 @@ import org.apache.kafka.common.serialization.Deserializer;
  *
  * <ul>
  *   <li>{@link RecordDecodingException}, with a {@link DecodingFailure} reason: these bytes will never
- *       decode. Dead-letter the record and carry on.
+ *       decode. Dead-letter the record and carry on. This includes a writer schema id the registry has
+ *       but not as a usable Avro schema, and lengths or item counts the bytes cannot hold, which are
+ *       refused before Avro allocates by them (see {@link AvroLengthGuard}).
  *   <li>{@link SchemaRegistryUnavailableException}: the registry could not be asked. The record may be
  *       perfectly valid; retry or fail the job, never dead-letter it.
  * </ul>
  *
- * Thread-safe once configured.
+ * <p>An id the registry answers "not found" for is looked up again a few times ({@link
+ * UnknownSchemaIdRetries}) before the record counts as {@link DecodingFailure#UNKNOWN_SCHEMA_ID}: a
+ * registry replica may lag behind the leader a new schema was just registered on. An id that stayed
+ * unknown through all its retries is looked up only once per record afterwards, so a stream of records
+ * naming one bad id does not wait on every record.
+ *
+ * <p>Thread-safe once configured.
  *
  * @param <T> the generated record class
  */
 public final class ConfluentAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
+    /** Bounds the memory a stream of distinct bogus ids can take; forgetting one only costs a wait. */
+    private static final int MAX_REMEMBERED_UNKNOWN_IDS = 10_000;
+
     private final Schema readerSchema;
     private final ConcurrentMap<Integer, WriterSchemaReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+    private final Set<Integer> idsUnknownAfterRetries = ConcurrentHashMap.newKeySet();
     private SchemaRegistryClient registry;
+    private UnknownSchemaIdRetries unknownIdRetries = UnknownSchemaIdRetries.DEFAULT;
 
-    /** How records of one writer schema id are read: a reader, or why there is none. */
-    private record WriterSchemaReader<T>(DatumReader<T> reader, String incompatibility) {}
+    /**
+     * How records of one writer schema id are read: with a reader, or not at all for the (permanent)
+     * failure given.
+     */
+    private record WriterSchemaReader<T>(
+            Schema writerSchema, DatumReader<T> reader, DecodingFailure failure, String failureDetail) {}
 
     /**
      * A deserializer to be configured with {@link #configure}, which creates an HTTP registry client from
@@ -66,8 +85,10 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(configs);
+        unknownIdRetries = config.unknownSchemaIdRetries();
         if (registry == null) {
-            registry = AvroSerdeConfig.fromMap(configs).newRegistryClient();
+            registry = config.newRegistryClient();
         }
     }
 
@@ -78,7 +99,11 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
     @Override
     public T deserialize(String topic, byte[] payload) {
         int schemaId = ConfluentWireFormat.readSchemaId(payload);
-        DatumReader<T> reader = readerFor(schemaId);
+        WriterSchemaReader<T> writer = readerFor(schemaId);
+        // Before Avro reads: it allocates by the lengths in the bytes before it checks that they are there.
+        AvroLengthGuard.check(writer.writerSchema(), payload, ConfluentWireFormat.HEADER_LENGTH,
+                ", written with schema id " + schemaId + atTopic(topic));
+        DatumReader<T> reader = writer.reader();
         BinaryDecoder decoder = DecoderFactory.get()
                 .binaryDecoder(payload, ConfluentWireFormat.HEADER_LENGTH,
                         payload.length - ConfluentWireFormat.HEADER_LENGTH, null);
@@ -104,34 +129,69 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         return record;
     }
 
-    private DatumReader<T> readerFor(int schemaId) {
+    private WriterSchemaReader<T> readerFor(int schemaId) {
         WriterSchemaReader<T> cached = readersByWriterId.get(schemaId);
         if (cached == null) {
             // Fetched outside computeIfAbsent: a blocking HTTP call must not hold a map bin lock.
-            Schema writerSchema = writerSchema(schemaId);
-            cached = readersByWriterId.computeIfAbsent(schemaId, id -> resolve(writerSchema));
+            WriterSchemaReader<T> fetched = fetch(schemaId);
+            cached = readersByWriterId.computeIfAbsent(schemaId, id -> fetched);
         }
-        if (cached.incompatibility() != null) {
-            throw new RecordDecodingException(DecodingFailure.INCOMPATIBLE_SCHEMA,
-                    "writer schema id " + schemaId + " cannot be read as " + readerSchema.getFullName()
-                            + ": " + cached.incompatibility());
+        if (cached.failure() != null) {
+            throw new RecordDecodingException(cached.failure(), cached.failureDetail());
         }
-        return cached.reader();
+        return cached;
+    }
+
+    /** The reader for one id; a failure is returned (to be cached) only when it is permanent. */
+    private WriterSchemaReader<T> fetch(int schemaId) {
+        try {
+            return resolve(schemaId, writerSchema(schemaId));
+        } catch (UnusableSchemaException e) {
+            return new WriterSchemaReader<>(null, null, DecodingFailure.UNUSABLE_SCHEMA, e.getMessage());
+        }
     }
 
     private Schema writerSchema(int schemaId) {
         if (registry == null) {
             throw new IllegalStateException("Deserializer not configured: call configure() or pass a registry client");
         }
-        try {
-            return registry.schemaById(schemaId);
-        } catch (SchemaNotFoundException e) {
-            throw new RecordDecodingException(DecodingFailure.UNKNOWN_SCHEMA_ID, e.getMessage(), e);
+        // An id that already stayed unknown through its retries gets one lookup, not another round of waits.
+        int retries = idsUnknownAfterRetries.contains(schemaId) ? 0 : unknownIdRetries.retries();
+        for (int retry = 0; ; retry++) {
+            try {
+                Schema schema = registry.schemaById(schemaId);
+                idsUnknownAfterRetries.remove(schemaId);
+                return schema;
+            } catch (SchemaNotFoundException e) {
+                if (retry == retries) {
+                    rememberUnknown(schemaId);
+                    throw new RecordDecodingException(DecodingFailure.UNKNOWN_SCHEMA_ID, e.getMessage()
+                            + (retries == 0 ? "" : " (looked up " + (retries + 1) + " times)"), e);
+                }
+                waitBeforeRetry(schemaId, retry + 1);
+            }
+            // SchemaRegistryUnavailableException propagates: an outage says nothing about the record.
         }
-        // SchemaRegistryUnavailableException propagates: an outage says nothing about the record.
     }
 
-    private WriterSchemaReader<T> resolve(Schema writerSchema) {
+    private void rememberUnknown(int schemaId) {
+        if (idsUnknownAfterRetries.size() >= MAX_REMEMBERED_UNKNOWN_IDS) {
+            idsUnknownAfterRetries.clear();
+        }
+        idsUnknownAfterRetries.add(schemaId);
+    }
+
+    private void waitBeforeRetry(int schemaId, int retry) {
+        try {
+            Thread.sleep(unknownIdRetries.backoffBefore(retry).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryUnavailableException(
+                    "Interrupted while waiting to look up schema id " + schemaId + " again", e);
+        }
+    }
+
+    private WriterSchemaReader<T> resolve(int schemaId, Schema writerSchema) {
         // Checked up front, once per writer schema: Avro would otherwise fail mid-record with an
         // AvroTypeException indistinguishable from corrupt bytes.
         SchemaPairCompatibility compatibility =
@@ -140,9 +200,12 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
             String incompatibilities = compatibility.getResult().getIncompatibilities().stream()
                     .map(i -> i.getType() + " " + i.getMessage() + " at " + i.getLocation())
                     .collect(Collectors.joining("; "));
-            return new WriterSchemaReader<>(null, incompatibilities);
+            return new WriterSchemaReader<>(writerSchema, null, DecodingFailure.INCOMPATIBLE_SCHEMA,
+                    "writer schema id " + schemaId + " cannot be read as " + readerSchema.getFullName() + ": "
+                            + incompatibilities);
         }
-        return new WriterSchemaReader<>(new SpecificDatumReader<>(writerSchema, readerSchema), null);
+        return new WriterSchemaReader<>(
+                writerSchema, new SpecificDatumReader<>(writerSchema, readerSchema), null, null);
     }
 
     private static String atTopic(String topic) {

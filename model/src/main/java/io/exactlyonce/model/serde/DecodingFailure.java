@@ -14,8 +14,16 @@ public enum DecodingFailure {
     BAD_MAGIC_BYTE,
     /** The registry answered that it has no schema with the id in the header. */
     UNKNOWN_SCHEMA_ID,
+    /**
+     * The registry has the schema id, but not as a usable Avro schema: a JSON or Protobuf schema, one that
+     * does not parse, or a registry error about the id other than "not found".
+     */
+    UNUSABLE_SCHEMA,
     /** The writer's schema cannot be resolved to the reader's (e.g. a required field is missing). */
     INCOMPATIBLE_SCHEMA,
-    /** The Avro body does not decode with the writer's schema, or has bytes left after the record. */
+    /**
+     * The Avro body does not decode with the writer's schema, claims a length or item count its bytes
+     * cannot hold, or has bytes left after the record.
+     */
     MALFORMED_AVRO
 }

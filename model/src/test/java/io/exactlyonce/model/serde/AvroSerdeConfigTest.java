@@ -18,6 +18,27 @@ class AvroSerdeConfigTest {
         assertThat(config.schemaRegistryUrl()).isEmpty();
         assertThat(config.autoRegisterSchemas()).isTrue();
         assertThat(config.schemaRegistryTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.unknownSchemaIdRetries())
+                .isEqualTo(new UnknownSchemaIdRetries(2, Duration.ofMillis(200)));
+    }
+
+    @Test
+    void readsTheRetriesForAnUnknownSchemaId() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
+                "unknown.schema.id.retries", "0",
+                "unknown.schema.id.retry.backoff.ms", 50));
+
+        assertThat(config.unknownSchemaIdRetries()).isEqualTo(new UnknownSchemaIdRetries(0, Duration.ofMillis(50)));
+    }
+
+    @Test
+    void refusesANegativeOrNonNumericRetryCountNamingTheKey() {
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("unknown.schema.id.retries", "-1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown.schema.id.retries");
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("unknown.schema.id.retry.backoff.ms", "soon")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown.schema.id.retry.backoff.ms");
     }
 
     @Test

@@ -2,17 +2,26 @@ package io.exactlyonce.model.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.avro.UserVisitEvent;
+import io.exactlyonce.model.registry.CannedRegistryServer;
 import io.exactlyonce.model.registry.CountingSchemaRegistry;
 import io.exactlyonce.model.registry.HttpSchemaRegistryClient;
 import io.exactlyonce.model.registry.InMemorySchemaRegistry;
+import io.exactlyonce.model.registry.LaggingReplicaRegistry;
+import io.exactlyonce.model.registry.SchemaRegistryException;
 import io.exactlyonce.model.registry.SchemaRegistryHttpServer;
 import io.exactlyonce.model.registry.SchemaRegistryUnavailableException;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryData;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -185,6 +194,222 @@ class ConfluentAvroDeserializerTest {
 
         assertThatThrownBy(() -> unconfigured.configure(Map.of(), false))
                 .hasMessageContaining("schema.registry.url");
+    }
+
+    @Test
+    void aStringLengthOfTwoGigabytesInAnElevenByteValueIsMalformed() {
+        int id = registry.register("visits-value", UserVisitEvent.getClassSchema());
+        // event_id claims 2^31 - 16 bytes; one byte follows.
+        byte[] payload = concat(header(id), zigZagVarint(Integer.MAX_VALUE - 15), new byte[] {'x'});
+        assertThat(payload).hasSize(11);
+
+        assertFailsWith(DecodingFailure.MALFORMED_AVRO, () -> deserializer.deserialize(TOPIC, payload))
+                .hasMessageContaining("2147483632");
+    }
+
+    @Test
+    void aBytesLengthBeyondTheRemainingBytesIsMalformed() {
+        Schema withBlob = withExtraField(UserVisitEvent.getClassSchema(), "blob",
+                Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.BYTES)));
+        int id = registry.register("visits-value", withBlob);
+        // A valid v1 body, then the blob's union branch 1 (bytes) and a length of 2^40.
+        byte[] payload = concat(header(id), v1Body(), new byte[] {0x02}, zigZagVarint(1L << 40));
+
+        assertFailsWith(DecodingFailure.MALFORMED_AVRO, () -> deserializer.deserialize(TOPIC, payload));
+    }
+
+    @Test
+    void anArrayItemCountBeyondTheRemainingBytesIsMalformed() {
+        // A compatible writer with one more field, an array of nulls: each item takes no bytes at all,
+        // so only the item count says how long reading (or skipping) the array takes.
+        Schema withTags = withExtraField(UserVisitEvent.getClassSchema(), "tags",
+                Schema.createArray(Schema.create(Schema.Type.NULL)));
+        int id = registry.register("visits-value", withTags);
+        byte[] payload = concat(header(id), v1Body(), zigZagVarint(1L << 40), new byte[] {0});
+
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertFailsWith(
+                DecodingFailure.MALFORMED_AVRO, () -> deserializer.deserialize(TOPIC, payload)));
+    }
+
+    @Test
+    void emptyArraysAndMapsOfACompatibleWriterStillDecode() {
+        Schema withTags = withExtraField(UserVisitEvent.getClassSchema(), "tags",
+                Schema.createArray(Schema.create(Schema.Type.STRING)));
+        Schema withTagsAndLabels = withExtraField(withTags, "labels", Schema.createMap(Schema.create(Schema.Type.STRING)));
+        int id = registry.register("visits-value", withTagsAndLabels);
+        // Each is one terminating block count 0: the end of the array is not the start of another block.
+        byte[] payload = concat(header(id), v1Body(), new byte[] {0}, new byte[] {0});
+
+        assertThat(deserializer.deserialize(TOPIC, payload)).isEqualTo(SampleRecords.eventWithoutOptionalFields());
+    }
+
+    @Test
+    void deeplyNestedDataOfARecursiveWriterStillDecodes() {
+        // A compatible writer with one more field whose type refers to itself: the data decides how deep
+        // it nests.
+        Schema step = Schema.createRecord("Step", null, "io.exactlyonce.test", false);
+        step.setFields(List.of(new Schema.Field("next",
+                Schema.createUnion(Schema.create(Schema.Type.NULL), step), null, Schema.Field.NULL_DEFAULT_VALUE)));
+        Schema withTrail = withExtraField(UserVisitEvent.getClassSchema(), "trail", step);
+        int id = registry.register("visits-value", withTrail);
+        byte[] deep = new byte[200_000];
+        Arrays.fill(deep, (byte) 0x02); // union branch 1: one more Step
+        byte[] payload = concat(header(id), v1Body(), deep, new byte[] {0});
+
+        // Avro skips the writer-only field without recursing; the length check must not recurse either.
+        assertThat(deserializer.deserialize(TOPIC, payload)).isEqualTo(SampleRecords.eventWithoutOptionalFields());
+    }
+
+    @Test
+    void aProtobufSchemaIsUnusable() {
+        assertUnusable(200, "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\"; message V { string id = 1; }\"}");
+    }
+
+    @Test
+    void aJsonSchemaIsUnusable() {
+        assertUnusable(200, "{\"schemaType\":\"JSON\",\"schema\":\"{\\\"type\\\":\\\"object\\\"}\"}");
+    }
+
+    @Test
+    void anUnparsableAvroSchemaIsUnusable() {
+        assertUnusable(200, "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\"}");
+    }
+
+    @Test
+    void aRegistryErrorAboutTheIdOtherThanNotFoundIsUnusable() {
+        assertUnusable(422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
+    }
+
+    @Test
+    void aRegistryAnswerThatIsNotAboutTheIdFailsInsteadOfDeadLettering() {
+        // A bare 404 is a wrong base URL and a 403 missing credentials: every record would fail alike.
+        for (var answer : List.of(Map.entry(404, "Not Found"),
+                Map.entry(403, "{\"error_code\":40301,\"message\":\"User cannot access the resource\"}"),
+                Map.entry(401, "{\"error_code\":401,\"message\":\"Unauthorized\"}"))) {
+            try (CannedRegistryServer server = new CannedRegistryServer().answer(5, answer.getKey(), answer.getValue())) {
+                var overHttp = new ConfluentAvroDeserializer<>(UserVisitEvent.class, new HttpSchemaRegistryClient(server.url()));
+                byte[] payload = concat(header(5), v1Body());
+
+                assertThatThrownBy(() -> overHttp.deserialize(TOPIC, payload))
+                        .as("answer %s", answer.getKey())
+                        .isInstanceOf(SchemaRegistryException.class)
+                        .isNotInstanceOf(RecordDecodingException.class);
+            }
+        }
+    }
+
+    @Test
+    void aRegistryServerErrorIsUnavailable() {
+        try (CannedRegistryServer server = new CannedRegistryServer()
+                .answer(5, 503, "{\"error_code\":50301,\"message\":\"Not the leader\"}")) {
+            var overHttp = new ConfluentAvroDeserializer<>(UserVisitEvent.class, new HttpSchemaRegistryClient(server.url()));
+
+            assertThatThrownBy(() -> overHttp.deserialize(TOPIC, concat(header(5), v1Body())))
+                    .isInstanceOf(SchemaRegistryUnavailableException.class);
+        }
+    }
+
+    @Test
+    void aSchemaNotYetOnALaggingReplicaIsLookedUpAgainBeforeItCountsAsUnknown() {
+        UserVisitEvent event = SampleRecords.eventWithAllOptionalFields();
+        byte[] payload = serializer.serialize(TOPIC, event);
+        int id = ConfluentWireFormat.readSchemaId(payload);
+        LaggingReplicaRegistry lagging = new LaggingReplicaRegistry(registry, 2);
+        var patient = retryingTwice(lagging);
+
+        assertThat(patient.deserialize(TOPIC, payload)).isEqualTo(event);
+        assertThat(lagging.lookups(id)).isEqualTo(3);
+    }
+
+    @Test
+    void aSchemaStillMissingAfterTheRetriesIsUnknown() {
+        byte[] payload = serializer.serialize(TOPIC, SampleRecords.eventWithAllOptionalFields());
+        int id = ConfluentWireFormat.readSchemaId(payload);
+        LaggingReplicaRegistry lagging = new LaggingReplicaRegistry(registry, 10);
+        var patient = retryingTwice(lagging);
+
+        assertFailsWith(DecodingFailure.UNKNOWN_SCHEMA_ID, () -> patient.deserialize(TOPIC, payload));
+        assertThat(lagging.lookups(id)).isEqualTo(3);
+    }
+
+    @Test
+    void anIdThatStayedUnknownThroughItsRetriesIsLookedUpOncePerRecordUntilItAppears() {
+        UserVisitEvent event = SampleRecords.eventWithAllOptionalFields();
+        byte[] payload = serializer.serialize(TOPIC, event);
+        int id = ConfluentWireFormat.readSchemaId(payload);
+        LaggingReplicaRegistry lagging = new LaggingReplicaRegistry(registry, 4);
+        var patient = retryingTwice(lagging);
+
+        assertFailsWith(DecodingFailure.UNKNOWN_SCHEMA_ID, () -> patient.deserialize(TOPIC, payload));
+        assertThat(lagging.lookups(id)).as("first record: one lookup and two retries").isEqualTo(3);
+        assertFailsWith(DecodingFailure.UNKNOWN_SCHEMA_ID, () -> patient.deserialize(TOPIC, payload));
+        assertThat(lagging.lookups(id)).as("second record: no retries for a known-unknown id").isEqualTo(4);
+        assertThat(patient.deserialize(TOPIC, payload)).as("replica caught up").isEqualTo(event);
+        assertThat(lagging.lookups(id)).isEqualTo(5);
+    }
+
+    @Test
+    void theDefaultRetriesRideOutAReplicaOneLookupBehind() {
+        UserVisitEvent event = SampleRecords.eventWithAllOptionalFields();
+        byte[] payload = serializer.serialize(TOPIC, event);
+        var patient = new ConfluentAvroDeserializer<>(UserVisitEvent.class, new LaggingReplicaRegistry(registry, 1));
+        patient.configure(Map.of(), false);
+
+        assertThat(patient.deserialize(TOPIC, payload)).isEqualTo(event);
+    }
+
+    /** A deserializer that looks an unknown id up twice more, 1 ms and 2 ms later. */
+    private static ConfluentAvroDeserializer<UserVisitEvent> retryingTwice(LaggingReplicaRegistry lagging) {
+        var patient = new ConfluentAvroDeserializer<>(UserVisitEvent.class, lagging);
+        patient.configure(Map.of(AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRIES, 2,
+                AvroSerdeConfig.UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS, 1), false);
+        return patient;
+    }
+
+    private void assertUnusable(int status, String body) {
+        try (CannedRegistryServer server = new CannedRegistryServer().answer(5, status, body)) {
+            var overHttp = new ConfluentAvroDeserializer<>(UserVisitEvent.class, new HttpSchemaRegistryClient(server.url()));
+            byte[] payload = concat(header(5), v1Body());
+
+            assertFailsWith(DecodingFailure.UNUSABLE_SCHEMA, () -> overHttp.deserialize(TOPIC, payload))
+                    .hasMessageContaining("schema id 5");
+        }
+    }
+
+    /** The Avro body of a valid v1 event, without the header. */
+    private byte[] v1Body() {
+        byte[] payload = serializer.serialize(TOPIC, SampleRecords.eventWithoutOptionalFields());
+        return Arrays.copyOfRange(payload, ConfluentWireFormat.HEADER_LENGTH, payload.length);
+    }
+
+    private static byte[] header(int schemaId) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ConfluentWireFormat.writeHeader(out, schemaId);
+        return out.toByteArray();
+    }
+
+    /** A long as Avro writes it (zig-zag varint), to place where a length or count belongs. */
+    private static byte[] zigZagVarint(long value) {
+        byte[] buffer = new byte[10];
+        return Arrays.copyOf(buffer, BinaryData.encodeLong(value, buffer, 0));
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    /** {@code base} with one more field at the end, of the given type, as a later writer might add. */
+    private static Schema withExtraField(Schema base, String name, Schema type) {
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field field : base.getFields()) {
+            fields.add(new Schema.Field(field, field.schema()));
+        }
+        fields.add(new Schema.Field(name, type));
+        return Schema.createRecord(base.getName(), base.getDoc(), base.getNamespace(), false, fields);
     }
 
     private static AbstractThrowableAssert<?, ? extends Throwable> assertFailsWith(

@@ -14,8 +14,13 @@ import org.apache.kafka.common.serialization.Deserializer;
  * bad input. A registry that cannot be reached is not bad input: that error propagates so the
  * job restarts and reads the record again instead of dead-lettering a valid event.
  *
- * <p>Decoding is a pure function of the record (its bytes and its own timestamp), so a replay
- * after a failure decides every record exactly as the first run did.
+ * <p>Decoding is a pure function of the record (its bytes and its own timestamp) and of the
+ * registry's answer for its schema id, so a replay after a failure decides every record exactly
+ * as the first run did, with one exception: an id the registry did not know yet (a replica still
+ * catching up) is looked up again a few times before the record is dead-lettered as {@code
+ * UNKNOWN_SCHEMA_ID}, and a replay after the registry caught up turns that record into a visit.
+ * That cannot count it twice: what a failed attempt emitted after the last checkpoint is never
+ * committed, and what a checkpoint committed is not replayed.
  */
 public final class VisitDecoder implements Serializable {
 

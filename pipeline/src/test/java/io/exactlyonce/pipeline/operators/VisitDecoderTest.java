@@ -4,14 +4,24 @@ import static io.exactlyonce.pipeline.operators.TestVisits.RECORD_TIME;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import io.exactlyonce.model.UserIds;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.registry.SchemaRegistryClient;
 import io.exactlyonce.model.registry.SchemaRegistryUnavailableException;
+import io.exactlyonce.model.serde.AvroSerdeConfig;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 
 class VisitDecoderTest {
@@ -112,6 +122,79 @@ class VisitDecoderTest {
     }
 
     @Test
+    void deadLettersAStringLengthOfTwoGigabytesInAnElevenByteValue() {
+        byte[] valid = visits.bytes("e1", "alice", RECORD_TIME);
+        // The header, then event_id's length 2^31 - 16 as a zig-zag varint, then one byte.
+        byte[] bytes = {0, valid[1], valid[2], valid[3], valid[4],
+            (byte) 0xe0, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 'x'};
+
+        assertDeadLetter(bytes, DeadLetterReason.MALFORMED_AVRO);
+    }
+
+    @Test
+    void deadLettersBytesLeftOverAfterTheVisitAsMalformed() {
+        byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
+
+        assertDeadLetter(Arrays.copyOf(bytes, bytes.length + 2), DeadLetterReason.MALFORMED_AVRO);
+    }
+
+    @Test
+    void deadLettersAUnionBranchThatDoesNotExistAsMalformed() {
+        byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
+        // The last byte is device_type's union branch, 0 (null); the union has two branches.
+        bytes[bytes.length - 1] = 0x06;
+
+        assertDeadLetter(bytes, DeadLetterReason.MALFORMED_AVRO);
+    }
+
+    @Test
+    void deadLettersAVisitWrittenWithASchemaThatLacksTheUserId() {
+        Schema withoutUserId = SchemaBuilder.record("UserVisitEvent")
+                .namespace("io.exactlyonce.model.avro")
+                .fields()
+                .requiredString("event_id")
+                .requiredString("page")
+                .requiredLong("event_time")
+                .endRecord();
+        GenericRecord record = new GenericData.Record(withoutUserId);
+        record.put("event_id", "e1");
+        record.put("page", "/home");
+        record.put("event_time", RECORD_TIME);
+
+        DeadLetter deadLetter = assertDeadLetter(visits.bytes(record), DeadLetterReason.INCOMPATIBLE_SCHEMA);
+        assertThat(deadLetter.getDetail()).contains("user_id");
+    }
+
+    @Test
+    void deadLettersASchemaIdTheRegistryHoldsAsProtobuf() throws IOException {
+        HttpServer protobufRegistry = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        protobufRegistry.createContext("/schemas/ids/", exchange -> {
+            byte[] answer = "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}"
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        protobufRegistry.start();
+        try {
+            String url = "http://127.0.0.1:" + protobufRegistry.getAddress().getPort();
+            VisitDecoder overHttp =
+                    new VisitDecoder(
+                            Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, url), EventTimeBounds.DEFAULT);
+            overHttp.open();
+            byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
+
+            DecodedRecord decoded = overHttp.decode(visits.raw(bytes));
+
+            assertThat(decoded.isVisit()).isFalse();
+            assertThat(decoded.getDeadLetter().getReason()).isEqualTo(DeadLetterReason.UNUSABLE_SCHEMA);
+            assertThat(decoded.getDeadLetter().getDetail()).contains("PROTOBUF");
+        } finally {
+            protobufRegistry.stop(0);
+        }
+    }
+
+    @Test
     void anUnreachableRegistryFailsInsteadOfDeadLettering() {
         byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
         VisitDecoder offline =
@@ -123,7 +206,7 @@ class VisitDecoderTest {
                 .isInstanceOf(SchemaRegistryUnavailableException.class);
     }
 
-    private void assertDeadLetter(byte[] bytes, DeadLetterReason reason) {
+    private DeadLetter assertDeadLetter(byte[] bytes, DeadLetterReason reason) {
         DecodedRecord decoded = decoder.decode(visits.raw(bytes));
 
         assertThat(decoded.isVisit()).isFalse();
@@ -133,6 +216,7 @@ class VisitDecoderTest {
         assertThat(deadLetter.getValue()).isEqualTo(bytes);
         assertThat(deadLetter.getSourceTopic()).isEqualTo(TestVisits.TOPIC);
         assertThat(deadLetter.getSourceOffset()).isEqualTo(7L);
+        return deadLetter;
     }
 
     /** A registry that is down. */
