@@ -77,18 +77,14 @@ class StartWithoutStateITCase {
     void refusedWhileATransactionOfItsXidPrefixIsPrepared(@InjectMiniCluster MiniCluster flink)
             throws Exception {
         JobConfig config = freshRun("sp");
-        SinkXid xid = new SinkXid(config.countsToDatabase().xidPrefix(), 0, 7L, 0);
-        prepare(config, xid);
-        try {
+        withPreparedTransaction(config, xid -> {
             Throwable refusal = submit(flink, config).refusal();
 
             assertOneLineRefusal(refusal);
             assertThat(refusal.getMessage()).contains("prepared XA transactions [" + xid + "]");
             assertThat(preparedInDatabase(config)).as("the refusal left the transaction prepared")
                     .contains(xid.toString());
-        } finally {
-            rollBack(config, xid);
-        }
+        });
     }
 
     @Test
@@ -116,13 +112,7 @@ class StartWithoutStateITCase {
             throws Exception {
         JobConfig config = freshRun("sf", Map.of(JobOption.START_FRESH.key(), "true"));
         commitOffset(config, 0L);
-        SinkXid xid = new SinkXid(config.countsToDatabase().xidPrefix(), 0, 7L, 0);
-        prepare(config, xid);
-        try {
-            submit(flink, config).assertStarted();
-        } finally {
-            rollBack(config, xid);
-        }
+        withPreparedTransaction(config, xid -> submit(flink, config).assertStarted());
     }
 
     @Test
@@ -164,7 +154,8 @@ class StartWithoutStateITCase {
                 return true;
             }
             for (JobStatusMessage job : flink.listJobs().get()) {
-                if (job.getJobName().equals(config.jobName()) && !job.getJobState().isTerminalState()) {
+                if (job.getJobName().equals(config.jobName())
+                        && !job.getJobState().isTerminalState()) {
                     started[0] = job.getJobId();
                     return true;
                 }
@@ -232,10 +223,26 @@ class StartWithoutStateITCase {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers());
         properties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                properties, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Writes a row under {@code xid} and prepares it; the connection closes, as the sink's does. */
+    private interface WithXid {
+        void run(SinkXid xid) throws Exception;
+    }
+
+    /** Runs {@code body} while a transaction of the run's XID prefix is prepared. */
+    private void withPreparedTransaction(JobConfig config, WithXid body) throws Exception {
+        SinkXid xid = new SinkXid(config.countsToDatabase().xidPrefix(), 0, 7L, 0);
+        prepare(config, xid);
+        try {
+            body.run(xid);
+        } finally {
+            rollBack(config, xid);
+        }
+    }
+
+    /** Writes a row under {@code xid} and prepares it, then closes, as the sink does. */
     private void prepare(JobConfig config, SinkXid xid) throws Exception {
         XAConnection connection = xaDataSource(config).getXAConnection();
         try {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.exactlyonce.pipeline.VisitCountJob;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler;
@@ -36,18 +37,12 @@ class RestoredWatermarkGateTest {
             throws Exception {
         OperatorSubtaskState checkpoint = checkpointAtWatermark(MINUTE - 1);
 
-        try (var restored = harness()) {
-            restored.initializeState(checkpoint);
-            restored.open();
+        try (var restored = restoredFrom(checkpoint)) {
             // No watermark yet, as in a job that has just been restored.
             visit(restored, "late-for-closed-window", 2_000L);
             visit(restored, "on-time", MINUTE + 5L);
 
-            assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
-                    .containsExactly("on-time");
-            assertThat(restored.getSideOutput(VisitCountJob.LATE_VISITS))
-                    .extracting(record -> record.getValue().getEventId())
-                    .containsExactly("late-for-closed-window");
+            assertRouted(restored, List.of("on-time"), List.of("late-for-closed-window"));
         }
     }
 
@@ -56,17 +51,11 @@ class RestoredWatermarkGateTest {
         OperatorSubtaskState merged = AbstractStreamOperatorTestHarness.repackageState(
                 checkpointAtWatermark(MINUTE - 1), checkpointAtWatermark(3 * MINUTE - 1));
 
-        try (var restored = harness()) {
-            restored.initializeState(merged);
-            restored.open();
+        try (var restored = restoredFrom(merged)) {
             visit(restored, "first-minute", 2_000L);
             visit(restored, "second-minute", MINUTE + 2_000L);
 
-            assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
-                    .containsExactly("second-minute");
-            assertThat(restored.getSideOutput(VisitCountJob.LATE_VISITS))
-                    .extracting(record -> record.getValue().getEventId())
-                    .containsExactly("first-minute");
+            assertRouted(restored, List.of("second-minute"), List.of("first-minute"));
         }
     }
 
@@ -79,9 +68,7 @@ class RestoredWatermarkGateTest {
             drained = harness.snapshot(1L, 1L);
         }
 
-        try (var restored = harness()) {
-            restored.initializeState(drained);
-            restored.open();
+        try (var restored = restoredFrom(drained)) {
             visit(restored, "new-visit", 5 * MINUTE);
 
             assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
@@ -95,17 +82,12 @@ class RestoredWatermarkGateTest {
         // The drain fired the first minute's window before any watermark had passed it.
         OperatorSubtaskState drained = drainedAfterVisitsAt(2_000L);
 
-        try (var restored = harness()) {
-            restored.initializeState(drained);
-            restored.open();
+        try (var restored = restoredFrom(drained)) {
             visit(restored, "reopens-a-fired-window", 3_000L);
             visit(restored, "first-visit-of-a-new-window", MINUTE + 5L);
 
-            assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
-                    .containsExactly("first-visit-of-a-new-window");
-            assertThat(restored.getSideOutput(VisitCountJob.LATE_VISITS))
-                    .extracting(record -> record.getValue().getEventId())
-                    .containsExactly("reopens-a-fired-window");
+            assertRouted(restored, List.of("first-visit-of-a-new-window"),
+                    List.of("reopens-a-fired-window"));
         }
     }
 
@@ -117,17 +99,11 @@ class RestoredWatermarkGateTest {
                 drainedAfterVisitsAt(2 * MINUTE + 2_000L),
                 drainedAfterVisitsAt(2_000L));
 
-        try (var restored = harness()) {
-            restored.initializeState(merged);
-            restored.open();
+        try (var restored = restoredFrom(merged)) {
             visit(restored, "third-minute", 2 * MINUTE + 3_000L);
             visit(restored, "fourth-minute", 3 * MINUTE + 3_000L);
 
-            assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
-                    .containsExactly("fourth-minute");
-            assertThat(restored.getSideOutput(VisitCountJob.LATE_VISITS))
-                    .extracting(record -> record.getValue().getEventId())
-                    .containsExactly("third-minute");
+            assertRouted(restored, List.of("fourth-minute"), List.of("third-minute"));
         }
     }
 
@@ -135,15 +111,11 @@ class RestoredWatermarkGateTest {
     void aDrainedSavepointKeepsItsCutoffThroughTheNextCheckpoint() throws Exception {
         OperatorSubtaskState drained = drainedAfterVisitsAt(2_000L);
         OperatorSubtaskState next;
-        try (var restored = harness()) {
-            restored.initializeState(drained);
-            restored.open();
+        try (var restored = restoredFrom(drained)) {
             next = restored.snapshot(2L, 2L);
         }
 
-        try (var restoredAgain = harness()) {
-            restoredAgain.initializeState(next);
-            restoredAgain.open();
+        try (var restoredAgain = restoredFrom(next)) {
             visit(restoredAgain, "still-of-a-fired-window", 3_000L);
 
             assertThat(restoredAgain.extractOutputValues()).isEmpty();
@@ -181,6 +153,25 @@ class RestoredWatermarkGateTest {
             assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
                     .containsExactly("on-time");
         }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Visit, Visit> restoredFrom(
+            OperatorSubtaskState state) throws Exception {
+        var harness = harness();
+        harness.initializeState(state);
+        harness.open();
+        return harness;
+    }
+
+    /** What the gate passed on to the window operator, and what it sent to the late output. */
+    private static void assertRouted(
+            KeyedOneInputStreamOperatorTestHarness<String, Visit, Visit> harness,
+            List<String> passed, List<String> late) {
+        assertThat(harness.extractOutputValues()).extracting(Visit::getEventId)
+                .containsExactlyElementsOf(passed);
+        assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS))
+                .extracting(record -> record.getValue().getEventId())
+                .containsExactlyElementsOf(late);
     }
 
     /** A snapshot of a job stopped with {@code --drain}, after visits at these event times. */
