@@ -27,7 +27,6 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.ProgramParametrizationException;
 import org.apache.flink.runtime.client.JobStatusMessage;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,12 +50,7 @@ class StartWithoutStateITCase {
     private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(90);
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(1)
-                            .build());
+    static final MiniClusterExtension FLINK = MiniClusters.oneTaskManager(1);
 
     private final EmbeddedInfrastructure services = EmbeddedServices.get();
 
