@@ -1,6 +1,7 @@
 package io.exactlyonce.pipeline;
 
 import io.exactlyonce.model.avro.UserVisitCount;
+import io.exactlyonce.pipeline.api.InvalidJobConfigException;
 import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.pipeline.api.JobSinks;
@@ -10,6 +11,7 @@ import io.exactlyonce.pipeline.connect.KafkaVisitSource;
 import io.exactlyonce.pipeline.connect.ProductionSinks;
 import io.exactlyonce.pipeline.connect.SideTopicMappers.DeadLetterToRecord;
 import io.exactlyonce.pipeline.connect.SideTopicMappers.LateVisitToRecord;
+import io.exactlyonce.pipeline.connect.StartGuard;
 import io.exactlyonce.pipeline.operators.ByUser;
 import io.exactlyonce.pipeline.operators.CountVisits;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
@@ -19,6 +21,7 @@ import io.exactlyonce.pipeline.operators.SplitDeadLetters;
 import io.exactlyonce.pipeline.operators.Visit;
 import io.exactlyonce.sinks.CheckpointTiming;
 import io.exactlyonce.sinks.kafka.ForwardedRecord;
+import org.apache.flink.client.program.ProgramParametrizationException;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -47,10 +50,18 @@ public final class VisitCountJob {
             System.out.println(JobConfig.usage());
             return;
         }
-        JobConfig config = JobConfig.fromArgs(args, System.getenv());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        configure(env, config);
-        define(env, config, new KafkaVisitSource(config), new ProductionSinks(config));
+        JobConfig config;
+        StreamExecutionEnvironment env;
+        try {
+            config = JobConfig.fromArgs(args, System.getenv());
+            env = StreamExecutionEnvironment.getExecutionEnvironment();
+            StartGuard.refuseStartOverEarlierRun(config, env.getConfiguration());
+            configure(env, config);
+            define(env, config, new KafkaVisitSource(config), new ProductionSinks(config));
+        } catch (InvalidJobConfigException e) {
+            // flink run prints this exception's message alone, without a stack trace.
+            throw new ProgramParametrizationException(e.getMessage());
+        }
         env.execute(config.jobName());
     }
 

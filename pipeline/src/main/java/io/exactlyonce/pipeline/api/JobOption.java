@@ -107,6 +107,12 @@ public record JobOption(String key, String defaultValue, String description) {
             new JobOption("parallelism", "", "job parallelism; empty for the cluster default");
     public static final JobOption JOB_NAME =
             new JobOption("job.name", "visit-count", "name of the Flink job");
+    public static final JobOption START_FRESH =
+            new JobOption(
+                    "start.fresh",
+                    "false",
+                    "true: start without state although an earlier run left offsets or"
+                            + " transactions; what they held is lost");
 
     public static final List<JobOption> ALL =
             List.of(
@@ -139,7 +145,8 @@ public record JobOption(String key, String defaultValue, String description) {
                     RESTART_ATTEMPTS,
                     RESTART_DELAY,
                     PARALLELISM,
-                    JOB_NAME);
+                    JOB_NAME,
+                    START_FRESH);
 
     public boolean required() {
         return defaultValue == null;
