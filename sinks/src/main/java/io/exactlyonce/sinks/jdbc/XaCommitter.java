@@ -1,13 +1,13 @@
 package io.exactlyonce.sinks.jdbc;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Collection;
-import javax.sql.XAConnection;
 import javax.transaction.xa.XAException;
 import org.apache.flink.api.connector.sink2.Committer;
-import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +26,26 @@ final class XaCommitter implements Committer<SinkXid> {
     private final Counter committed;
     private final Counter assumedCommitted;
     private final Histogram commitMillis;
-    private XAConnection connection;
+    private final CommitSession.Opener opener;
+    private final Pause pause;
+    private CommitSession session;
 
-    XaCommitter(JdbcSinkSettings settings, CommitterInitContext context) {
+    /** Waits between commit attempts; tests pass one that only records. */
+    interface Pause {
+        void pause(Duration duration) throws InterruptedException;
+    }
+
+    XaCommitter(
+            JdbcSinkSettings settings,
+            MetricGroup metrics,
+            CommitSession.Opener opener,
+            Pause pause) {
         this.settings = settings;
-        this.committed = context.metricGroup().counter("xaTransactionsCommitted");
-        this.assumedCommitted = context.metricGroup().counter("xaTransactionsAssumedCommitted");
-        this.commitMillis = context.metricGroup().histogram(
+        this.opener = opener;
+        this.pause = pause;
+        this.committed = metrics.counter("xaTransactionsCommitted");
+        this.assumedCommitted = metrics.counter("xaTransactionsAssumedCommitted");
+        this.commitMillis = metrics.histogram(
                 "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
 
@@ -42,7 +55,7 @@ final class XaCommitter implements Committer<SinkXid> {
             SinkXid xid = request.getCommittable();
             try {
                 long started = System.nanoTime();
-                connection().getXAResource().commit(xid, false);
+                session().xaResource().commit(xid, false);
                 commitMillis.update((System.nanoTime() - started) / 1_000_000);
                 committed.inc();
             } catch (XAException e) {
@@ -87,16 +100,18 @@ final class XaCommitter implements Committer<SinkXid> {
         }
     }
 
-    private XAConnection connection() throws SQLException {
-        if (connection == null) {
-            connection = MySqlConnections.openXa(settings);
+    private CommitSession session() throws SQLException {
+        if (session == null) {
+            session = opener.open();
         }
-        return connection;
+        return session;
     }
 
     private void reconnect() {
-        MySqlConnections.closeQuietly(connection);
-        connection = null;
+        if (session != null) {
+            session.close();
+            session = null;
+        }
     }
 
     @Override

@@ -59,7 +59,11 @@ public final class XaJdbcSink<T>
 
     @Override
     public Committer<SinkXid> createCommitter(CommitterInitContext context) {
-        return new XaCommitter(settings, context);
+        return new XaCommitter(
+                settings,
+                context.metricGroup(),
+                () -> CommitSession.open(settings),
+                duration -> Thread.sleep(duration.toMillis()));
     }
 
     @Override
