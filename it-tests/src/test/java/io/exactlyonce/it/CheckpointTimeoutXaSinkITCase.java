@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
 import io.exactlyonce.local.EmbeddedInfrastructure;
+import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;
 import java.sql.Connection;
@@ -146,6 +147,8 @@ class CheckpointTimeoutXaSinkITCase {
         services.mariaDb().createDatabase(database);
         // No primary key: a duplicate is stored, not rejected, so it can be counted.
         services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
+        services.mariaDb().execute(
+                database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
         return database;
     }
 

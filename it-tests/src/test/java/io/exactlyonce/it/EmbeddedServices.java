@@ -11,14 +11,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * JVM and shared. Every test takes its own topics and database, so tests never see each other's
  * data.
  */
-final class EmbeddedServices {
+public final class EmbeddedServices {
 
     private static EmbeddedInfrastructure instance;
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private EmbeddedServices() {}
 
-    static synchronized EmbeddedInfrastructure get() {
+    public static synchronized EmbeddedInfrastructure get() {
         if (instance == null) {
             try {
                 instance = EmbeddedInfrastructure.start(Path.of("target", "embedded-services"));
@@ -31,7 +31,7 @@ final class EmbeddedServices {
     }
 
     /** A name no other test in this JVM uses, for topics and databases. */
-    static String uniqueName(String base) {
+    public static String uniqueName(String base) {
         return base + "_" + NAMES.incrementAndGet() + "_" + ProcessHandle.current().pid();
     }
 }
