@@ -86,6 +86,6 @@ GRANT SELECT, INSERT, DELETE ON visits.xa_commit_markers TO 'visit_count_job'@'%
 -- that wrote tables it has no privilege on (tested: the job user committed root's
 -- transaction on another table). The sink runs XA RECOVER at start and touches only its own
 -- xid prefix. Any other account that does XA recovery on this server can finish the job's
--- prepared transactions. The job then sees xaTransactionsAssumedCommitted, or loses rows.
+-- prepared transactions. The job then fails when it finds the rows gone (see sinks/README.md).
 -- Keep such accounts off this server. MySQL 8 differs: XA RECOVER needs XA_RECOVER_ADMIN
 -- there (see mysql8.sql).

@@ -55,6 +55,8 @@ class RescaleWithPreparedTransactionsITCase {
     private static final int ROWS = 600;
     private static final int FIRST_PARALLELISM = 2;
     private static final long STALLED_CHECKPOINT = 3;
+    /** Short, so the writers delete old commit markers during the run. */
+    private static final int MARKER_RETENTION = 5;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
@@ -120,6 +122,17 @@ class RescaleWithPreparedTransactionsITCase {
             assertThat(rows.getLong(3)).as("rows with a wrong value").isZero();
         }
         assertThat(prepared(database)).as("nothing of the sink left prepared").isEmpty();
+        try (Connection connection = services.mariaDb().connect(database);
+                Statement statement = connection.createStatement();
+                ResultSet markers = statement.executeQuery("SELECT COUNT(*) FROM "
+                        + CommitMarkerTable.DEFAULT_TABLE + " WHERE checkpoint_id <= (SELECT"
+                        + " MAX(checkpoint_id) FROM " + CommitMarkerTable.DEFAULT_TABLE + ") - "
+                        + 2 * MARKER_RETENTION)) {
+            markers.next();
+            assertThat(markers.getLong(1))
+                    .as("old commit markers, the old subtasks' included, were deleted")
+                    .isZero();
+        }
     }
 
     private JobClient run(String database, int parallelism, Path restoreFrom) throws Exception {
@@ -150,6 +163,7 @@ class RescaleWithPreparedTransactionsITCase {
                                 .jdbcUrl(services.mariaDb().jdbcUrl(database))
                                 .username("root")
                                 .xidPrefix(database)
+                                .commitMarkerRetention(MARKER_RETENTION)
                                 .build(),
                         "INSERT INTO rows_written (id, value) VALUES (?, ?)"
                                 + " ON DUPLICATE KEY UPDATE value = VALUES(value),"

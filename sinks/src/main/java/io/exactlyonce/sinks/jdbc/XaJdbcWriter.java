@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Writes each checkpoint interval's rows in one XA transaction, prepares it when the checkpoint
  * barrier passes, and hands its id to the committer, which commits only after the checkpoint
  * completed. Nothing is committed here: a checkpoint that never completes leaves a prepared
- * transaction that recovery rolls back, and its rows are written again from the replay.
+ * transaction that recovery rolls back, and its rows are written again from the replay. Each
+ * transaction also writes its commit marker ({@link CommitMarkerTable}), so the committer can
+ * tell a transaction committed earlier from a lost one.
  *
  * <p>Each transaction gets its own connection, closed right after PREPARE. MySQL and MariaDB
  * allow one XA transaction per connection, and MariaDB lets another session commit a prepared
