@@ -14,7 +14,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -36,6 +35,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,9 +71,20 @@ class RescaleWithPreparedTransactionsITCase {
     @TempDir
     Path checkpoints;
 
+    private String database;
+
     @BeforeEach
     void resetFault() {
         StallCheckpointOnce.reset();
+    }
+
+    @AfterEach
+    void rollBackWhatAFailedRunLeft() throws Exception {
+        if (database != null) {
+            try (Connection connection = services.mariaDb().connect(database)) {
+                XaRecover.rollBackAll(connection, database);
+            }
+        }
     }
 
     @Test
@@ -87,7 +98,7 @@ class RescaleWithPreparedTransactionsITCase {
     }
 
     private void failThenResumeAt(int resumedParallelism) throws Exception {
-        String database = EmbeddedServices.uniqueName("rescale_xa");
+        database = EmbeddedServices.uniqueName("rescale_xa");
         services.mariaDb().createDatabase(database);
         services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT PRIMARY KEY,"
                 + " value BIGINT NOT NULL, write_count INT NOT NULL DEFAULT 1)");
@@ -195,21 +206,9 @@ class RescaleWithPreparedTransactionsITCase {
         }
     }
 
-    /** The sink's transactions XA RECOVER lists. */
-    private List<SinkXid> prepared(String prefix) throws Exception {
-        List<SinkXid> prepared = new ArrayList<>();
-        try (Connection connection = services.mariaDb().connect(prefix);
-                Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery("XA RECOVER")) {
-            while (result.next()) {
-                String data = result.getString("data");
-                String[] parts = data.substring(0, data.length() - 1).split(":");
-                if (parts.length == 4 && parts[0].equals(prefix)) {
-                    prepared.add(new SinkXid(parts[0], Integer.parseInt(parts[1]),
-                            Long.parseLong(parts[2]), Integer.parseInt(parts[3])));
-                }
-            }
+    private List<SinkXid> prepared(String database) throws Exception {
+        try (Connection connection = services.mariaDb().connect(database)) {
+            return XaRecover.prepared(connection, database);
         }
-        return prepared;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.exactlyonce.it.EmbeddedServices;
+import io.exactlyonce.it.XaRecover;
 import io.exactlyonce.local.EmbeddedInfrastructure;
 import java.io.IOException;
 import java.sql.Connection;
@@ -100,7 +101,7 @@ class XaCommitDecisionITCase {
                 .hasMessageContaining("after 2 retries");
         assertThat(manager.isFinished()).isFalse();
         assertThat(committedRows()).as("rows while the preparing session lives").isZero();
-        assertThat(preparedIds()).containsExactly(xid.toString());
+        assertThat(preparedIds()).containsExactly(xid);
 
         MySqlConnections.closeQuietly(preparingSession);
         manager.commit(committer, 10);
@@ -123,7 +124,7 @@ class XaCommitDecisionITCase {
                 .hasMessageContaining(xid.toString())
                 .hasMessageContaining("KILL");
         assertThat(committedRows()).isZero();
-        assertThat(preparedIds()).containsExactly(xid.toString());
+        assertThat(preparedIds()).containsExactly(xid);
     }
 
     @Test
@@ -193,18 +194,9 @@ class XaCommitDecisionITCase {
         }
     }
 
-    private List<String> preparedIds() throws Exception {
-        List<String> ids = new ArrayList<>();
-        try (Connection connection = services.mariaDb().connect(database);
-                Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery("XA RECOVER")) {
-            while (result.next()) {
-                String id = result.getString("data");
-                if (id.startsWith(database)) {
-                    ids.add(id.substring(0, id.length() - 1));
-                }
-            }
+    private List<SinkXid> preparedIds() throws Exception {
+        try (Connection connection = services.mariaDb().connect(database)) {
+            return XaRecover.prepared(connection, database);
         }
-        return ids;
     }
 }
