@@ -24,7 +24,6 @@ import org.apache.flink.connector.jdbc.JdbcExactlyOnceOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -48,12 +47,7 @@ class CheckpointTimeoutXaSinkITCase {
     private static final long STALLED_CHECKPOINT = 3;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(3)
-                            .build());
+    static final MiniClusterExtension FLINK = EmbeddedServices.miniCluster(3);
 
     private final EmbeddedInfrastructure services = EmbeddedServices.get();
 

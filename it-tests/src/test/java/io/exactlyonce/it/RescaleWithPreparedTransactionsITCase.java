@@ -30,7 +30,6 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -59,12 +58,7 @@ class RescaleWithPreparedTransactionsITCase {
     private static final int MARKER_RETENTION = 5;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(3)
-                            .build());
+    static final MiniClusterExtension FLINK = EmbeddedServices.miniCluster(3);
 
     private final EmbeddedInfrastructure services = EmbeddedServices.get();
 
