@@ -22,7 +22,9 @@
 -- the job user: the upsert works; XA START/END/PREPARE works; XA RECOVER from a new session
 -- lists the prepared transaction; XA COMMIT and XA ROLLBACK from that session finish it. On
 -- 10.11, a prepared transaction survived kill -9 and a restart. DROP, TRUNCATE, ALTER,
--- DELETE, CREATE, and any access to another table or to mysql.* are denied.
+-- DELETE, CREATE, and any access to another table or to mysql.* are denied. The
+-- xa_commit_markers table and its grant came later; they were run only by the in-JVM tests,
+-- as root, not yet with grant tables on.
 
 -- A binary, no-pad collation: user ids are compared byte for byte. Under a case- or
 -- accent-insensitive default, 'Alice' and 'alice' in the same window would collide on the
@@ -47,6 +49,18 @@ CREATE TABLE IF NOT EXISTS visit_counts (
     PRIMARY KEY (user_id, window_start)
 ) ENGINE=InnoDB;
 
+-- The DDL of io.exactlyonce.sinks.jdbc.CommitMarkerTable.createTable("xa_commit_markers").
+-- Every XA transaction of the sink inserts one row keyed by its id, so when XA COMMIT answers
+-- "unknown id" the committer can tell a transaction committed earlier (row present) from one
+-- whose rows are lost (row absent, the job fails). The writer deletes old rows itself.
+CREATE TABLE IF NOT EXISTS xa_commit_markers (
+    xid_prefix VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    subtask INT NOT NULL,
+    checkpoint_id BIGINT NOT NULL,
+    attempt INT NOT NULL,
+    PRIMARY KEY (xid_prefix, subtask, checkpoint_id, attempt)
+) ENGINE=InnoDB;
+
 -- CREATE USER takes only a literal password, so it is assembled here. When @job_password is
 -- unset or shorter than 16 characters, @create_user is NULL and PREPARE fails, which ends
 -- the script in batch mode. The error is ERROR 1064 "... near 'NULL'".
@@ -58,7 +72,7 @@ EXECUTE create_user;
 DEALLOCATE PREPARE create_user;
 SET @create_user = NULL, @job_password = NULL;
 
--- The sink's only statement is the upsert in VisitCountTable:
+-- The sink's only statement on visit_counts is the upsert in VisitCountTable:
 --   INSERT INTO visit_counts (...) VALUES (?, ?, ?, ?, 1) ON DUPLICATE KEY UPDATE
 --     window_end = VALUES(window_end), visit_count = VALUES(visit_count),
 --     write_count = write_count + 1
@@ -68,6 +82,9 @@ SET @create_user = NULL, @job_password = NULL;
 -- 10.11 and 11.4). It is granted on this one table only, which holds nothing but the job's
 -- own output.
 GRANT SELECT, INSERT, UPDATE ON visits.visit_counts TO 'visit_count_job'@'%';
+-- The commit markers: inserted by each transaction, looked up by the committer, deleted by
+-- the writer once older than the sink's commit marker retention.
+GRANT SELECT, INSERT, DELETE ON visits.xa_commit_markers TO 'visit_count_job'@'%';
 
 -- XA needs no privilege on MariaDB, and MariaDB does not isolate XA transactions between
 -- accounts. On 10.11 and 11.4, any account that can log in sees every prepared XA transaction
@@ -75,6 +92,6 @@ GRANT SELECT, INSERT, UPDATE ON visits.visit_counts TO 'visit_count_job'@'%';
 -- that wrote tables it has no privilege on (tested: the job user committed root's
 -- transaction on another table). The sink runs XA RECOVER at start and touches only its own
 -- xid prefix. Any other account that does XA recovery on this server can finish the job's
--- prepared transactions. The job then sees xaTransactionsAssumedCommitted, or loses rows.
+-- prepared transactions. The job then fails when it finds the rows gone (see sinks/README.md).
 -- Keep such accounts off this server. MySQL 8 differs: XA RECOVER needs XA_RECOVER_ADMIN
 -- there (see mysql8.sql).

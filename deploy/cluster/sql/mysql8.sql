@@ -47,6 +47,18 @@ CREATE TABLE IF NOT EXISTS visit_counts (
     PRIMARY KEY (user_id, window_start)
 ) ENGINE=InnoDB;
 
+-- The DDL of io.exactlyonce.sinks.jdbc.CommitMarkerTable.createTable("xa_commit_markers").
+-- Every XA transaction of the sink inserts one row keyed by its id, so when XA COMMIT answers
+-- "unknown id" the committer can tell a transaction committed earlier (row present) from one
+-- whose rows are lost (row absent, the job fails). The writer deletes old rows itself.
+CREATE TABLE IF NOT EXISTS xa_commit_markers (
+    xid_prefix VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    subtask INT NOT NULL,
+    checkpoint_id BIGINT NOT NULL,
+    attempt INT NOT NULL,
+    PRIMARY KEY (xid_prefix, subtask, checkpoint_id, attempt)
+) ENGINE=InnoDB;
+
 -- CREATE USER takes only a literal password, so it is assembled here. When @job_password is
 -- unset or shorter than 16 characters, @create_user is NULL and PREPARE fails with a syntax
 -- error near 'NULL', which ends the script in batch mode.
@@ -58,7 +70,7 @@ EXECUTE create_user;
 DEALLOCATE PREPARE create_user;
 SET @create_user = NULL, @job_password = NULL;
 
--- The sink's only statement is the upsert in VisitCountTable:
+-- The sink's only statement on visit_counts is the upsert in VisitCountTable:
 --   INSERT INTO visit_counts (...) VALUES (?, ?, ?, ?, 1) ON DUPLICATE KEY UPDATE
 --     window_end = VALUES(window_end), visit_count = VALUES(visit_count),
 --     write_count = write_count + 1
@@ -68,6 +80,9 @@ SET @create_user = NULL, @job_password = NULL;
 -- 1143, tested). SELECT is granted on this one table only, which holds nothing but the job's
 -- own output.
 GRANT SELECT, INSERT, UPDATE ON visits.visit_counts TO 'visit_count_job'@'%';
+-- The commit markers: inserted by each transaction, looked up by the committer, deleted by
+-- the writer once older than the sink's commit marker retention.
+GRANT SELECT, INSERT, DELETE ON visits.xa_commit_markers TO 'visit_count_job'@'%';
 
 -- The sink runs XA RECOVER when it starts, to roll back the prepared transactions of its xid
 -- prefix that no completed checkpoint covers. In MySQL 8, XA RECOVER needs the global dynamic

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
 import io.exactlyonce.local.EmbeddedInfrastructure;
+import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;
 import java.sql.Connection;
@@ -23,7 +24,6 @@ import org.apache.flink.connector.jdbc.JdbcExactlyOnceOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -47,12 +47,7 @@ class CheckpointTimeoutXaSinkITCase {
     private static final long STALLED_CHECKPOINT = 3;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(3)
-                            .build());
+    static final MiniClusterExtension FLINK = EmbeddedServices.miniCluster(3);
 
     private final EmbeddedInfrastructure services = EmbeddedServices.get();
 
@@ -146,6 +141,8 @@ class CheckpointTimeoutXaSinkITCase {
         services.mariaDb().createDatabase(database);
         // No primary key: a duplicate is stored, not rejected, so it can be counted.
         services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
+        services.mariaDb().execute(
+                database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
         return database;
     }
 

@@ -5,20 +5,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
  * The real services of the in-JVM tier ({@link EmbeddedInfrastructure}), started once per test
  * JVM and shared. Every test takes its own topics and database, so tests never see each other's
  * data.
  */
-final class EmbeddedServices {
+public final class EmbeddedServices {
 
     private static EmbeddedInfrastructure instance;
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private EmbeddedServices() {}
 
-    static synchronized EmbeddedInfrastructure get() {
+    public static synchronized EmbeddedInfrastructure get() {
         if (instance == null) {
             try {
                 instance = EmbeddedInfrastructure.start(Path.of("target", "embedded-services"));
@@ -30,8 +32,17 @@ final class EmbeddedServices {
         return instance;
     }
 
+    /** A MiniCluster of one TaskManager with {@code slots} slots. */
+    public static MiniClusterExtension miniCluster(int slots) {
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(slots)
+                        .build());
+    }
+
     /** A name no other test in this JVM uses, for topics and databases. */
-    static String uniqueName(String base) {
+    public static String uniqueName(String base) {
         return base + "_" + NAMES.incrementAndGet() + "_" + ProcessHandle.current().pid();
     }
 }

@@ -2,6 +2,7 @@ package io.exactlyonce.local;
 
 import io.exactlyonce.model.registry.InMemorySchemaRegistry;
 import io.exactlyonce.model.registry.SchemaRegistryHttpServer;
+import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,6 +82,7 @@ public final class EmbeddedInfrastructure implements Infrastructure, AutoCloseab
     public void createDatabase(String database) throws Exception {
         mariaDb.createDatabase(database);
         mariaDb.execute(database, VisitCountTable.CREATE_TABLE);
+        mariaDb.execute(database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
     }
 
     @Override

@@ -21,6 +21,6 @@ public interface Infrastructure extends ServiceAddresses {
 
     void createTopic(String name, int partitions) throws Exception;
 
-    /** Creates the database and the {@code visit_counts} table in it. */
+    /** Creates the database and the {@code visit_counts} and commit marker tables in it. */
     void createDatabase(String database) throws Exception;
 }

@@ -5,6 +5,7 @@ import com.mysql.cj.jdbc.MysqlXADataSource;
 import io.exactlyonce.local.Infrastructure;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.ServiceAddresses;
+import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import java.io.IOException;
@@ -164,6 +165,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
             statement.execute("CREATE DATABASE `" + database + "`");
             statement.execute("USE `" + database + "`");
             statement.execute(VisitCountTable.CREATE_TABLE);
+            statement.execute(CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
         }
     }
 

@@ -5,6 +5,7 @@ import io.exactlyonce.sinks.TransactionalIds;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 /**
@@ -19,6 +20,8 @@ public final class JdbcSinkSettings implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_]{1,64}");
+
     private final String name;
     private final String jdbcUrl;
     private final String username;
@@ -29,6 +32,8 @@ public final class JdbcSinkSettings implements Serializable {
     private final int maxRetries;
     private final Duration connectTimeout;
     private final Duration socketTimeout;
+    private final String commitMarkerTable;
+    private final int commitMarkerRetention;
 
     private JdbcSinkSettings(Builder builder) {
         this.name = builder.name;
@@ -41,6 +46,8 @@ public final class JdbcSinkSettings implements Serializable {
         this.maxRetries = builder.maxRetries;
         this.connectTimeout = builder.connectTimeout;
         this.socketTimeout = builder.socketTimeout;
+        this.commitMarkerTable = builder.commitMarkerTable;
+        this.commitMarkerRetention = builder.commitMarkerRetention;
     }
 
     public static Builder builder(String name) {
@@ -93,6 +100,19 @@ public final class JdbcSinkSettings implements Serializable {
         return socketTimeout;
     }
 
+    /** The table of commit markers ({@link CommitMarkerTable}), created by the DDL scripts. */
+    public String commitMarkerTable() {
+        return commitMarkerTable;
+    }
+
+    /**
+     * How many checkpoints a commit marker outlives its transaction. A restore from a checkpoint
+     * older than that finds no marker for an id the database no longer knows, and fails.
+     */
+    public int commitMarkerRetention() {
+        return commitMarkerRetention;
+    }
+
     @Override
     public String toString() {
         return "JdbcSinkSettings{name="
@@ -122,6 +142,8 @@ public final class JdbcSinkSettings implements Serializable {
         private int maxRetries = 0;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration socketTimeout = Duration.ofSeconds(30);
+        private String commitMarkerTable = CommitMarkerTable.DEFAULT_TABLE;
+        private int commitMarkerRetention = 100;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -174,6 +196,17 @@ public final class JdbcSinkSettings implements Serializable {
             return this;
         }
 
+        public Builder commitMarkerTable(String commitMarkerTable) {
+            this.commitMarkerTable = commitMarkerTable;
+            return this;
+        }
+
+        /** In checkpoints; see {@link JdbcSinkSettings#commitMarkerRetention()}. */
+        public Builder commitMarkerRetention(int commitMarkerRetention) {
+            this.commitMarkerRetention = commitMarkerRetention;
+            return this;
+        }
+
         public JdbcSinkSettings build() {
             if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:mysql://")) {
                 throw new InvalidSinkSettingsException(
@@ -192,6 +225,16 @@ public final class JdbcSinkSettings implements Serializable {
             if (maxRetries < 0) {
                 throw new InvalidSinkSettingsException(
                         name + ": max retries must not be negative, got " + maxRetries);
+            }
+            if (commitMarkerTable == null || !TABLE_NAME.matcher(commitMarkerTable).matches()) {
+                throw new InvalidSinkSettingsException(
+                        name + ": commit marker table must match [A-Za-z0-9_]{1,64}, got "
+                                + commitMarkerTable);
+            }
+            if (commitMarkerRetention < 1) {
+                throw new InvalidSinkSettingsException(
+                        name + ": commit marker retention must be at least 1 checkpoint, got "
+                                + commitMarkerRetention);
             }
             switch (deliveryGuarantee) {
                 case EXACTLY_ONCE:

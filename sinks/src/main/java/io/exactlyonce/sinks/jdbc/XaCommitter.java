@@ -1,13 +1,15 @@
 package io.exactlyonce.sinks.jdbc;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Collection;
-import javax.sql.XAConnection;
+import java.util.HashMap;
+import java.util.Map;
 import javax.transaction.xa.XAException;
 import org.apache.flink.api.connector.sink2.Committer;
-import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,88 +17,183 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits prepared transactions once their checkpoint completed, and again after a recovery for
  * the committables restored from the last completed checkpoint.
+ *
+ * <p>It never assumes. {@code XAER_NOTA} at {@code XA COMMIT} is looked up: an id that
+ * {@code XA RECOVER} still lists is attached to the live session that prepared it and is retried,
+ * a few times with pauses, then fails the job with what a DBA does; an id no longer listed
+ * committed earlier if its commit marker exists, otherwise its rows are gone and the job fails.
+ * A rollback by the database ({@code XA_RB*}) fails the job too: Flink 2.2.1 drops a failure
+ * with a known reason without a word.
  */
 final class XaCommitter implements Committer<SinkXid> {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaCommitter.class);
     /** Commits the latency histogram remembers. */
     private static final int HISTOGRAM_WINDOW = 500;
+    /**
+     * Commit attempts on an id still prepared in another session. Below Flink's default
+     * {@code sink.committer.retries} (10), so this committer's message ends the retries, not
+     * Flink's generic one.
+     */
+    static final int ATTEMPTS_WHILE_PREPARED_ELSEWHERE = 8;
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
 
     private final JdbcSinkSettings settings;
     private final Counter committed;
-    private final Counter assumedCommitted;
+    private final Counter recommitsOfCommitted;
+    private final Counter rolledBackByDatabase;
     private final Histogram commitMillis;
-    private XAConnection connection;
+    private final CommitSession.Opener opener;
+    private final Pause pause;
+    /** Per id still prepared in another session: the commit attempts that met it so. */
+    private final Map<SinkXid, Integer> attemptsWhilePreparedElsewhere = new HashMap<>();
+    private CommitSession session;
 
-    XaCommitter(JdbcSinkSettings settings, CommitterInitContext context) {
+    /** Waits between commit attempts; tests pass one that only records. */
+    interface Pause {
+        void pause(Duration duration) throws InterruptedException;
+    }
+
+    XaCommitter(
+            JdbcSinkSettings settings,
+            MetricGroup metrics,
+            CommitSession.Opener opener,
+            Pause pause) {
         this.settings = settings;
-        this.committed = context.metricGroup().counter("xaTransactionsCommitted");
-        this.assumedCommitted = context.metricGroup().counter("xaTransactionsAssumedCommitted");
-        this.commitMillis = context.metricGroup().histogram(
+        this.opener = opener;
+        this.pause = pause;
+        this.committed = metrics.counter("xaTransactionsCommitted");
+        this.recommitsOfCommitted = metrics.counter("xaRecommitsOfCommittedTransactions");
+        this.rolledBackByDatabase = metrics.counter("xaTransactionsRolledBackByDatabase");
+        this.commitMillis = metrics.histogram(
                 "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
 
     @Override
-    public void commit(Collection<CommitRequest<SinkXid>> requests) {
+    public void commit(Collection<CommitRequest<SinkXid>> requests) throws InterruptedException {
+        int mostAttemptsWhilePrepared = 0;
         for (CommitRequest<SinkXid> request : requests) {
             SinkXid xid = request.getCommittable();
             try {
                 long started = System.nanoTime();
-                connection().getXAResource().commit(xid, false);
+                session().xaResource().commit(xid, false);
                 commitMillis.update((System.nanoTime() - started) / 1_000_000);
                 committed.inc();
+                attemptsWhilePreparedElsewhere.remove(xid);
             } catch (XAException e) {
-                handle(request, xid, e);
+                mostAttemptsWhilePrepared =
+                        Math.max(mostAttemptsWhilePrepared, handle(request, xid, e));
             } catch (SQLException e) {
                 LOG.warn("{}: cannot reach the database to commit {}, retrying", settings.name(), xid, e);
                 reconnect();
                 request.retryLater();
             }
         }
+        if (mostAttemptsWhilePrepared > 0) {
+            // Flink calls again right away; give the preparing session time to go.
+            pause.pause(pauseAfter(mostAttemptsWhilePrepared));
+        }
     }
 
-    private void handle(CommitRequest<SinkXid> request, SinkXid xid, XAException e) {
+    /** Returns the attempts so far if the id is left prepared in another session, else 0. */
+    private int handle(CommitRequest<SinkXid> request, SinkXid xid, XAException e) {
         switch (e.errorCode) {
             case XAException.XAER_NOTA:
-                // The database does not know the id: a commit before a crash already went
-                // through (the normal case when a recovery commits again). It cannot be told
-                // apart from a transaction rolled back behind the sink's back, so it is counted
-                // and logged for the verifier and for alerting.
-                assumedCommitted.inc();
-                LOG.warn("{}: {} is unknown to the database, taken as committed earlier",
-                        settings.name(), xid);
-                request.signalAlreadyCommitted();
-                break;
+                return decideUnknown(request, xid);
             case XAException.XAER_RMFAIL:
             case XAException.XA_RETRY:
                 LOG.warn("{}: database unavailable committing {}, retrying", settings.name(), xid, e);
                 reconnect();
                 request.retryLater();
-                break;
+                return 0;
             default:
                 if (e.errorCode >= XAException.XA_RBBASE && e.errorCode <= XAException.XA_RBEND) {
-                    request.signalFailedWithKnownReason(
-                            new IllegalStateException(
-                                    settings.name() + ": the database rolled back prepared " + xid
-                                            + " (XA error " + e.errorCode + "): its rows are lost",
-                                    e));
+                    // Unknown reason on purpose: Flink fails the job on it, and silently drops a
+                    // failure with a known reason.
+                    rolledBackByDatabase.inc();
+                    String message = settings.name() + ": the database rolled back prepared "
+                            + xid + " at XA COMMIT (XA error " + e.errorCode
+                            + "): its rows are lost. The job fails; a restore from an earlier"
+                            + " checkpoint writes them again.";
+                    LOG.error(message, e);
+                    request.signalFailedWithUnknownReason(new IllegalStateException(message, e));
                 } else {
                     reconnect();
                     request.signalFailedWithUnknownReason(e);
                 }
+                return 0;
         }
     }
 
-    private XAConnection connection() throws SQLException {
-        if (connection == null) {
-            connection = MySqlConnections.openXa(settings);
+    /** XAER_NOTA: still prepared elsewhere, committed earlier, or gone. Looks, never assumes. */
+    private int decideUnknown(CommitRequest<SinkXid> request, SinkXid xid) {
+        try {
+            if (PreparedTransactions.recover(session().xaResource()).contains(xid)) {
+                return stillPreparedElsewhere(request, xid);
+            }
+            attemptsWhilePreparedElsewhere.remove(xid);
+            if (session().hasCommitMarker(xid)) {
+                recommitsOfCommitted.inc();
+                LOG.info("{}: {} committed earlier (its commit marker exists)", settings.name(), xid);
+                request.signalAlreadyCommitted();
+                return 0;
+            }
+        } catch (XAException | SQLException e) {
+            LOG.warn("{}: cannot look up unknown {}, retrying", settings.name(), xid, e);
+            reconnect();
+            request.retryLater();
+            return 0;
         }
-        return connection;
+        String message = settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
+                + " marked committed in " + settings.commitMarkerTable() + ": the database"
+                + " rolled it back or lost it, and its rows are lost. (A restore from a"
+                + " checkpoint more than " + settings.commitMarkerRetention()
+                + " checkpoints old also finds no marker.) The job fails.";
+        LOG.error(message);
+        request.signalFailedWithUnknownReason(new IllegalStateException(message));
+        return 0;
+    }
+
+    private int stillPreparedElsewhere(CommitRequest<SinkXid> request, SinkXid xid) {
+        int attempts = attemptsWhilePreparedElsewhere.merge(xid, 1, Integer::sum);
+        if (attempts < ATTEMPTS_WHILE_PREPARED_ELSEWHERE) {
+            LOG.warn("{}: {} is still prepared but attached to the session that prepared it"
+                    + " (XAER_NOTA), attempt {} of {}", settings.name(), xid, attempts,
+                    ATTEMPTS_WHILE_PREPARED_ELSEWHERE);
+            request.retryLater();
+            return attempts;
+        }
+        attemptsWhilePreparedElsewhere.remove(xid);
+        String message = settings.name() + ": " + xid + " is still prepared on the server, but"
+                + " XA COMMIT from another session answered XAER_NOTA " + attempts
+                + " times: the session that prepared it is still alive on the server (e.g. its"
+                + " disconnect never reached the server; it stays until wait_timeout). A DBA"
+                + " finds that session (SHOW PROCESSLIST) and KILLs it, after which the job's"
+                + " next commit succeeds, or runs XA COMMIT '" + xid + "','0',"
+                + SinkXid.FORMAT_ID + " by hand once it is gone. The job fails until then.";
+        LOG.error(message);
+        request.signalFailedWithUnknownReason(new IllegalStateException(message));
+        return 0;
+    }
+
+    private static Duration pauseAfter(int attempts) {
+        Duration pause = FIRST_PAUSE.multipliedBy(1L << Math.min(attempts - 1, 10));
+        return pause.compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause;
+    }
+
+    private CommitSession session() throws SQLException {
+        if (session == null) {
+            session = opener.open();
+        }
+        return session;
     }
 
     private void reconnect() {
-        MySqlConnections.closeQuietly(connection);
-        connection = null;
+        if (session != null) {
+            session.close();
+            session = null;
+        }
     }
 
     @Override

@@ -64,7 +64,11 @@ public final class XaJdbcSink<T>
         if (settings.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE) {
             XaServerGuard.requireDurablePrepare(settings);
         }
-        return new XaCommitter(settings, context);
+        return new XaCommitter(
+                settings,
+                context.metricGroup(),
+                () -> CommitSession.open(settings),
+                duration -> Thread.sleep(duration.toMillis()));
     }
 
     @Override

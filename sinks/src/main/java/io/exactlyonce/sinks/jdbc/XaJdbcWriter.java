@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Writes each checkpoint interval's rows in one XA transaction, prepares it when the checkpoint
  * barrier passes, and hands its id to the committer, which commits only after the checkpoint
  * completed. Nothing is committed here: a checkpoint that never completes leaves a prepared
- * transaction that recovery rolls back, and its rows are written again from the replay.
+ * transaction that recovery rolls back, and its rows are written again from the replay. Each
+ * transaction also writes its commit marker ({@link CommitMarkerTable}), so the committer can
+ * tell a transaction committed earlier from a lost one.
  *
  * <p>Each transaction gets its own connection, closed right after PREPARE. MySQL and MariaDB
  * allow one XA transaction per connection, and MariaDB lets another session commit a prepared
@@ -40,6 +42,11 @@ final class XaJdbcWriter<T>
     private final int subtask;
     private final int attempt;
     private final Counter preparedTransactions;
+    /** This sink's prefix and the restored ones: the transactions this writer settles. */
+    private final Set<String> prefixes = new LinkedHashSet<>();
+    private final int parallelism;
+    /** Commit markers at or below this checkpoint are deleted (or were, before a restart). */
+    private long markersDeletedUpTo;
 
     /** The last checkpoint this writer snapshotted; a new transaction is named after the next. */
     private long lastCheckpointId;
@@ -65,30 +72,42 @@ final class XaJdbcWriter<T>
         OptionalLong restored = context.getRestoredCheckpointId();
         this.lastCheckpointId = restored.orElse(0L);
 
-        Set<String> prefixes = new LinkedHashSet<>();
+        this.parallelism = context.getTaskInfo().getNumberOfParallelSubtasks();
         prefixes.add(settings.xidPrefix());
         restoredStates.forEach(state -> prefixes.add(state.xidPrefix()));
-        rollBackAbandoned(prefixes, context.getTaskInfo().getNumberOfParallelSubtasks(), restored);
+        settlePrepared(restored);
     }
 
-    private void rollBackAbandoned(Set<String> prefixes, int parallelism, OptionalLong restored)
-            throws IOException {
+    private void settlePrepared(OptionalLong restored) throws IOException {
         XAConnection recoveryConnection = null;
         try {
             recoveryConnection = MySqlConnections.openXa(settings);
-            int count =
-                    PreparedTransactions.rollBackAbandoned(
+            PreparedTransactions.Settled settled =
+                    PreparedTransactions.settle(
                             recoveryConnection.getXAResource(),
                             prefixes,
                             subtask,
                             parallelism,
                             restored);
             LOG.info(
-                    "{} subtask {}: rolled back {} abandoned transactions (restored checkpoint {})",
+                    "{} subtask {}: committed {} and rolled back {} prepared transactions"
+                            + " (restored checkpoint {})",
                     settings.name(),
                     subtask,
-                    count,
+                    settled.committed().size(),
+                    settled.rolledBack().size(),
                     restored.isPresent() ? restored.getAsLong() : "none");
+            if (!settled.stuck().isEmpty()) {
+                throw new IOException(
+                        settings.name()
+                                + ": prepared transactions "
+                                + settled.stuck()
+                                + " are listed by XA RECOVER but answer XAER_NOTA: the sessions"
+                                + " that prepared them are still alive on the server. A DBA"
+                                + " KILLs those sessions (SHOW PROCESSLIST); the next restart"
+                                + " then settles them. Until then their row locks block the"
+                                + " replay, so the writer does not start.");
+            }
         } catch (XAException e) {
             throw new IOException(
                     settings.name()
@@ -125,7 +144,30 @@ final class XaJdbcWriter<T>
         Connection handle = connection.getConnection();
         MySqlConnections.readCommitted(handle);
         connection.getXAResource().start(currentXid, XAResource.TMNOFLAGS);
+        CommitMarkerTable.insert(handle, settings.commitMarkerTable(), currentXid);
+        deleteOldMarkers(handle);
         statement = handle.prepareStatement(sql);
+    }
+
+    /**
+     * Deletes, inside the new transaction, the markers of owned subtasks from the checkpoints
+     * since the last deletion up to {@code commitMarkerRetention} below this one. Each of this
+     * writer's transactions takes a band of its own, so a transaction still waiting for its
+     * commit never holds a row the next one deletes.
+     */
+    private void deleteOldMarkers(Connection handle) throws SQLException {
+        long upTo = currentXid.checkpointId() - settings.commitMarkerRetention();
+        if (upTo > markersDeletedUpTo) {
+            CommitMarkerTable.deleteOwned(
+                    handle,
+                    settings.commitMarkerTable(),
+                    prefixes,
+                    subtask,
+                    parallelism,
+                    markersDeletedUpTo,
+                    upTo);
+            markersDeletedUpTo = upTo;
+        }
     }
 
     private void sendBatch() throws SQLException {
@@ -157,9 +199,10 @@ final class XaJdbcWriter<T>
             sendBatch();
             XAResource resource = connection.getXAResource();
             resource.end(prepared, XAResource.TMSUCCESS);
-            int vote = resource.prepare(prepared);
+            // Never read-only: every transaction writes its commit marker.
+            resource.prepare(prepared);
             preparedTransactions.inc();
-            return vote == XAResource.XA_RDONLY ? List.of() : List.of(prepared);
+            return List.of(prepared);
         } catch (SQLException | XAException e) {
             throw new IOException(settings.name() + ": prepare failed for " + prepared, e);
         } finally {

@@ -46,6 +46,21 @@ class JdbcSinkSettingsTest {
     }
 
     @Test
+    void refusesACommitMarkerTableThatIsNoPlainName() {
+        assertThatThrownBy(() -> valid().commitMarkerTable("markers; DROP TABLE x").build())
+                .isInstanceOf(InvalidSinkSettingsException.class)
+                .hasMessageContaining("commit marker table");
+        assertThat(valid().build().commitMarkerTable()).isEqualTo("xa_commit_markers");
+    }
+
+    @Test
+    void refusesACommitMarkerRetentionBelowOne() {
+        assertThatThrownBy(() -> valid().commitMarkerRetention(0).build())
+                .isInstanceOf(InvalidSinkSettingsException.class)
+                .hasMessageContaining("retention");
+    }
+
+    @Test
     void neverPrintsThePassword() {
         assertThat(valid().build().toString()).doesNotContain("secret");
     }

@@ -1,0 +1,143 @@
+package io.exactlyonce.sinks.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.transaction.xa.XAException;
+import org.junit.jupiter.api.Test;
+
+/** The commit decision, against a fake database and a fake commit request. */
+class XaCommitterTest {
+
+    private static final SinkXid XID = new SinkXid("counts", 1, 7L, 0);
+
+    private final FakeXaDatabase database = new FakeXaDatabase();
+    private final RecordingMetricGroup metrics = new RecordingMetricGroup();
+    private final List<Duration> pauses = new ArrayList<>();
+    private final XaCommitter committer =
+            new XaCommitter(
+                    JdbcSinkSettings.builder("counts")
+                            .jdbcUrl("jdbc:mysql://localhost/test")
+                            .username("job")
+                            .xidPrefix("counts")
+                            .build(),
+                    metrics,
+                    database::session,
+                    pauses::add);
+
+    @Test
+    void commitsAPreparedTransaction() throws Exception {
+        database.prepared(XID);
+        RecordingCommitRequest request = commit(XID);
+
+        assertThat(database.committed).containsExactly(XID);
+        assertThat(request.retries).isZero();
+        assertThat(request.alreadyCommitted).isFalse();
+        assertThat(metrics.count("xaTransactionsCommitted")).isEqualTo(1);
+    }
+
+    @Test
+    void anIdStillPreparedInAnotherSessionIsRetriedNotTakenAsCommitted() throws Exception {
+        database.prepared(XID).attach(XID);
+
+        RecordingCommitRequest request = commit(XID);
+
+        assertThat(request.alreadyCommitted)
+                .as("XAER_NOTA while XA RECOVER still lists the id is not a commit")
+                .isFalse();
+        assertThat(request.awaitsRetry()).as("left for a later attempt").isTrue();
+        assertThat(database.stillPrepared()).containsExactly(XID);
+    }
+
+    @Test
+    void anIdStillPreparedIsCommittedOnceThePreparingSessionIsGone() throws Exception {
+        database.prepared(XID).attach(XID);
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+        committer.commit(List.of(request));
+        database.detach(XID);
+
+        committer.commit(List.of(request));
+
+        assertThat(database.committed).containsExactly(XID);
+        assertThat(request.alreadyCommitted).isFalse();
+        assertThat(request.unknownFailures).isEmpty();
+        assertThat(pauses).as("waited before the retry").isNotEmpty();
+    }
+
+    @Test
+    void anIdPreparedInALiveSessionFailsLoudlyOnceTheRetryBudgetIsSpent() throws Exception {
+        database.prepared(XID).attach(XID);
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+
+        assertThatThrownBy(() -> {
+                    for (int call = 0; call < 100; call++) {
+                        committer.commit(List.of(request));
+                    }
+                })
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(request.unknownFailures).hasSize(1);
+        assertThat(request.unknownFailures.get(0).getMessage())
+                .contains(XID.toString())
+                .contains("still prepared")
+                .contains("KILL")
+                .contains("XA COMMIT");
+        assertThat(request.retries)
+                .as("fewer retries than Flink's default sink.committer.retries (10)")
+                .isLessThan(10);
+        assertThat(database.stillPrepared()).containsExactly(XID);
+    }
+
+    @Test
+    void anUnknownIdWithItsCommitMarkerWasCommittedEarlier() throws Exception {
+        database.committedEarlier(XID);
+
+        RecordingCommitRequest request = commit(XID);
+
+        assertThat(request.alreadyCommitted).isTrue();
+        assertThat(metrics.count("xaRecommitsOfCommittedTransactions")).isEqualTo(1);
+    }
+
+    @Test
+    void anUnknownIdWithoutCommitMarkerFailsTheJob() throws Exception {
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+
+        assertThatThrownBy(() -> committer.commit(List.of(request)))
+                .as("neither prepared nor committed: the rows are gone")
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(request.alreadyCommitted).isFalse();
+        assertThat(request.unknownFailures).hasSize(1);
+        assertThat(request.unknownFailures.get(0).getMessage())
+                .contains(XID.toString())
+                .contains("lost");
+    }
+
+    @Test
+    void aRollbackByTheDatabaseFailsTheJob() throws Exception {
+        database.prepared(XID).failCommit(XID, XAException.XA_RBDEADLOCK);
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+
+        assertThatThrownBy(() -> committer.commit(List.of(request)))
+                .as("a database rollback at commit fails the job")
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(request.knownFailures)
+                .as("a known-reason failure is dropped silently by Flink")
+                .isEmpty();
+        assertThat(request.unknownFailures).hasSize(1);
+        assertThat(request.unknownFailures.get(0).getMessage())
+                .contains(XID.toString())
+                .contains("rolled back");
+        assertThat(metrics.count("xaTransactionsRolledBackByDatabase")).isEqualTo(1);
+    }
+
+    private RecordingCommitRequest commit(SinkXid xid) throws InterruptedException {
+        RecordingCommitRequest request = new RecordingCommitRequest(xid);
+        committer.commit(List.of(request));
+        return request;
+    }
+}
