@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.exactlyonce.local.EmbeddedMariaDb;
+import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;
 import java.nio.file.Path;
@@ -79,6 +80,7 @@ class XaServerVersionITCase {
         String database = EmbeddedServices.uniqueName("xa_server_version");
         mariaDb.createDatabase(database);
         mariaDb.execute(database, "CREATE TABLE ids (id BIGINT NOT NULL PRIMARY KEY)");
+        mariaDb.execute(database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
         return database;
     }
 
