@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
@@ -31,6 +32,9 @@ import org.apache.flink.util.TimeUtils;
 public final class JobConfig {
 
     public static final String PASSWORD_ENVIRONMENT_VARIABLE = "VISIT_COUNT_JDBC_PASSWORD";
+
+    /** Lower case, so one id is safe as a Kafka, XA, consumer group and Flink job name. */
+    private static final Pattern JOB_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,30}");
 
     private static final Set<String> KNOWN_KEYS =
             JobOption.ALL.stream().map(JobOption::key).collect(Collectors.toSet());
@@ -74,7 +78,7 @@ public final class JobConfig {
             if (value == null || (option.required() && value.isBlank())) {
                 throw new InvalidJobConfigException(
                         "missing required option --" + option.key() + " (" + option.description()
-                                + ")\n" + usage());
+                                + "); --help lists every option");
             }
             values.put(option.key(), value.trim());
         }
@@ -99,20 +103,20 @@ public final class JobConfig {
 
     private void validate() {
         // Building every setting runs every check once, up front.
+        jobId();
         windowSize();
         eventTimeBounds();
         parallelism();
-        restartAttempts();
-        Duration minPause = duration(JobOption.CHECKPOINT_MIN_PAUSE);
-        if (minPause.isNegative()) {
+        restarts();
+        if (duration(JobOption.CHECKPOINT_MIN_PAUSE).isNegative()) {
             throw new InvalidJobConfigException("checkpoint.min-pause must not be negative");
         }
         TransactionalIds.requireDistinct(
                 Map.of(
                         "counts", countsToKafka().transactionalIdPrefix(),
                         "late", lateVisits().transactionalIdPrefix(),
-                        "dead-letters", deadLetters().transactionalIdPrefix()));
-        countsToDatabase();
+                        "dead-letters", deadLetters().transactionalIdPrefix(),
+                        "visit_counts", countsToDatabase().xidPrefix()));
     }
 
     public String get(JobOption option) {
@@ -137,6 +141,15 @@ public final class JobConfig {
         }
     }
 
+    private double decimal(JobOption option) {
+        try {
+            return Double.parseDouble(get(option));
+        } catch (NumberFormatException e) {
+            throw new InvalidJobConfigException(
+                    "--" + option.key() + ": '" + get(option) + "' is not a number", e);
+        }
+    }
+
     private DeliveryGuarantee guarantee(JobOption option) {
         try {
             return DeliveryGuarantee.valueOf(get(option));
@@ -147,8 +160,28 @@ public final class JobConfig {
         }
     }
 
+    /**
+     * The deployment's identity. Every name that must differ between two deployments on one
+     * cluster or database is derived from it unless set explicitly.
+     */
+    public String jobId() {
+        String id = get(JobOption.JOB_ID);
+        if (!JOB_ID.matcher(id).matches()) {
+            throw new InvalidJobConfigException(
+                    "--job.id: '" + id + "' must be 1-31 characters of [a-z0-9-], starting with a"
+                            + " letter or digit");
+        }
+        return id;
+    }
+
+    /** The option's value, or {@code derived} when it was left empty. */
+    private String orDerived(JobOption option, String derived) {
+        String value = get(option);
+        return value.isEmpty() ? derived : value;
+    }
+
     public String jobName() {
-        return get(JobOption.JOB_NAME);
+        return orDerived(JobOption.JOB_NAME, jobId());
     }
 
     public String inputTopic() {
@@ -169,13 +202,25 @@ public final class JobConfig {
                 : OptionalInt.of(integer(JobOption.PARALLELISM));
     }
 
-    public int restartAttempts() {
-        return integer(JobOption.RESTART_ATTEMPTS);
+    public RestartBackoff restarts() {
+        try {
+            return new RestartBackoff(
+                    integer(JobOption.RESTART_ATTEMPTS),
+                    duration(JobOption.RESTART_INITIAL_BACKOFF),
+                    duration(JobOption.RESTART_MAX_BACKOFF),
+                    decimal(JobOption.RESTART_BACKOFF_MULTIPLIER),
+                    duration(JobOption.RESTART_RESET_AFTER),
+                    decimal(JobOption.RESTART_JITTER),
+                    duration(JobOption.RESTART_RECOVERY_TIME));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobConfigException(e.getMessage(), e);
+        }
     }
 
     public CheckpointTiming checkpointTiming() {
         return new CheckpointTiming(
-                duration(JobOption.CHECKPOINT_INTERVAL), duration(JobOption.CHECKPOINT_TIMEOUT));
+                duration(JobOption.CHECKPOINT_INTERVAL), duration(JobOption.CHECKPOINT_TIMEOUT),
+                duration(JobOption.CHECKPOINT_MIN_PAUSE));
     }
 
     public EventTimeBounds eventTimeBounds() {
@@ -220,8 +265,10 @@ public final class JobConfig {
                 .bootstrapServers(bootstrapServers())
                 .topic(get(topic))
                 .deliveryGuarantee(deliveryGuarantee)
-                .transactionalIdPrefix(get(JobOption.TRANSACTIONAL_ID_PREFIX) + '-' + name)
+                .transactionalIdPrefix(
+                        orDerived(JobOption.TRANSACTIONAL_ID_PREFIX, jobId()) + '-' + name)
                 .transactionTimeout(duration(JobOption.TRANSACTION_TIMEOUT))
+                .restartAllowance(restarts().longestRestart())
                 .brokerMaxTransactionTimeout(duration(JobOption.BROKER_MAX_TRANSACTION_TIMEOUT))
                 .build(checkpointTiming());
     }
@@ -232,13 +279,13 @@ public final class JobConfig {
                 .username(get(JobOption.JDBC_USER))
                 .password(jdbcPassword)
                 .deliveryGuarantee(guarantee(JobOption.JDBC_GUARANTEE))
-                .xidPrefix(get(JobOption.XID_PREFIX))
+                .xidPrefix(orDerived(JobOption.XID_PREFIX, jobId()))
                 .batchSize(integer(JobOption.JDBC_BATCH_SIZE))
                 .build();
     }
 
     public String groupId() {
-        return get(JobOption.CONSUMER_GROUP);
+        return orDerived(JobOption.CONSUMER_GROUP, jobId());
     }
 
     private static Map<String, String> parseArgs(String[] args) {
