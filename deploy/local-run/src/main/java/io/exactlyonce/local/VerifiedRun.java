@@ -62,19 +62,27 @@ public final class VerifiedRun {
         options.put(JobOption.OUTPUT_TOPIC.key(), name + "-counts");
         options.put(JobOption.LATE_TOPIC.key(), name + "-late");
         options.put(JobOption.DEAD_LETTER_TOPIC.key(), name + "-dead-letter");
-        options.put(JobOption.CONSUMER_GROUP.key(), name);
-        options.put(JobOption.TRANSACTIONAL_ID_PREFIX.key(), name);
-        options.put(JobOption.XID_PREFIX.key(), name);
-        options.put(JobOption.JOB_NAME.key(), "visit-count-" + name);
+        // The consumer group, the job name and both sinks' transaction prefixes derive from it.
+        options.put(JobOption.JOB_ID.key(), jobId(name));
         options.put(JobOption.WINDOW_SIZE.key(), plan.traffic().windowSize().toMillis() + " ms");
         options.put(JobOption.CHECKPOINT_INTERVAL.key(), plan.checkpointInterval().toMillis() + " ms");
         options.put(JobOption.CHECKPOINT_MIN_PAUSE.key(), "500 ms");
-        options.put(JobOption.RESTART_DELAY.key(), "500 ms");
+        // Short runs: restarts back off only to 4 s, and a job that ran 30 s without a failure
+        // starts over with a full budget, so a run survives a fault per half minute without an
+        // inflated restart.attempts.
+        options.put(JobOption.RESTART_INITIAL_BACKOFF.key(), "500 ms");
+        options.put(JobOption.RESTART_MAX_BACKOFF.key(), "4 s");
+        options.put(JobOption.RESTART_RESET_AFTER.key(), "30 s");
         // Small batches, so an at-least-once run has rows committed between checkpoints.
         options.put(JobOption.JDBC_BATCH_SIZE.key(), "10");
         options.put(JobOption.PARALLELISM.key(), Integer.toString(plan.parallelism()));
         options.putAll(plan.overrides());
         return JobConfig.of(options, infrastructure.jdbcPassword());
+    }
+
+    /** The run's name as a job id: the same letters, in the job id's alphabet. */
+    static String jobId(String runName) {
+        return runName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
     }
 
     /**
