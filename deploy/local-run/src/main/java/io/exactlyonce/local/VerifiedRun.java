@@ -113,11 +113,7 @@ public final class VerifiedRun {
             JobRunner runner, Plan plan, Infrastructure infrastructure, Fault fault,
             Consumer<String> progress) throws Exception {
         JobConfig config = config(plan, infrastructure);
-        for (JobOption topic : List.of(JobOption.INPUT_TOPIC, JobOption.OUTPUT_TOPIC,
-                JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
-            infrastructure.createTopic(config.get(topic), plan.parallelism());
-        }
-        infrastructure.createDatabase(plan.name());
+        createTopicsAndDatabase(config, plan, infrastructure);
 
         JobRunner.SubmittedJob job = runner.submit(config, plan);
         progress.accept("job " + job.jobId() + " submitted");
@@ -153,6 +149,25 @@ public final class VerifiedRun {
         } finally {
             faults.shutdownNow();
         }
+    }
+
+    /**
+     * The run's four topics, one partition per subtask, and its database. The input topic takes
+     * records up to kafka.input-max-message-bytes; the side topics, which forward them with
+     * headers, take more (as deploy/cluster/create-topics.sh sets them).
+     */
+    public static void createTopicsAndDatabase(
+            JobConfig config, Plan plan, Infrastructure infrastructure) throws Exception {
+        String maxMessageBytes = "max.message.bytes";
+        infrastructure.createTopic(config.inputTopic(), plan.parallelism(), Map.of(
+                maxMessageBytes, config.get(JobOption.INPUT_MAX_MESSAGE_BYTES)));
+        infrastructure.createTopic(
+                config.get(JobOption.OUTPUT_TOPIC), plan.parallelism(), Map.of());
+        for (JobOption side : List.of(JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
+            infrastructure.createTopic(config.get(side), plan.parallelism(), Map.of(
+                    maxMessageBytes, Integer.toString(config.sideTopicMaxMessageBytes())));
+        }
+        infrastructure.createDatabase(plan.name());
     }
 
     private static ConfluentAvroSerializer<UserVisitEvent> serializer(String registryUrl) {

@@ -5,6 +5,7 @@ import io.exactlyonce.pipeline.operators.EventTimeBounds;
 import io.exactlyonce.sinks.CheckpointTiming;
 import io.exactlyonce.sinks.TransactionalIds;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
+import io.exactlyonce.sinks.kafka.ForwardedRecord;
 import io.exactlyonce.sinks.kafka.KafkaSinkSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The job's parameters, from {@code --key value} arguments over an optional properties file over
@@ -108,6 +110,8 @@ public final class JobConfig {
         eventTimeBounds();
         parallelism();
         restarts();
+        requireCountTimestampsWithinTheBrokersLimit();
+        sideTopicMaxMessageBytes();
         if (duration(JobOption.CHECKPOINT_MIN_PAUSE).isNegative()) {
             throw new InvalidJobConfigException("checkpoint.min-pause must not be negative");
         }
@@ -234,6 +238,48 @@ public final class JobConfig {
         }
     }
 
+    /**
+     * A count is stamped with its window's end, which lies up to window.size after its latest
+     * visit's event time, which lies up to event-time.max-ahead after that visit's record
+     * timestamp. The broker refuses a record stamped more than log.message.timestamp.after.max.ms
+     * after its own clock, and a refused count fails the job on every replay. What is left of
+     * the broker's limit is the room for input producers whose clocks run ahead of the broker's.
+     */
+    private void requireCountTimestampsWithinTheBrokersLimit() {
+        Duration furthest = eventTimeBounds().maxAheadOfRecord().plus(windowSize());
+        Duration limit = duration(JobOption.BROKER_TIMESTAMP_AFTER_MAX);
+        if (furthest.compareTo(limit) >= 0) {
+            throw new InvalidJobConfigException(String.format(
+                    "event-time.max-ahead (%s) + window.size (%s) = %s must stay below"
+                            + " kafka.broker-timestamp-after-max (%s): a count is stamped with"
+                            + " its window's end, up to that far after its input record's"
+                            + " timestamp, and the brokers refuse a timestamp further ahead than"
+                            + " log.message.timestamp.after.max.ms. Lower event-time.max-ahead or"
+                            + " window.size, or raise log.message.timestamp.after.max.ms on the"
+                            + " output topic and declare it in kafka.broker-timestamp-after-max.",
+                    format(eventTimeBounds().maxAheadOfRecord()), format(windowSize()),
+                    format(furthest), format(limit)));
+        }
+    }
+
+    /**
+     * The largest late or dead-letter record: the input record's key and value (or the user id
+     * and the value) plus the headers that explain it. Both side topics' max.message.bytes and
+     * their producers' max.request.size must be at least this.
+     */
+    public int sideTopicMaxMessageBytes() {
+        int input = integer(JobOption.INPUT_MAX_MESSAGE_BYTES);
+        if (input < 1024) {
+            throw new InvalidJobConfigException(
+                    "--kafka.input-max-message-bytes must be at least 1024, got " + input);
+        }
+        return Math.addExact(input, ForwardedRecord.MAX_BYTES_BEYOND_INPUT);
+    }
+
+    private static String format(Duration duration) {
+        return TimeUtils.formatWithHighestUnit(duration);
+    }
+
     /** Configuration of the Avro serde, shared by the source and the counts sink. */
     public Map<String, String> serdeConfig() {
         return Map.of(
@@ -251,17 +297,29 @@ public final class JobConfig {
 
     /** Late visits and dead letters are accounted for, so they are written exactly once too. */
     public KafkaSinkSettings lateVisits() {
-        return kafkaSink("late", JobOption.LATE_TOPIC, DeliveryGuarantee.EXACTLY_ONCE);
+        return kafkaSink("late", JobOption.LATE_TOPIC, DeliveryGuarantee.EXACTLY_ONCE,
+                sideTopicMaxMessageBytes());
     }
 
     public KafkaSinkSettings deadLetters() {
-        return kafkaSink(
-                "dead-letters", JobOption.DEAD_LETTER_TOPIC, DeliveryGuarantee.EXACTLY_ONCE);
+        return kafkaSink("dead-letters", JobOption.DEAD_LETTER_TOPIC,
+                DeliveryGuarantee.EXACTLY_ONCE, sideTopicMaxMessageBytes());
     }
 
     private KafkaSinkSettings kafkaSink(
             String name, JobOption topic, DeliveryGuarantee deliveryGuarantee) {
-        return KafkaSinkSettings.builder(name)
+        // Counts are small: the producer's default request size is plenty.
+        return kafkaSink(name, topic, deliveryGuarantee, 0);
+    }
+
+    private KafkaSinkSettings kafkaSink(String name, JobOption topic,
+            DeliveryGuarantee deliveryGuarantee, int maxRecordBytes) {
+        KafkaSinkSettings.Builder builder = KafkaSinkSettings.builder(name);
+        if (maxRecordBytes > 0) {
+            builder.producerProperty(
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(maxRecordBytes));
+        }
+        return builder
                 .bootstrapServers(bootstrapServers())
                 .topic(get(topic))
                 .deliveryGuarantee(deliveryGuarantee)

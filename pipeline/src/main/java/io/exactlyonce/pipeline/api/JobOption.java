@@ -49,6 +49,17 @@ public record JobOption(String key, String defaultValue, String description) {
                     "kafka.broker-max-transaction-timeout",
                     "15 min",
                     "the brokers' transaction.max.timeout.ms");
+    public static final JobOption BROKER_TIMESTAMP_AFTER_MAX =
+            new JobOption(
+                    "kafka.broker-timestamp-after-max",
+                    "1 h",
+                    "the output topic's log.message.timestamp.after.max.ms (Kafka 4's default 1 h)");
+    public static final JobOption INPUT_MAX_MESSAGE_BYTES =
+            new JobOption(
+                    "kafka.input-max-message-bytes",
+                    "1048588",
+                    "the input topic's max.message.bytes; the late and dead-letter topics and"
+                            + " producers are sized above it");
     public static final JobOption KAFKA_GUARANTEE =
             new JobOption(
                     "kafka.delivery-guarantee",
@@ -97,8 +108,9 @@ public record JobOption(String key, String defaultValue, String description) {
     public static final JobOption MAX_AHEAD_OF_RECORD =
             new JobOption(
                     "event-time.max-ahead",
-                    "1 h",
-                    "events this far after their Kafka timestamp are dead-lettered");
+                    "30 min",
+                    "events further than this after their Kafka timestamp are dead-lettered;"
+                            + " + window.size below kafka.broker-timestamp-after-max");
 
     public static final JobOption CHECKPOINT_INTERVAL =
             new JobOption("checkpoint.interval", "5 s", "exactly-once checkpoint interval");
@@ -153,6 +165,8 @@ public record JobOption(String key, String defaultValue, String description) {
                     TRANSACTIONAL_ID_PREFIX,
                     TRANSACTION_TIMEOUT,
                     BROKER_MAX_TRANSACTION_TIMEOUT,
+                    BROKER_TIMESTAMP_AFTER_MAX,
+                    INPUT_MAX_MESSAGE_BYTES,
                     KAFKA_GUARANTEE,
                     SCHEMA_REGISTRY_URL,
                     JDBC_URL,

@@ -183,6 +183,38 @@ class JobConfigTest {
         assertThat(config.jobId()).as(file).isNotBlank();
     }
 
+    @Test
+    void refusesCountsStampedFurtherAheadThanTheBrokerAccepts() {
+        // The former default: a visit 1 h ahead of its record lands in a window ending up to
+        // 1 h 1 min ahead, and Kafka 4 brokers refuse timestamps more than 1 h ahead.
+        String[] args = append(REQUIRED, "--event-time.max-ahead", "1 h");
+
+        assertThatThrownBy(() -> JobConfig.fromArgs(args, Map.of()))
+                .isInstanceOf(InvalidJobConfigException.class)
+                .hasMessageContaining("event-time.max-ahead (1 h) + window.size (1 min) = 61 min"
+                        + " must stay below kafka.broker-timestamp-after-max (1 h)");
+    }
+
+    @Test
+    void acceptsCountsJustWithinTheBrokersTimestampLimit() {
+        JobConfig config = JobConfig.fromArgs(append(REQUIRED,
+                "--event-time.max-ahead", "58 min", "--window.size", "1 min"), Map.of());
+
+        assertThat(config.eventTimeBounds().maxAheadOfRecord()).isEqualTo(Duration.ofMinutes(58));
+    }
+
+    @Test
+    void sizesTheSideTopicProducersAboveTheInputTopicsLargestRecord() {
+        JobConfig config = JobConfig.fromArgs(
+                append(REQUIRED, "--kafka.input-max-message-bytes", "2000000"), Map.of());
+
+        assertThat(config.sideTopicMaxMessageBytes()).isEqualTo(2_000_000 + 32 * 1024);
+        assertThat(config.deadLetters().producerProperties())
+                .containsEntry("max.request.size", Integer.toString(2_000_000 + 32 * 1024));
+        assertThat(config.lateVisits().producerProperties())
+                .containsEntry("max.request.size", Integer.toString(2_000_000 + 32 * 1024));
+    }
+
     private static java.util.List<String> prefixes(JobConfig config) {
         return java.util.List.of(config.countsToKafka().transactionalIdPrefix(),
                 config.lateVisits().transactionalIdPrefix(),
