@@ -240,7 +240,7 @@ caps="$(printf '%s\n' "$broker_configs" | awk '
 lowest_cap="$(printf '%s\n' "$caps" | awk 'NR == 1 || $2 < min { min = $2 } END { print min }')"
 info "transaction.max.timeout.ms per broker: $(printf '%s\n' "$caps" | awk '{ printf "%s%s=%s", sep, $1, $2; sep = ", " }')"
 if (( timeout_ms > lowest_cap )); then
-    die "the sink's transaction timeout ($timeout_text = $timeout_ms ms) exceeds the brokers' transaction.max.timeout.ms ($lowest_cap ms): its producers would be refused. Raise transaction.max.timeout.ms on every broker, or lower kafka.transaction-timeout (it must stay above checkpoint interval + checkpoint timeout)."
+    die "the sink's transaction timeout ($timeout_text = $timeout_ms ms) exceeds the brokers' transaction.max.timeout.ms ($lowest_cap ms): its producers would be refused. Raise transaction.max.timeout.ms on every broker, or lower kafka.transaction-timeout (it must stay above max(checkpoint.interval, checkpoint.timeout + checkpoint.min-pause) + checkpoint.timeout + restart.max-backoff + restart.recovery-time)."
 fi
 if [ -n "$declared_max_ms" ] && (( declared_max_ms != lowest_cap )); then
     info "WARNING: the job declares kafka.broker-max-transaction-timeout=$declared_max ($declared_max_ms ms), the brokers have $lowest_cap ms; make them match"
