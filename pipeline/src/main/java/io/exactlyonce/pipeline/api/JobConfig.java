@@ -137,17 +137,16 @@ public final class JobConfig {
     }
 
     private int integer(JobOption option) {
-        try {
-            return Integer.parseInt(get(option));
-        } catch (NumberFormatException e) {
-            throw new InvalidJobConfigException(
-                    "--" + option.key() + ": '" + get(option) + "' is not a number", e);
-        }
+        return number(option, Integer::parseInt);
     }
 
     private double decimal(JobOption option) {
+        return number(option, Double::parseDouble);
+    }
+
+    private <T> T number(JobOption option, java.util.function.Function<String, T> parse) {
         try {
-            return Double.parseDouble(get(option));
+            return parse.apply(get(option));
         } catch (NumberFormatException e) {
             throw new InvalidJobConfigException(
                     "--" + option.key() + ": '" + get(option) + "' is not a number", e);

@@ -13,16 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class JobConfigTest {
 
-    private static final String[] REQUIRED = {
-        "--kafka.bootstrap-servers", "broker:9092",
-        "--schema-registry.url", "http://registry:8081",
-        "--jdbc.url", "jdbc:mysql://db:3306/visits",
-        "--jdbc.user", "visit_count",
-        "--job.id", "shop-eu"
-    };
-
-    /** The required options without the job's identity. */
-    private static final String[] WITHOUT_IDENTITY = java.util.Arrays.copyOf(REQUIRED, 8);
+    private static final String[] REQUIRED = TestOptions.REQUIRED;
+    private static final String[] WITHOUT_IDENTITY = TestOptions.WITHOUT_IDENTITY;
 
     @Test
     void appliesTheDocumentedDefaults() {
@@ -223,9 +215,6 @@ class JobConfigTest {
     }
 
     private static String[] append(String[] args, String... more) {
-        String[] all = new String[args.length + more.length];
-        System.arraycopy(args, 0, all, 0, args.length);
-        System.arraycopy(more, 0, all, args.length, more.length);
-        return all;
+        return TestOptions.append(args, more);
     }
 }
