@@ -1,6 +1,7 @@
 package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.exactlyonce.local.EmbeddedInfrastructure;
 import io.exactlyonce.local.Poll;
@@ -91,10 +92,10 @@ class BrokerLimitsITCase {
         Instant eventTime;
         try (KafkaProducer<byte[], byte[]> producer = producer(2 * inputLimit)) {
             producer.send(new ProducerRecord<>(config.inputTopic(), largest)).get();
-            ExecutionException oneByteMore = org.junit.jupiter.api.Assertions.assertThrows(
-                    ExecutionException.class, () -> producer.send(new ProducerRecord<>(
-                            config.inputTopic(), new byte[largest.length + 1])).get());
-            assertThat(oneByteMore).as("one byte more than the largest record")
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(
+                            config.inputTopic(), new byte[largest.length + 1])).get())
+                    .as("one byte more than the largest record")
+                    .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(RecordTooLargeException.class);
 
             eventTime = sendFurthestAheadVisit(producer, config, window);

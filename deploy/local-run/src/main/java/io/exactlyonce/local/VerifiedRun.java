@@ -12,6 +12,7 @@ import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -82,7 +83,7 @@ public final class VerifiedRun {
 
     /** The run's name as a job id: the same letters, in the job id's alphabet. */
     static String jobId(String runName) {
-        return runName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        return runName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -144,7 +145,7 @@ public final class JobConfig {
         return number(option, Double::parseDouble);
     }
 
-    private <T> T number(JobOption option, java.util.function.Function<String, T> parse) {
+    private <T> T number(JobOption option, Function<String, T> parse) {
         try {
             return parse.apply(get(option));
         } catch (NumberFormatException e) {

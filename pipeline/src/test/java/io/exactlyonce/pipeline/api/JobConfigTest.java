@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.exactlyonce.sinks.InvalidSinkSettingsException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JobConfigTest {
 
@@ -149,8 +156,8 @@ class JobConfigTest {
     }
 
     /** The configurations the project ships, as their deployments hand them to the job. */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {
+    @ParameterizedTest
+    @ValueSource(strings = {
         "deploy/cluster/job.properties.example",
         "deploy/compose/config/job.properties",
         "deploy/kubernetes/job-config.yaml"})
@@ -161,11 +168,11 @@ class JobConfigTest {
             // The properties file is the ConfigMap's literal block, indented by four spaces.
             text = text.substring(text.indexOf("visit-count.properties: |") + 25)
                     .lines().takeWhile(line -> line.isBlank() || line.startsWith("    "))
-                    .map(String::strip).collect(java.util.stream.Collectors.joining("\n"));
+                    .map(String::strip).collect(Collectors.joining("\n"));
         }
-        java.util.Properties properties = new java.util.Properties();
-        properties.load(new java.io.StringReader(text));
-        Map<String, String> options = new java.util.HashMap<>();
+        Properties properties = new Properties();
+        properties.load(new StringReader(text));
+        Map<String, String> options = new HashMap<>();
         properties.stringPropertyNames().forEach(k -> options.put(k, properties.getProperty(k)));
         // The password file is a secret mounted where the job runs, not here.
         options.remove("jdbc.password-file");
@@ -207,8 +214,8 @@ class JobConfigTest {
                 .containsEntry("max.request.size", Integer.toString(2_000_000 + 32 * 1024));
     }
 
-    private static java.util.List<String> prefixes(JobConfig config) {
-        return java.util.List.of(config.countsToKafka().transactionalIdPrefix(),
+    private static List<String> prefixes(JobConfig config) {
+        return List.of(config.countsToKafka().transactionalIdPrefix(),
                 config.lateVisits().transactionalIdPrefix(),
                 config.deadLetters().transactionalIdPrefix(),
                 config.countsToDatabase().xidPrefix());
