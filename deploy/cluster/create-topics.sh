@@ -14,6 +14,12 @@
 #   transaction.max.timeout.ms >= the sink's transaction timeout. The broker rejects a producer
 #     that asks for more. In the other direction, a transaction that outlives its timeout is
 #     aborted by the broker, and the output of a completed checkpoint is lost.
+#   max.message.bytes: the input topic's is kafka.input-max-message-bytes; the late and
+#     dead-letter topics forward input records with headers, so theirs is 32 KiB above it
+#     (ForwardedRecord.MAX_BYTES_BEYOND_INPUT). A side record the broker refused would fail
+#     the job on every replay.
+#   message.timestamp.after.max.ms of the output topic >= kafka.broker-timestamp-after-max:
+#     counts are stamped with their window's end, which the job keeps below that limit.
 set -euo pipefail
 
 usage() {
@@ -28,8 +34,10 @@ Required:
   --bootstrap-server HOST:PORT[,...]  Kafka brokers
 Options:
   --job-config FILE            the job's properties file (the --config of submit-job.sh). Topic
-                               names, kafka.transaction-timeout and
-                               kafka.broker-max-transaction-timeout are taken from it
+                               names, kafka.transaction-timeout,
+                               kafka.broker-max-transaction-timeout,
+                               kafka.input-max-message-bytes and
+                               kafka.broker-timestamp-after-max are taken from it
   --command-config FILE        admin client properties (TLS/SASL), passed to the Kafka tools
   --partitions N               partitions of each new topic [6]
   --replication-factor N       [3]; 1 only for a single-broker development cluster
@@ -171,6 +179,15 @@ done
 timeout_text="${transaction_timeout:-$(prop kafka.transaction-timeout)}"
 timeout_text="${timeout_text:-10 min}"
 timeout_ms="$(duration_ms "$timeout_text")"
+# The defaults of JobOption, and ForwardedRecord.MAX_BYTES_BEYOND_INPUT.
+input_max_bytes="$(prop kafka.input-max-message-bytes)"
+input_max_bytes="${input_max_bytes:-1048588}"
+[[ "$input_max_bytes" =~ ^[0-9]{4,10}$ ]] || die "kafka.input-max-message-bytes must be a number of bytes, got '$input_max_bytes'"
+side_max_bytes=$((input_max_bytes + 32768))
+after_max_text="$(prop kafka.broker-timestamp-after-max)"
+after_max_ms="$(duration_ms "${after_max_text:-1 h}")"
+# Topic settings beyond the common ones, by position in topics: input, output, late, dead letter.
+topic_configs=("max.message.bytes=$input_max_bytes" "" "max.message.bytes=$side_max_bytes"     "max.message.bytes=$side_max_bytes")
 declared_max="$(prop kafka.broker-max-transaction-timeout)"
 declared_max_ms=""
 [ -z "$declared_max" ] || declared_max_ms="$(duration_ms "$declared_max")"
@@ -184,11 +201,19 @@ admin=(--bootstrap-server "$bootstrap")
 [ -z "$command_config" ] || admin+=(--command-config "$command_config")
 
 describe_brokers=("$kafka_configs" "${admin[@]}" --describe --entity-type brokers --all)
+# The Kafka arguments that create topic number $1 of topics.
+create_args() {
+    local extra=()
+    [ -z "${topic_configs[$1]}" ] || extra=(--config "${topic_configs[$1]}")
+    printf '%s\0' "$kafka_topics" "${admin[@]}" --create --if-not-exists --topic "${topics[$1]}" \
+        --partitions "$partitions" --replication-factor "$replication" \
+        --config "min.insync.replicas=$min_isr" --config unclean.leader.election.enable=false \
+        "${extra[@]}"
+}
 create_commands=()
-for topic in "${topics[@]}"; do
-    create_commands+=("$(printf '%q ' "$kafka_topics" "${admin[@]}" --create --if-not-exists \
-        --topic "$topic" --partitions "$partitions" --replication-factor "$replication" \
-        --config "min.insync.replicas=$min_isr" --config unclean.leader.election.enable=false)")
+for i in "${!topics[@]}"; do
+    mapfile -d '' -t args < <(create_args "$i")
+    create_commands+=("$(printf '%q ' "${args[@]}")")
 done
 
 info "topics: ${topics[*]}; $partitions partitions, replication factor $replication, min.insync.replicas $min_isr"
@@ -215,7 +240,7 @@ caps="$(printf '%s\n' "$broker_configs" | awk '
 lowest_cap="$(printf '%s\n' "$caps" | awk 'NR == 1 || $2 < min { min = $2 } END { print min }')"
 info "transaction.max.timeout.ms per broker: $(printf '%s\n' "$caps" | awk '{ printf "%s%s=%s", sep, $1, $2; sep = ", " }')"
 if (( timeout_ms > lowest_cap )); then
-    die "the sink's transaction timeout ($timeout_text = $timeout_ms ms) exceeds the brokers' transaction.max.timeout.ms ($lowest_cap ms): its producers would be refused. Raise transaction.max.timeout.ms on every broker, or lower kafka.transaction-timeout (it must stay above checkpoint interval + checkpoint timeout)."
+    die "the sink's transaction timeout ($timeout_text = $timeout_ms ms) exceeds the brokers' transaction.max.timeout.ms ($lowest_cap ms): its producers would be refused. Raise transaction.max.timeout.ms on every broker, or lower kafka.transaction-timeout (it must stay above max(checkpoint.interval, checkpoint.timeout + checkpoint.min-pause) + checkpoint.timeout + restart.max-backoff + restart.recovery-time)."
 fi
 if [ -n "$declared_max_ms" ] && (( declared_max_ms != lowest_cap )); then
     info "WARNING: the job declares kafka.broker-max-transaction-timeout=$declared_max ($declared_max_ms ms), the brokers have $lowest_cap ms; make them match"
@@ -226,16 +251,15 @@ if [ -n "$state_min_isr" ] && (( state_min_isr < min_isr )); then
 fi
 
 # --- create, then check what is there ----------------------------------------------------------
-for topic in "${topics[@]}"; do
+for i in "${!topics[@]}"; do
     # --if-not-exists: an existing topic is left alone here and checked below.
-    "$kafka_topics" "${admin[@]}" --create --if-not-exists --topic "$topic" \
-        --partitions "$partitions" --replication-factor "$replication" \
-        --config "min.insync.replicas=$min_isr" --config unclean.leader.election.enable=false \
-        || die "creating topic $topic failed"
+    mapfile -d '' -t args < <(create_args "$i")
+    "${args[@]}" || die "creating topic ${topics[$i]} failed"
 done
 
 problems=0
-for topic in "${topics[@]}"; do
+for i in "${!topics[@]}"; do
+    topic="${topics[$i]}"
     summary="$("$kafka_topics" "${admin[@]}" --describe --topic "$topic" | head -n 1)"
     [[ "$summary" =~ PartitionCount:[[:space:]]*([0-9]+).*ReplicationFactor:[[:space:]]*([0-9]+) ]] \
         || die "cannot read the description of topic $topic: $summary"
@@ -251,6 +275,20 @@ for topic in "${topics[@]}"; do
     fi
     if [ "${have_min_isr:-0}" -lt "$min_isr" ] || [ "$have_unclean" != false ]; then
         info "PROBLEM: $topic needs: $(printf '%q ' "$kafka_configs" "${admin[@]}" --alter --entity-type topics --entity-name "$topic" --add-config "min.insync.replicas=$min_isr,unclean.leader.election.enable=false")"
+        problems=$((problems + 1))
+    fi
+    have_max_bytes="$(printf '%s\n' "$effective" | config_value max.message.bytes)"
+    if (( i == 0 && ${have_max_bytes:-0} > input_max_bytes )); then
+        info "PROBLEM: $topic takes records up to max.message.bytes=$have_max_bytes, above kafka.input-max-message-bytes=$input_max_bytes: declare $have_max_bytes in the job config and run this script again"
+        problems=$((problems + 1))
+    fi
+    if (( i >= 2 && ${have_max_bytes:-0} < side_max_bytes )); then
+        info "PROBLEM: $topic forwards input records with headers and needs: $(printf '%q ' "$kafka_configs" "${admin[@]}" --alter --entity-type topics --entity-name "$topic" --add-config "max.message.bytes=$side_max_bytes")"
+        problems=$((problems + 1))
+    fi
+    have_after_max="$(printf '%s\n' "$effective" | config_value message.timestamp.after.max.ms)"
+    if (( i == 1 && ${have_after_max:-0} < after_max_ms )); then
+        info "PROBLEM: $topic has message.timestamp.after.max.ms=$have_after_max, below kafka.broker-timestamp-after-max (${after_max_ms} ms): counts stamped further ahead would be refused. Declare $have_after_max ms in the job config"
         problems=$((problems + 1))
     fi
     if (( have_partitions != partitions )); then

@@ -19,7 +19,7 @@ set -euo pipefail
 
 readonly PASSWORD_ENV=VISIT_COUNT_JDBC_PASSWORD
 # The options that JobOption marks as required (defaultValue null). Keep in sync with it.
-readonly REQUIRED_KEYS=(kafka.bootstrap-servers schema-registry.url jdbc.url jdbc.user)
+readonly REQUIRED_KEYS=(job.id kafka.bootstrap-servers schema-registry.url jdbc.url jdbc.user)
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/../.." && pwd)"
 
@@ -56,7 +56,8 @@ Other:
 
 Before submitting, the script refuses to go on if a job with the same job.name is still
 running or scheduled on the cluster (flink list). Two jobs with the same transactional-id
-and XA prefixes abort and roll back each other's transactions.
+and XA prefixes abort and roll back each other's transactions: give every deployment its
+own job.id, from which the job derives both prefixes, its consumer group and its name.
 EOF
 }
 
@@ -289,7 +290,8 @@ run+=("$jar" --config "$config_file")
 [ -z "$password_file" ] || [ -n "$file_password" ] || run+=(--jdbc.password-file "$password_file")
 
 job_name="$(prop job.name)"
-job_name="${job_name:-visit-count}"
+# JobConfig's default: derived from the deployment's identity, like its transaction prefixes.
+job_name="${job_name:-$(prop job.id)}"
 info "JobManager:  $target"
 info "job:         '$job_name', $(basename "$jar")"
 info "password:    $password_source; not shown"

@@ -348,8 +348,12 @@ for (const fd of deployments) {
       ["checkpoint.interval", "execution.checkpointing.interval", "duration"],
       ["checkpoint.timeout", "execution.checkpointing.timeout", "duration"],
       ["checkpoint.min-pause", "execution.checkpointing.min-pause", "duration"],
-      ["restart.attempts", "restart-strategy.fixed-delay.attempts", "int"],
-      ["restart.delay", "restart-strategy.fixed-delay.delay", "duration"],
+      ["restart.attempts", "restart-strategy.exponential-delay.attempts-before-reset-backoff", "int"],
+      ["restart.initial-backoff", "restart-strategy.exponential-delay.initial-backoff", "duration"],
+      ["restart.max-backoff", "restart-strategy.exponential-delay.max-backoff", "duration"],
+      ["restart.backoff-multiplier", "restart-strategy.exponential-delay.backoff-multiplier", "number"],
+      ["restart.reset-after", "restart-strategy.exponential-delay.reset-backoff-threshold", "duration"],
+      ["restart.jitter", "restart-strategy.exponential-delay.jitter-factor", "number"],
     ];
     const mismatches = [];
     for (const [option, key, type] of pairs) {
@@ -357,7 +361,8 @@ for (const fd of deployments) {
       const b = type === "duration" ? durationMs(conf[key]) : Number(conf[key]);
       if (!(Number.isFinite(a) && a === b)) mismatches.push(`${option}=${p.get(option)} vs ${key}: ${conf[key]}`);
     }
-    if (conf["restart-strategy.type"] !== "fixed-delay") mismatches.push(`restart-strategy.type: ${conf["restart-strategy.type"]} (the job sets fixed-delay in code)`);
+    if (conf["restart-strategy.type"] !== "exponential-delay") mismatches.push(`restart-strategy.type: ${conf["restart-strategy.type"]} (the job sets exponential-delay in code)`);
+    check(/^[a-z0-9][a-z0-9-]{0,30}$/.test(p.get("job.id") ?? ""), `rule  ${where}: job.id is set ([a-z0-9][a-z0-9-]{0,30}); the job refuses to start without it`, [`job.id=${p.get("job.id")}`]);
     check(mismatches.length === 0, `rule  ${where} agrees with ${id} (checkpointing, restarts)`, mismatches);
     if (jobPropertiesOut) writeFileSync(jobPropertiesOut, properties.text);
   }

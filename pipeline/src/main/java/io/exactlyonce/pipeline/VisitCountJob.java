@@ -3,9 +3,9 @@ package io.exactlyonce.pipeline;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.pipeline.api.InvalidJobConfigException;
 import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.pipeline.api.JobSinks;
 import io.exactlyonce.pipeline.api.OperatorIds;
+import io.exactlyonce.pipeline.api.RestartBackoff;
 import io.exactlyonce.pipeline.api.VisitSource;
 import io.exactlyonce.pipeline.connect.KafkaVisitSource;
 import io.exactlyonce.pipeline.connect.ProductionSinks;
@@ -65,26 +65,40 @@ public final class VisitCountJob {
         env.execute(config.jobName());
     }
 
-    /** Exactly-once checkpointing and a bounded restart strategy. */
+    /** Exactly-once checkpointing and a restart strategy whose budget resets. */
     public static void configure(StreamExecutionEnvironment env, JobConfig config) {
         CheckpointTiming timing = config.checkpointTiming();
         env.enableCheckpointing(timing.interval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         CheckpointConfig checkpoints = env.getCheckpointConfig();
         checkpoints.setCheckpointTimeout(timing.timeout().toMillis());
-        checkpoints.setMinPauseBetweenCheckpoints(
-                config.duration(JobOption.CHECKPOINT_MIN_PAUSE).toMillis());
+        checkpoints.setMinPauseBetweenCheckpoints(timing.minPause().toMillis());
         // A cancelled job can still be resumed from its last checkpoint.
         checkpoints.setExternalizedCheckpointRetention(
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
 
+        // Exponential delay that resets after a stable period: the attempts bound one burst of
+        // failures (a database outage, a lost TaskManager), not the job's whole life.
+        RestartBackoff backoff = config.restarts();
         Configuration restarts = new Configuration();
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
         restarts.set(
-                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
-                config.restartAttempts());
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS,
+                backoff.attempts());
         restarts.set(
-                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                config.duration(JobOption.RESTART_DELAY));
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF,
+                backoff.initialBackoff());
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+                backoff.maxBackoff());
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER,
+                backoff.multiplier());
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD,
+                backoff.resetAfter());
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR,
+                backoff.jitter());
         env.configure(restarts);
         config.parallelism().ifPresent(env::setParallelism);
     }

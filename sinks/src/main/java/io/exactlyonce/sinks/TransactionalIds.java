@@ -11,30 +11,50 @@ import java.util.regex.Pattern;
  */
 public final class TransactionalIds {
 
-    /** Printable, shell- and SQL-safe; short enough to leave room for subtask and checkpoint ids. */
+    /**
+     * Printable, shell- and SQL-safe; short enough to leave room for subtask and checkpoint ids
+     * in an XA global transaction id (64 bytes).
+     */
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,32}");
+
+    /** Kafka transactional ids have no such budget: room for a job id and a sink name. */
+    private static final Pattern KAFKA_PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private TransactionalIds() {}
 
     public static String requireValidPrefix(String sinkName, String prefix) {
+        return requireValidPrefix(sinkName, prefix, PREFIX, 32);
+    }
+
+    /** As {@link #requireValidPrefix}, for a Kafka transactional id prefix (up to 64). */
+    public static String requireValidKafkaPrefix(String sinkName, String prefix) {
+        return requireValidPrefix(sinkName, prefix, KAFKA_PREFIX, 64);
+    }
+
+    private static String requireValidPrefix(
+            String sinkName, String prefix, Pattern pattern, int maxLength) {
         if (prefix == null || prefix.isBlank()) {
             throw new InvalidSinkSettingsException(
                     sinkName
                             + ": an exactly-once sink needs a transactional id prefix that is unique"
                             + " to this sink and stable across restarts; set one explicitly.");
         }
-        if (!PREFIX.matcher(prefix).matches()) {
+        if (!pattern.matcher(prefix).matches()) {
             throw new InvalidSinkSettingsException(
                     sinkName
                             + ": transactional id prefix '"
                             + prefix
-                            + "' must be 1-32 characters of [A-Za-z0-9._-].");
+                            + "' must be 1-"
+                            + maxLength
+                            + " characters of [A-Za-z0-9._-].");
         }
         return prefix;
     }
 
     /**
-     * Refuses two sinks with the same prefix.
+     * Refuses two sinks with the same prefix. Sinks of different systems (Kafka, XA) are
+     * refused too: their namespaces are separate, but one string for two sinks is a copied
+     * setting, and the next copy may well land on a sink of the same system.
      *
      * @param prefixesBySink sink name to the prefix it uses
      */
@@ -51,8 +71,9 @@ public final class TransactionalIds {
                                         + sink
                                         + "' share the transactional id prefix '"
                                         + prefix
-                                        + "': each would abort the other's transactions on"
-                                        + " recovery. Give every sink its own prefix.");
+                                        + "': sinks of one system would abort each other's"
+                                        + " transactions on recovery. Give every sink its own"
+                                        + " prefix.");
                     }
                 });
     }

@@ -7,6 +7,7 @@ import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Everything the job needs, on this machine with nothing but a JDK: a KRaft Kafka broker and a
@@ -74,8 +75,8 @@ public final class EmbeddedInfrastructure implements Infrastructure, AutoCloseab
     }
 
     @Override
-    public void createTopic(String name, int partitions) {
-        kafka.createTopic(name, partitions);
+    public void createTopic(String name, int partitions, Map<String, String> topicConfig) {
+        kafka.createTopic(name, partitions, topicConfig);
     }
 
     @Override

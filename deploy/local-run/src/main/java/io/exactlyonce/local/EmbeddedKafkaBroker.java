@@ -173,10 +173,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * Creates a topic with one replica per partition and returns once this broker serves every
      * partition: a client that asked earlier could see UNKNOWN_TOPIC_OR_PARTITION.
      */
-    public void createTopic(String name, int partitions) {
+    public void createTopic(String name, int partitions, Map<String, String> topicConfig) {
         Deadline deadline = Deadline.after(startupTimeout);
         try (Admin admin = newAdmin()) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+            admin.createTopics(
+                            List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig)))
                     .all()
                     .get(deadline.remaining().toMillis(), MILLISECONDS);
 

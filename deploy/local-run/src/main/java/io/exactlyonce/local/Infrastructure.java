@@ -1,5 +1,7 @@
 package io.exactlyonce.local;
 
+import java.util.Map;
+
 /**
  * The services a run of the job needs, and how to prepare a fresh namespace in them. The
  * addresses are the ones this JVM uses to produce traffic and read back results; {@link
@@ -19,7 +21,9 @@ public interface Infrastructure extends ServiceAddresses {
 
     String jdbcPassword();
 
-    void createTopic(String name, int partitions) throws Exception;
+    /** Creates a topic with these topic-level settings (e.g. max.message.bytes). */
+    void createTopic(String name, int partitions, Map<String, String> topicConfig)
+            throws Exception;
 
     /** Creates the database and the {@code visit_counts} and commit marker tables in it. */
     void createDatabase(String database) throws Exception;

@@ -12,6 +12,7 @@ import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -62,19 +63,27 @@ public final class VerifiedRun {
         options.put(JobOption.OUTPUT_TOPIC.key(), name + "-counts");
         options.put(JobOption.LATE_TOPIC.key(), name + "-late");
         options.put(JobOption.DEAD_LETTER_TOPIC.key(), name + "-dead-letter");
-        options.put(JobOption.CONSUMER_GROUP.key(), name);
-        options.put(JobOption.TRANSACTIONAL_ID_PREFIX.key(), name);
-        options.put(JobOption.XID_PREFIX.key(), name);
-        options.put(JobOption.JOB_NAME.key(), "visit-count-" + name);
+        // The consumer group, the job name and both sinks' transaction prefixes derive from it.
+        options.put(JobOption.JOB_ID.key(), jobId(name));
         options.put(JobOption.WINDOW_SIZE.key(), plan.traffic().windowSize().toMillis() + " ms");
         options.put(JobOption.CHECKPOINT_INTERVAL.key(), plan.checkpointInterval().toMillis() + " ms");
         options.put(JobOption.CHECKPOINT_MIN_PAUSE.key(), "500 ms");
-        options.put(JobOption.RESTART_DELAY.key(), "500 ms");
+        // Short runs: restarts back off only to 4 s, and a job that ran 30 s without a failure
+        // starts over with a full budget, so a run survives a fault per half minute without an
+        // inflated restart.attempts.
+        options.put(JobOption.RESTART_INITIAL_BACKOFF.key(), "500 ms");
+        options.put(JobOption.RESTART_MAX_BACKOFF.key(), "4 s");
+        options.put(JobOption.RESTART_RESET_AFTER.key(), "30 s");
         // Small batches, so an at-least-once run has rows committed between checkpoints.
         options.put(JobOption.JDBC_BATCH_SIZE.key(), "10");
         options.put(JobOption.PARALLELISM.key(), Integer.toString(plan.parallelism()));
         options.putAll(plan.overrides());
         return JobConfig.of(options, infrastructure.jdbcPassword());
+    }
+
+    /** The run's name as a job id: the same letters, in the job id's alphabet. */
+    static String jobId(String runName) {
+        return runName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
     }
 
     /**
@@ -105,11 +114,7 @@ public final class VerifiedRun {
             JobRunner runner, Plan plan, Infrastructure infrastructure, Fault fault,
             Consumer<String> progress) throws Exception {
         JobConfig config = config(plan, infrastructure);
-        for (JobOption topic : List.of(JobOption.INPUT_TOPIC, JobOption.OUTPUT_TOPIC,
-                JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
-            infrastructure.createTopic(config.get(topic), plan.parallelism());
-        }
-        infrastructure.createDatabase(plan.name());
+        createTopicsAndDatabase(config, plan, infrastructure);
 
         JobRunner.SubmittedJob job = runner.submit(config, plan);
         progress.accept("job " + job.jobId() + " submitted");
@@ -145,6 +150,25 @@ public final class VerifiedRun {
         } finally {
             faults.shutdownNow();
         }
+    }
+
+    /**
+     * The run's four topics, one partition per subtask, and its database. The input topic takes
+     * records up to kafka.input-max-message-bytes; the side topics, which forward them with
+     * headers, take more (as deploy/cluster/create-topics.sh sets them).
+     */
+    public static void createTopicsAndDatabase(
+            JobConfig config, Plan plan, Infrastructure infrastructure) throws Exception {
+        String maxMessageBytes = "max.message.bytes";
+        infrastructure.createTopic(config.inputTopic(), plan.parallelism(), Map.of(
+                maxMessageBytes, config.get(JobOption.INPUT_MAX_MESSAGE_BYTES)));
+        infrastructure.createTopic(
+                config.get(JobOption.OUTPUT_TOPIC), plan.parallelism(), Map.of());
+        for (JobOption side : List.of(JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
+            infrastructure.createTopic(config.get(side), plan.parallelism(), Map.of(
+                    maxMessageBytes, Integer.toString(config.sideTopicMaxMessageBytes())));
+        }
+        infrastructure.createDatabase(plan.name());
     }
 
     private static ConfluentAvroSerializer<UserVisitEvent> serializer(String registryUrl) {

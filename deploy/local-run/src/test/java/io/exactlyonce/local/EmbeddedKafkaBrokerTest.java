@@ -35,7 +35,7 @@ class EmbeddedKafkaBrokerTest {
     @Test
     void committedRecordsSurviveAHardKillAndRestart() {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(workDir)) {
-            broker.createTopic(TOPIC, 2);
+            broker.createTopic(TOPIC, 2, java.util.Map.of());
             try (KafkaProducer<String, String> producer =
                     transactionalProducer(broker, "writer", Duration.ofMinutes(1))) {
                 producer.initTransactions();

@@ -38,8 +38,7 @@ class BlockedSinkCheckpointTimeoutITCase {
     void checkpointExpiringBehindABlockedSinkNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("blocked_sink", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
-                        JobOption.RESTART_ATTEMPTS.key(), "30"));
+                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
         FreezeDatabase fault = new FreezeDatabase(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 

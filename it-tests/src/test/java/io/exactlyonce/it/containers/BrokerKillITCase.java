@@ -46,10 +46,7 @@ class BrokerKillITCase {
     void killMinus9OfTheBrokerMidStreamNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("broker_kill", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
-                        // While the broker is down every restart fails again once its Kafka
-                        // clients time out: leave room for them.
-                        JobOption.RESTART_ATTEMPTS.key(), "30"));
+                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
         KillBroker fault = new KillBroker(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 

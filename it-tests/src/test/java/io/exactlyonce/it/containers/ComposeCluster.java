@@ -241,10 +241,13 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
 
     /** With {@code kafka-topics} in the broker's container, as the README does. */
     @Override
-    public void createTopic(String name, int partitions) throws Exception {
-        compose(COMMAND_TIMEOUT, "exec", "-T", "kafka", "kafka-topics", "--bootstrap-server",
-                "localhost:19092", "--create", "--topic", name, "--partitions",
-                Integer.toString(partitions), "--replication-factor", "1");
+    public void createTopic(String name, int partitions, Map<String, String> topicConfig)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of("exec", "-T", "kafka", "kafka-topics",
+                "--bootstrap-server", "localhost:19092", "--create", "--topic", name,
+                "--partitions", Integer.toString(partitions), "--replication-factor", "1"));
+        topicConfig.forEach((key, value) -> command.addAll(List.of("--config", key + "=" + value)));
+        compose(COMMAND_TIMEOUT, command.toArray(String[]::new));
     }
 
     /**

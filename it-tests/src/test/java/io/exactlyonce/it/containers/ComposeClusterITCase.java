@@ -6,7 +6,6 @@ import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,10 +55,7 @@ class ComposeClusterITCase {
     @Test
     void aTaskManagerKilledAndStartedAgainByComposeNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("compose", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND,
-                // Until the restarted TaskManager registers again, restarts find one slot too
-                // few and fail at once: leave room for them.
-                Map.of(JobOption.RESTART_ATTEMPTS.key(), "30"));
+                EVENTS_PER_SECOND, Map.of());
         RestartTaskManager fault = new RestartTaskManager();
 
         FaultScenario.Outcome outcome =

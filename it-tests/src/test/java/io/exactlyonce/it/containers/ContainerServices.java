@@ -151,9 +151,11 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     }
 
     @Override
-    public void createTopic(String name, int partitions) throws Exception {
+    public void createTopic(String name, int partitions, Map<String, String> topicConfig)
+            throws Exception {
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)
+                    .configs(topicConfig))).all().get();
         }
     }
 

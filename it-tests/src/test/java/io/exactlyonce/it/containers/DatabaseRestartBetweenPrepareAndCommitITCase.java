@@ -6,7 +6,6 @@ import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +41,7 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
     @Test
     void databaseKilledBetweenXaPrepareAndCommitNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("db_prepared", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of(JobOption.RESTART_ATTEMPTS.key(), "30"));
+                EVENTS_PER_SECOND, Map.of());
         KillDatabaseWhilePrepared fault = new KillDatabaseWhilePrepared(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 
@@ -88,7 +87,7 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
             ContainerEnvironment environment = CONTAINERS.environment();
             ContainerServices services = environment.services();
             FlinkCluster flink = environment.flink();
-            String prefix = VerifiedRun.config(plan, services).get(JobOption.XID_PREFIX);
+            String prefix = VerifiedRun.config(plan, services).countsToDatabase().xidPrefix();
             FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
 
             PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(

@@ -52,8 +52,7 @@ class NetworkPartitionITCase {
             Function<ContainerServices, String> peer) throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan(runName, PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
-                        JobOption.RESTART_ATTEMPTS.key(), "30"));
+                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
         ContainerEnvironment environment = CONTAINERS.environment();
         Cut fault = new Cut(scenario, plan, peer.apply(environment.services()));
 

@@ -7,7 +7,6 @@ import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,10 +45,7 @@ class TaskManagerKillITCase {
     @Test
     void killMinus9OfATaskManagerMidStreamNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("tm_kill", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND,
-                // Until the JobManager declares the killed TaskManager lost (a few heartbeats),
-                // restarts may pick its slot again and fail at once: leave room for them.
-                Map.of(JobOption.RESTART_ATTEMPTS.key(), "30"));
+                EVENTS_PER_SECOND, Map.of());
         KillTaskManager fault = new KillTaskManager(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 
@@ -76,7 +72,7 @@ class TaskManagerKillITCase {
     @Test
     void repeatedKillsMinus9OfTaskManagersNeitherLoseNorDuplicate() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("tm_kills", PARALLELISM, REPEATED_EVENTS,
-                EVENTS_PER_SECOND, Map.of(JobOption.RESTART_ATTEMPTS.key(), "60"));
+                EVENTS_PER_SECOND, Map.of());
         KillTaskManagersRepeatedly fault = new KillTaskManagersRepeatedly(plan, KILLS);
         ContainerEnvironment environment = CONTAINERS.environment();
 

@@ -42,9 +42,16 @@ class TransactionTimeoutLossDetectionITCase {
     private static final int PARALLELISM = 2;
     private static final int EVENTS = 14_000;
     private static final int EVENTS_PER_SECOND = 200;
-    /** As short as the sink settings allow: above checkpoint interval plus timeout. */
+    /**
+     * Short, and still above what the sink settings require: max(checkpoint interval 2 s,
+     * checkpoint timeout 5 s + min pause 0.5 s) + checkpoint timeout 5 s + restart max backoff
+     * 1 s + restart recovery time 3 s = 14.5 s. The recovery time is set low only to pass the
+     * rule: this scenario keeps the job down far longer on purpose.
+     */
     private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
-    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration RESTART_MAX_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration RESTART_RECOVERY_TIME = Duration.ofSeconds(3);
     /**
      * Down long enough for the broker to abort: the timeout, plus the broker's check for
      * expired transactions (every 10 s by default), plus a margin.
@@ -63,8 +70,12 @@ class TransactionTimeoutLossDetectionITCase {
                 EVENTS_PER_SECOND,
                 Map.of(JobOption.TRANSACTION_TIMEOUT.key(), TRANSACTION_TIMEOUT.toMillis() + " ms",
                         JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
-                        // Restarts fail while no TaskManager is there: room for the whole outage.
-                        JobOption.RESTART_ATTEMPTS.key(), "400"));
+                        JobOption.RESTART_MAX_BACKOFF.key(), RESTART_MAX_BACKOFF.toMillis() + " ms",
+                        JobOption.RESTART_RECOVERY_TIME.key(),
+                        RESTART_RECOVERY_TIME.toMillis() + " ms",
+                        // Restarts fail while no TaskManager is there, at most one a second
+                        // (the max backoff): room for the outage plus the heartbeat timeout.
+                        JobOption.RESTART_ATTEMPTS.key(), "100"));
         KeepJobDown fault = new KeepJobDown(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 
@@ -125,7 +136,7 @@ class TransactionTimeoutLossDetectionITCase {
             FlinkCluster flink = environment.flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
-            String prefix = VerifiedRun.config(plan, services).get(JobOption.XID_PREFIX);
+            String prefix = VerifiedRun.config(plan, services).countsToDatabase().xidPrefix();
             FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
 
             String countsPrefix = VerifiedRun.config(plan, services).countsToKafka()

@@ -5,6 +5,7 @@ import io.exactlyonce.pipeline.operators.EventTimeBounds;
 import io.exactlyonce.sinks.CheckpointTiming;
 import io.exactlyonce.sinks.TransactionalIds;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
+import io.exactlyonce.sinks.kafka.ForwardedRecord;
 import io.exactlyonce.sinks.kafka.KafkaSinkSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,9 +20,12 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The job's parameters, from {@code --key value} arguments over an optional properties file over
@@ -31,6 +35,9 @@ import org.apache.flink.util.TimeUtils;
 public final class JobConfig {
 
     public static final String PASSWORD_ENVIRONMENT_VARIABLE = "VISIT_COUNT_JDBC_PASSWORD";
+
+    /** Lower case, so one id is safe as a Kafka, XA, consumer group and Flink job name. */
+    private static final Pattern JOB_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,30}");
 
     private static final Set<String> KNOWN_KEYS =
             JobOption.ALL.stream().map(JobOption::key).collect(Collectors.toSet());
@@ -74,7 +81,7 @@ public final class JobConfig {
             if (value == null || (option.required() && value.isBlank())) {
                 throw new InvalidJobConfigException(
                         "missing required option --" + option.key() + " (" + option.description()
-                                + ")\n" + usage());
+                                + "); --help lists every option");
             }
             values.put(option.key(), value.trim());
         }
@@ -99,20 +106,22 @@ public final class JobConfig {
 
     private void validate() {
         // Building every setting runs every check once, up front.
+        jobId();
         windowSize();
         eventTimeBounds();
         parallelism();
-        restartAttempts();
-        Duration minPause = duration(JobOption.CHECKPOINT_MIN_PAUSE);
-        if (minPause.isNegative()) {
+        restarts();
+        requireCountTimestampsWithinTheBrokersLimit();
+        sideTopicMaxMessageBytes();
+        if (duration(JobOption.CHECKPOINT_MIN_PAUSE).isNegative()) {
             throw new InvalidJobConfigException("checkpoint.min-pause must not be negative");
         }
         TransactionalIds.requireDistinct(
                 Map.of(
                         "counts", countsToKafka().transactionalIdPrefix(),
                         "late", lateVisits().transactionalIdPrefix(),
-                        "dead-letters", deadLetters().transactionalIdPrefix()));
-        countsToDatabase();
+                        "dead-letters", deadLetters().transactionalIdPrefix(),
+                        "visit_counts", countsToDatabase().xidPrefix()));
     }
 
     public String get(JobOption option) {
@@ -129,8 +138,16 @@ public final class JobConfig {
     }
 
     private int integer(JobOption option) {
+        return number(option, Integer::parseInt);
+    }
+
+    private double decimal(JobOption option) {
+        return number(option, Double::parseDouble);
+    }
+
+    private <T> T number(JobOption option, Function<String, T> parse) {
         try {
-            return Integer.parseInt(get(option));
+            return parse.apply(get(option));
         } catch (NumberFormatException e) {
             throw new InvalidJobConfigException(
                     "--" + option.key() + ": '" + get(option) + "' is not a number", e);
@@ -147,8 +164,28 @@ public final class JobConfig {
         }
     }
 
+    /**
+     * The deployment's identity. Every name that must differ between two deployments on one
+     * cluster or database is derived from it unless set explicitly.
+     */
+    public String jobId() {
+        String id = get(JobOption.JOB_ID);
+        if (!JOB_ID.matcher(id).matches()) {
+            throw new InvalidJobConfigException(
+                    "--job.id: '" + id + "' must be 1-31 characters of [a-z0-9-], starting with a"
+                            + " letter or digit");
+        }
+        return id;
+    }
+
+    /** The option's value, or {@code derived} when it was left empty. */
+    private String orDerived(JobOption option, String derived) {
+        String value = get(option);
+        return value.isEmpty() ? derived : value;
+    }
+
     public String jobName() {
-        return get(JobOption.JOB_NAME);
+        return orDerived(JobOption.JOB_NAME, jobId());
     }
 
     public String inputTopic() {
@@ -169,13 +206,25 @@ public final class JobConfig {
                 : OptionalInt.of(integer(JobOption.PARALLELISM));
     }
 
-    public int restartAttempts() {
-        return integer(JobOption.RESTART_ATTEMPTS);
+    public RestartBackoff restarts() {
+        try {
+            return new RestartBackoff(
+                    integer(JobOption.RESTART_ATTEMPTS),
+                    duration(JobOption.RESTART_INITIAL_BACKOFF),
+                    duration(JobOption.RESTART_MAX_BACKOFF),
+                    decimal(JobOption.RESTART_BACKOFF_MULTIPLIER),
+                    duration(JobOption.RESTART_RESET_AFTER),
+                    decimal(JobOption.RESTART_JITTER),
+                    duration(JobOption.RESTART_RECOVERY_TIME));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobConfigException(e.getMessage(), e);
+        }
     }
 
     public CheckpointTiming checkpointTiming() {
         return new CheckpointTiming(
-                duration(JobOption.CHECKPOINT_INTERVAL), duration(JobOption.CHECKPOINT_TIMEOUT));
+                duration(JobOption.CHECKPOINT_INTERVAL), duration(JobOption.CHECKPOINT_TIMEOUT),
+                duration(JobOption.CHECKPOINT_MIN_PAUSE));
     }
 
     public EventTimeBounds eventTimeBounds() {
@@ -187,6 +236,48 @@ public final class JobConfig {
             throw new InvalidJobConfigException(
                     "--event-time.earliest must be an ISO instant such as 2000-01-01T00:00:00Z", e);
         }
+    }
+
+    /**
+     * A count is stamped with its window's end, which lies up to window.size after its latest
+     * visit's event time, which lies up to event-time.max-ahead after that visit's record
+     * timestamp. The broker refuses a record stamped more than log.message.timestamp.after.max.ms
+     * after its own clock, and a refused count fails the job on every replay. What is left of
+     * the broker's limit is the room for input producers whose clocks run ahead of the broker's.
+     */
+    private void requireCountTimestampsWithinTheBrokersLimit() {
+        Duration furthest = eventTimeBounds().maxAheadOfRecord().plus(windowSize());
+        Duration limit = duration(JobOption.BROKER_TIMESTAMP_AFTER_MAX);
+        if (furthest.compareTo(limit) >= 0) {
+            throw new InvalidJobConfigException(String.format(
+                    "event-time.max-ahead (%s) + window.size (%s) = %s must stay below"
+                            + " kafka.broker-timestamp-after-max (%s): a count is stamped with"
+                            + " its window's end, up to that far after its input record's"
+                            + " timestamp, and the brokers refuse a timestamp further ahead than"
+                            + " log.message.timestamp.after.max.ms. Lower event-time.max-ahead or"
+                            + " window.size, or raise log.message.timestamp.after.max.ms on the"
+                            + " output topic and declare it in kafka.broker-timestamp-after-max.",
+                    format(eventTimeBounds().maxAheadOfRecord()), format(windowSize()),
+                    format(furthest), format(limit)));
+        }
+    }
+
+    /**
+     * The largest late or dead-letter record: the input record's key and value (or the user id
+     * and the value) plus the headers that explain it. Both side topics' max.message.bytes and
+     * their producers' max.request.size must be at least this.
+     */
+    public int sideTopicMaxMessageBytes() {
+        int input = integer(JobOption.INPUT_MAX_MESSAGE_BYTES);
+        if (input < 1024) {
+            throw new InvalidJobConfigException(
+                    "--kafka.input-max-message-bytes must be at least 1024, got " + input);
+        }
+        return Math.addExact(input, ForwardedRecord.MAX_BYTES_BEYOND_INPUT);
+    }
+
+    private static String format(Duration duration) {
+        return TimeUtils.formatWithHighestUnit(duration);
     }
 
     /** Configuration of the Avro serde, shared by the source and the counts sink. */
@@ -206,22 +297,36 @@ public final class JobConfig {
 
     /** Late visits and dead letters are accounted for, so they are written exactly once too. */
     public KafkaSinkSettings lateVisits() {
-        return kafkaSink("late", JobOption.LATE_TOPIC, DeliveryGuarantee.EXACTLY_ONCE);
+        return kafkaSink("late", JobOption.LATE_TOPIC, DeliveryGuarantee.EXACTLY_ONCE,
+                sideTopicMaxMessageBytes());
     }
 
     public KafkaSinkSettings deadLetters() {
-        return kafkaSink(
-                "dead-letters", JobOption.DEAD_LETTER_TOPIC, DeliveryGuarantee.EXACTLY_ONCE);
+        return kafkaSink("dead-letters", JobOption.DEAD_LETTER_TOPIC,
+                DeliveryGuarantee.EXACTLY_ONCE, sideTopicMaxMessageBytes());
     }
 
     private KafkaSinkSettings kafkaSink(
             String name, JobOption topic, DeliveryGuarantee deliveryGuarantee) {
-        return KafkaSinkSettings.builder(name)
+        // Counts are small: the producer's default request size is plenty.
+        return kafkaSink(name, topic, deliveryGuarantee, 0);
+    }
+
+    private KafkaSinkSettings kafkaSink(String name, JobOption topic,
+            DeliveryGuarantee deliveryGuarantee, int maxRecordBytes) {
+        KafkaSinkSettings.Builder builder = KafkaSinkSettings.builder(name);
+        if (maxRecordBytes > 0) {
+            builder.producerProperty(
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(maxRecordBytes));
+        }
+        return builder
                 .bootstrapServers(bootstrapServers())
                 .topic(get(topic))
                 .deliveryGuarantee(deliveryGuarantee)
-                .transactionalIdPrefix(get(JobOption.TRANSACTIONAL_ID_PREFIX) + '-' + name)
+                .transactionalIdPrefix(
+                        orDerived(JobOption.TRANSACTIONAL_ID_PREFIX, jobId()) + '-' + name)
                 .transactionTimeout(duration(JobOption.TRANSACTION_TIMEOUT))
+                .restartAllowance(restarts().longestRestart())
                 .brokerMaxTransactionTimeout(duration(JobOption.BROKER_MAX_TRANSACTION_TIMEOUT))
                 .build(checkpointTiming());
     }
@@ -232,13 +337,13 @@ public final class JobConfig {
                 .username(get(JobOption.JDBC_USER))
                 .password(jdbcPassword)
                 .deliveryGuarantee(guarantee(JobOption.JDBC_GUARANTEE))
-                .xidPrefix(get(JobOption.XID_PREFIX))
+                .xidPrefix(orDerived(JobOption.XID_PREFIX, jobId()))
                 .batchSize(integer(JobOption.JDBC_BATCH_SIZE))
                 .build();
     }
 
     public String groupId() {
-        return get(JobOption.CONSUMER_GROUP);
+        return orDerived(JobOption.CONSUMER_GROUP, jobId());
     }
 
     private static Map<String, String> parseArgs(String[] args) {

@@ -10,6 +10,12 @@ public record JobOption(String key, String defaultValue, String description) {
 
     public static final JobOption CONFIG_FILE =
             new JobOption("config", "", "properties file with any of these options");
+    public static final JobOption JOB_ID =
+            new JobOption(
+                    "job.id",
+                    null,
+                    "this deployment's identity, [a-z0-9][a-z0-9-]{0,30}, unique per cluster and"
+                            + " database; names its transactions, consumer group and job");
 
     public static final JobOption BOOTSTRAP_SERVERS =
             new JobOption("kafka.bootstrap-servers", null, "Kafka brokers, host:port[,host:port]");
@@ -25,22 +31,35 @@ public record JobOption(String key, String defaultValue, String description) {
                     "visits-dead-letter",
                     "topic of records that could not be counted, reason in headers");
     public static final JobOption CONSUMER_GROUP =
-            new JobOption("kafka.group-id", "visit-count", "consumer group of the source");
+            new JobOption("kafka.group-id", "", "consumer group of the source [job.id]");
     public static final JobOption TRANSACTIONAL_ID_PREFIX =
             new JobOption(
                     "kafka.transactional-id-prefix",
-                    "visit-count",
-                    "stable, unique prefix of the Kafka sinks' transactional ids");
+                    "",
+                    "stable, unique prefix of the Kafka sinks' transactional ids [job.id]");
     public static final JobOption TRANSACTION_TIMEOUT =
             new JobOption(
                     "kafka.transaction-timeout",
                     "10 min",
-                    "Kafka transaction timeout; above checkpoint interval + timeout + a restart");
+                    "Kafka transaction timeout; above max(checkpoint interval, checkpoint timeout"
+                            + " + min pause) + checkpoint timeout + restart.max-backoff"
+                            + " + restart.recovery-time");
     public static final JobOption BROKER_MAX_TRANSACTION_TIMEOUT =
             new JobOption(
                     "kafka.broker-max-transaction-timeout",
                     "15 min",
                     "the brokers' transaction.max.timeout.ms");
+    public static final JobOption BROKER_TIMESTAMP_AFTER_MAX =
+            new JobOption(
+                    "kafka.broker-timestamp-after-max",
+                    "1 h",
+                    "the output topic's log.message.timestamp.after.max.ms (Kafka 4's default 1 h)");
+    public static final JobOption INPUT_MAX_MESSAGE_BYTES =
+            new JobOption(
+                    "kafka.input-max-message-bytes",
+                    "1048588",
+                    "the input topic's max.message.bytes; the late and dead-letter topics and"
+                            + " producers are sized above it");
     public static final JobOption KAFKA_GUARANTEE =
             new JobOption(
                     "kafka.delivery-guarantee",
@@ -64,7 +83,7 @@ public record JobOption(String key, String defaultValue, String description) {
                             + JobConfig.PASSWORD_ENVIRONMENT_VARIABLE);
     public static final JobOption XID_PREFIX =
             new JobOption(
-                    "jdbc.xid-prefix", "visit-count", "stable, unique prefix of the XA transactions");
+                    "jdbc.xid-prefix", "", "stable, unique prefix of the XA transactions [job.id]");
     public static final JobOption JDBC_GUARANTEE =
             new JobOption(
                     "jdbc.delivery-guarantee",
@@ -89,8 +108,9 @@ public record JobOption(String key, String defaultValue, String description) {
     public static final JobOption MAX_AHEAD_OF_RECORD =
             new JobOption(
                     "event-time.max-ahead",
-                    "1 h",
-                    "events this far after their Kafka timestamp are dead-lettered");
+                    "30 min",
+                    "events further than this after their Kafka timestamp are dead-lettered;"
+                            + " + window.size below kafka.broker-timestamp-after-max");
 
     public static final JobOption CHECKPOINT_INTERVAL =
             new JobOption("checkpoint.interval", "5 s", "exactly-once checkpoint interval");
@@ -100,13 +120,37 @@ public record JobOption(String key, String defaultValue, String description) {
             new JobOption(
                     "checkpoint.min-pause", "1 s", "least time between two checkpoints");
     public static final JobOption RESTART_ATTEMPTS =
-            new JobOption("restart.attempts", "10", "restarts before the job fails for good");
-    public static final JobOption RESTART_DELAY =
-            new JobOption("restart.delay", "2 s", "pause before each restart");
+            new JobOption(
+                    "restart.attempts",
+                    "20",
+                    "restarts in a row (none restart.reset-after apart) before the job fails");
+    public static final JobOption RESTART_INITIAL_BACKOFF =
+            new JobOption("restart.initial-backoff", "1 s", "pause before the first restart");
+    public static final JobOption RESTART_MAX_BACKOFF =
+            new JobOption(
+                    "restart.max-backoff", "1 min", "longest pause before a restart, jitter included");
+    public static final JobOption RESTART_BACKOFF_MULTIPLIER =
+            new JobOption(
+                    "restart.backoff-multiplier", "2.0", "each pause is this times the one before");
+    public static final JobOption RESTART_RESET_AFTER =
+            new JobOption(
+                    "restart.reset-after",
+                    "10 min",
+                    "a job running this long without a failure starts over at the initial"
+                            + " backoff and a full restart.attempts");
+    public static final JobOption RESTART_JITTER =
+            new JobOption(
+                    "restart.jitter", "0.1", "random share of a pause, so jobs do not restart in step");
+    public static final JobOption RESTART_RECOVERY_TIME =
+            new JobOption(
+                    "restart.recovery-time",
+                    "1 min",
+                    "how long a restart takes to redeploy and restore, after its pause; counted"
+                            + " into the Kafka transaction timeout");
     public static final JobOption PARALLELISM =
             new JobOption("parallelism", "", "job parallelism; empty for the cluster default");
     public static final JobOption JOB_NAME =
-            new JobOption("job.name", "visit-count", "name of the Flink job");
+            new JobOption("job.name", "", "name of the Flink job [job.id]");
     public static final JobOption START_FRESH =
             new JobOption(
                     "start.fresh",
@@ -117,6 +161,7 @@ public record JobOption(String key, String defaultValue, String description) {
     public static final List<JobOption> ALL =
             List.of(
                     CONFIG_FILE,
+                    JOB_ID,
                     BOOTSTRAP_SERVERS,
                     INPUT_TOPIC,
                     OUTPUT_TOPIC,
@@ -126,6 +171,8 @@ public record JobOption(String key, String defaultValue, String description) {
                     TRANSACTIONAL_ID_PREFIX,
                     TRANSACTION_TIMEOUT,
                     BROKER_MAX_TRANSACTION_TIMEOUT,
+                    BROKER_TIMESTAMP_AFTER_MAX,
+                    INPUT_MAX_MESSAGE_BYTES,
                     KAFKA_GUARANTEE,
                     SCHEMA_REGISTRY_URL,
                     JDBC_URL,
@@ -143,7 +190,12 @@ public record JobOption(String key, String defaultValue, String description) {
                     CHECKPOINT_TIMEOUT,
                     CHECKPOINT_MIN_PAUSE,
                     RESTART_ATTEMPTS,
-                    RESTART_DELAY,
+                    RESTART_INITIAL_BACKOFF,
+                    RESTART_MAX_BACKOFF,
+                    RESTART_BACKOFF_MULTIPLIER,
+                    RESTART_RESET_AFTER,
+                    RESTART_JITTER,
+                    RESTART_RECOVERY_TIME,
                     PARALLELISM,
                     JOB_NAME,
                     START_FRESH);

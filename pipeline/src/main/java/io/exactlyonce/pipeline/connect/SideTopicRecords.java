@@ -24,7 +24,7 @@ public final class SideTopicRecords {
     public static ForwardedRecord lateVisit(Visit visit, String sourceTopic) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(REASON, LATE_REASON);
-        headers.put(EVENT_ID, visit.getEventId());
+        headers.put(EVENT_ID, bounded(visit.getEventId()));
         headers.put(EVENT_TIME, Long.toString(visit.getEventTime()));
         headers.put(SOURCE_TOPIC, sourceTopic);
         headers.put(SOURCE_PARTITION, Integer.toString(visit.getSourcePartition()));
@@ -36,10 +36,22 @@ public final class SideTopicRecords {
     public static ForwardedRecord deadLetter(DeadLetter deadLetter) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(REASON, deadLetter.getReason().name());
-        headers.put(DETAIL, String.valueOf(deadLetter.getDetail()));
+        headers.put(DETAIL, bounded(String.valueOf(deadLetter.getDetail())));
         headers.put(SOURCE_TOPIC, deadLetter.getSourceTopic());
         headers.put(SOURCE_PARTITION, Integer.toString(deadLetter.getSourcePartition()));
         headers.put(SOURCE_OFFSET, Long.toString(deadLetter.getSourceOffset()));
         return new ForwardedRecord(deadLetter.getKey(), deadLetter.getValue(), headers);
+    }
+
+    /** Cut so that the side record stays within the input record's size plus the allowance. */
+    static String bounded(String value) {
+        if (value.length() <= ForwardedRecord.MAX_HEADER_VALUE_CHARS) {
+            return value;
+        }
+        int end = ForwardedRecord.MAX_HEADER_VALUE_CHARS;
+        if (Character.isHighSurrogate(value.charAt(end - 1))) {
+            end--;
+        }
+        return value.substring(0, end);
     }
 }

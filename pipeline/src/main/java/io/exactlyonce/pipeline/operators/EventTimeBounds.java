@@ -15,7 +15,7 @@ import java.time.Instant;
 public record EventTimeBounds(Instant earliest, Duration maxAheadOfRecord) implements Serializable {
 
     public static final EventTimeBounds DEFAULT =
-            new EventTimeBounds(Instant.parse("2000-01-01T00:00:00Z"), Duration.ofHours(1));
+            new EventTimeBounds(Instant.parse("2000-01-01T00:00:00Z"), Duration.ofMinutes(30));
 
     /** Empty when acceptable, otherwise why not. */
     public String violation(long eventTime, long recordTimestamp) {

@@ -12,6 +12,18 @@ import java.util.Objects;
  */
 public class ForwardedRecord {
 
+    /** Header values copied from the input are cut to this many characters. */
+    public static final int MAX_HEADER_VALUE_CHARS = 1_000;
+
+    /**
+     * What a forwarded record may carry beyond the input record's key and value: a late
+     * visit's key (its user id, at most {@code VisitCountTable.USER_ID_MAX_LENGTH} characters),
+     * the headers, each value at most {@link #MAX_HEADER_VALUE_CHARS} characters of up to 4
+     * UTF-8 bytes, and the record's framing, with room to spare. The side topics and their
+     * producers are sized this far above the input topic.
+     */
+    public static final int MAX_BYTES_BEYOND_INPUT = 32 * 1024;
+
     private byte[] key;
     private byte[] value;
     private Map<String, String> headers = new LinkedHashMap<>();

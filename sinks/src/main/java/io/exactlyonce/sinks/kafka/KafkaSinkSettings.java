@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
@@ -113,6 +114,7 @@ public final class KafkaSinkSettings implements Serializable {
         private String transactionalIdPrefix;
         private Duration transactionTimeout = KAFKA_DEFAULT_MAX_TRANSACTION_TIMEOUT;
         private Duration brokerMaxTransactionTimeout = KAFKA_DEFAULT_MAX_TRANSACTION_TIMEOUT;
+        private Duration restartAllowance = Duration.ZERO;
         private final Properties producerProperties = new Properties();
 
         private Builder(String name) {
@@ -151,6 +153,16 @@ public final class KafkaSinkSettings implements Serializable {
             return this;
         }
 
+        /**
+         * The longest a restart takes from the failure to the restored job committing again:
+         * the restart strategy's longest delay plus the time to redeploy and restore. A failure
+         * right after a checkpoint completed leaves its transactions to the restored job.
+         */
+        public Builder restartAllowance(Duration restartAllowance) {
+            this.restartAllowance = Objects.requireNonNull(restartAllowance);
+            return this;
+        }
+
         /** Extra producer settings (security, compression, ...); not the transactional ones. */
         public Builder producerProperty(String key, String value) {
             if (RESERVED_PRODUCER_SETTINGS.contains(key)) {
@@ -168,18 +180,24 @@ public final class KafkaSinkSettings implements Serializable {
             require(bootstrapServers, "bootstrap servers");
             require(topic, "topic");
             if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
-                TransactionalIds.requireValidPrefix(name, transactionalIdPrefix);
-                Duration needed = checkpoints.longestOpenTransaction();
+                TransactionalIds.requireValidKafkaPrefix(name, transactionalIdPrefix);
+                Duration needed = checkpoints.longestOpenTransaction().plus(restartAllowance);
                 if (transactionTimeout.compareTo(needed) <= 0) {
                     throw new InvalidSinkSettingsException(
                             String.format(
-                                    "%s: transaction timeout %s must exceed checkpoint interval +"
-                                            + " checkpoint timeout (%s). A transaction stays open"
-                                            + " until the checkpoint after it completes; if the"
-                                            + " broker aborts it first, committed output is lost."
-                                            + " Raise the transaction timeout (and leave room for"
-                                            + " a restart).",
-                                    name, transactionTimeout, needed));
+                                    "%s: transaction timeout %s must exceed %s, the longest a"
+                                            + " transaction stays open: max(checkpoint interval"
+                                            + " %s, checkpoint timeout %s + min pause %s) +"
+                                            + " checkpoint timeout %s + restart allowance %s."
+                                            + " If the broker aborts a transaction before the"
+                                            + " checkpoint after it commits it, committed output"
+                                            + " is lost. Raise the transaction timeout, or lower"
+                                            + " the checkpoint timeout, min pause or restart"
+                                            + " backoff.",
+                                    name, format(transactionTimeout), format(needed),
+                                    format(checkpoints.interval()), format(checkpoints.timeout()),
+                                    format(checkpoints.minPause()), format(checkpoints.timeout()),
+                                    format(restartAllowance)));
                 }
                 if (transactionTimeout.compareTo(brokerMaxTransactionTimeout) > 0) {
                     throw new InvalidSinkSettingsException(
@@ -196,6 +214,10 @@ public final class KafkaSinkSettings implements Serializable {
                         name + ": delivery guarantee NONE may lose data; use EXACTLY_ONCE.");
             }
             return new KafkaSinkSettings(this);
+        }
+
+        private static String format(Duration duration) {
+            return TimeUtils.formatWithHighestUnit(duration);
         }
 
         private void require(String value, String what) {

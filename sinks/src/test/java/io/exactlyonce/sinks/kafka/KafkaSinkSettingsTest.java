@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 class KafkaSinkSettingsTest {
 
     private static final CheckpointTiming CHECKPOINTS =
-            new CheckpointTiming(Duration.ofSeconds(5), Duration.ofSeconds(60));
+            new CheckpointTiming(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(1));
+    private static final Duration RESTART = Duration.ofMinutes(2);
+    /** max(5 s, 60 s + 1 s) + 60 s + a 2 min restart. */
+    private static final Duration LONGEST_OPEN = Duration.ofSeconds(61 + 60 + 120);
 
     private static KafkaSinkSettings.Builder valid() {
         return KafkaSinkSettings.builder("counts")
@@ -33,10 +36,44 @@ class KafkaSinkSettingsTest {
     }
 
     @Test
-    void refusesATransactionTimeoutThatACheckpointCanOutlast() {
-        assertThatThrownBy(() -> valid().transactionTimeout(Duration.ofSeconds(65)).build(CHECKPOINTS))
+    void refusesATransactionTimeoutJustBelowTwoCheckpointsAPauseAndARestart() {
+        Duration justBelow = LONGEST_OPEN.minusMillis(1);
+
+        assertThatThrownBy(() -> valid().transactionTimeout(justBelow).restartAllowance(RESTART)
+                        .build(CHECKPOINTS))
                 .isInstanceOf(InvalidSinkSettingsException.class)
-                .hasMessageContaining("must exceed checkpoint interval + checkpoint timeout");
+                .hasMessageContaining("transaction timeout 240999 ms must exceed 241 s")
+                .hasMessageContaining("max(checkpoint interval 5 s, checkpoint timeout 1 min"
+                        + " + min pause 1 s) + checkpoint timeout 1 min + restart allowance 2 min");
+    }
+
+    @Test
+    void refusesATransactionTimeoutEqualToTheLongestOpenTransaction() {
+        assertThatThrownBy(() -> valid().transactionTimeout(LONGEST_OPEN).restartAllowance(RESTART)
+                        .build(CHECKPOINTS))
+                .isInstanceOf(InvalidSinkSettingsException.class);
+    }
+
+    @Test
+    void acceptsATransactionTimeoutJustAboveTheLongestOpenTransaction() {
+        Duration justAbove = LONGEST_OPEN.plusMillis(1);
+
+        KafkaSinkSettings settings = valid().transactionTimeout(justAbove)
+                .restartAllowance(RESTART).build(CHECKPOINTS);
+
+        assertThat(settings.producerProperties())
+                .containsEntry(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "241001");
+    }
+
+    @Test
+    void waitsForTheIntervalWhenItIsLongerThanTimeoutPlusPause() {
+        CheckpointTiming slowCadence = new CheckpointTiming(
+                Duration.ofMinutes(3), Duration.ofSeconds(60), Duration.ofSeconds(1));
+
+        assertThat(slowCadence.longestOpenTransaction()).isEqualTo(Duration.ofMinutes(4));
+        assertThatThrownBy(() -> valid().transactionTimeout(Duration.ofMinutes(4))
+                        .build(slowCadence))
+                .isInstanceOf(InvalidSinkSettingsException.class);
     }
 
     @Test
