@@ -3,6 +3,7 @@ package io.exactlyonce.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.exactlyonce.pipeline.api.TestOptions;
 import org.apache.flink.client.program.ProgramParametrizationException;
 import org.junit.jupiter.api.Test;
 
@@ -11,12 +12,8 @@ class VisitCountJobMainTest {
 
     @Test
     void aRefusedOptionIsAMessageForFlinkRunNotAStackTrace() {
-        Throwable refusal = catchThrowable(() -> VisitCountJob.main(new String[] {
-            "--kafka.bootstrap-servers", "broker:9092",
-            "--schema-registry.url", "http://registry:8081",
-            "--jdbc.url", "jdbc:mysql://db:3306/visits",
-            "--jdbc.user", "visit_count",
-            "--window.size", "0 s"}));
+        Throwable refusal = catchThrowable(() -> VisitCountJob.main(
+                TestOptions.append(TestOptions.REQUIRED, "--window.size", "0 s")));
 
         // The flink CLI prints only the message of a ProgramParametrizationException.
         assertThat(refusal).isInstanceOf(ProgramParametrizationException.class).hasNoCause()

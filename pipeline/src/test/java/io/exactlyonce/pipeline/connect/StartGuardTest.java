@@ -107,7 +107,8 @@ class StartGuardTest {
                 "kafka.bootstrap-servers", "broker:9092",
                 "schema-registry.url", "http://registry:8081",
                 "jdbc.url", "jdbc:mysql://db:3306/visits",
-                "jdbc.user", "visit_count"));
+                "jdbc.user", "visit_count",
+                "job.id", "shop-eu"));
         options.putAll(extra);
         return JobConfig.of(options, "");
     }
