@@ -183,11 +183,7 @@ class StartWithoutStateITCase {
                 VisitTraffic.Settings.forTest(1L, 10, Duration.ofSeconds(1)), 10,
                 Duration.ofSeconds(1), 0, overrides);
         JobConfig config = VerifiedRun.config(plan, services);
-        for (JobOption topic : List.of(JobOption.INPUT_TOPIC, JobOption.OUTPUT_TOPIC,
-                JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
-            services.createTopic(config.get(topic), 1);
-        }
-        services.createDatabase(plan.name());
+        VerifiedRun.createTopicsAndDatabase(config, plan, services);
         return config;
     }
 
