@@ -75,6 +75,13 @@ public final class VisitCountJob {
         // A cancelled job can still be resumed from its last checkpoint.
         checkpoints.setExternalizedCheckpointRetention(
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        // Pinned against a cluster default that says otherwise. Aligned barriers give every
+        // subtask of RestoredWatermarkGate the same watermark at a checkpoint; unaligned ones
+        // do not, and a restore could then reopen a window that fired on one subtask.
+        checkpoints.enableUnalignedCheckpoints(false);
+        // A failed checkpoint restarts the job: tolerating it would keep a Kafka transaction
+        // open across several checkpoints, past the bound its timeout is checked against.
+        checkpoints.setTolerableCheckpointFailureNumber(0);
 
         // Exponential delay that resets after a stable period: the attempts bound one burst of
         // failures (a database outage, a lost TaskManager), not the job's whole life.

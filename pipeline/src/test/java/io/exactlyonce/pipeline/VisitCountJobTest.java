@@ -6,6 +6,8 @@ import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.TestOptions;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -40,6 +42,22 @@ class VisitCountJobTest {
     void restartsWithABackoffThatResetsAfterAStablePeriod() {
         assertThat(configured(TestOptions.REQUIRED)).isEqualTo(new Restarts("exponential-delay",
                 Duration.ofSeconds(1), Duration.ofMinutes(1), 2.0, Duration.ofMinutes(10), 0.1, 20));
+    }
+
+    @Test
+    void pinsAlignedCheckpointsAndNoToleratedFailuresAgainstAClusterDefault() {
+        Configuration cluster = new Configuration();
+        cluster.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+        cluster.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 5);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(cluster);
+
+        VisitCountJob.configure(env, JobConfig.fromArgs(TestOptions.REQUIRED, Map.of()));
+
+        assertThat(env.getCheckpointConfig().isUnalignedCheckpointsEnabled())
+                .as("unaligned checkpoints").isFalse();
+        assertThat(env.getCheckpointConfig().getTolerableCheckpointFailureNumber())
+                .as("tolerated checkpoint failures").isZero();
     }
 
     @Test
