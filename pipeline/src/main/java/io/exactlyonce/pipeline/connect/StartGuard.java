@@ -31,6 +31,7 @@ import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +129,10 @@ public final class StartGuard {
         try (Admin admin = Admin.create(properties)) {
             committedOffsets(admin, config).ifPresent(traces::add);
             openTransactions(admin, config).ifPresent(traces::add);
+        } catch (KafkaException e) {
+            // Admin.create refuses bootstrap servers none of which resolves.
+            throw new StartRefusedException("Cannot check the Kafka cluster for an earlier run"
+                    + " of this job (" + e.getMessage() + ": " + e.getCause() + ").", e);
         } catch (ExecutionException e) {
             throw new StartRefusedException("Cannot check the Kafka cluster for an earlier run"
                     + " of this job (" + e.getCause() + ").", e);
@@ -168,12 +173,22 @@ public final class StartGuard {
                 .get()
                 .stream()
                 .map(TransactionListing::transactionalId)
-                .filter(id -> prefixes.stream().anyMatch(prefix -> id.startsWith(prefix + "-")))
+                .filter(id -> prefixes.stream().anyMatch(prefix -> isTransactionOf(prefix, id)))
                 .sorted()
                 .toList();
         return open.isEmpty()
                 ? Optional.empty()
                 : Optional.of("open Kafka transactions " + open);
+    }
+
+    /**
+     * Whether {@code transactionalId} is one the Kafka sink names with {@code prefix}:
+     * {@code prefix-subtask-counter}. A bare prefix match would take another job's id
+     * ({@code shop-late-counts-0-7}) for one of this job's late sink ({@code shop-late}).
+     */
+    static boolean isTransactionOf(String prefix, String transactionalId) {
+        return transactionalId.startsWith(prefix + "-")
+                && transactionalId.substring(prefix.length() + 1).matches("\\d+-\\d+");
     }
 
     private static Optional<String> preparedTransactions(JdbcSinkSettings database) {

@@ -95,6 +95,25 @@ class StartGuardTest {
                 .hasMessage("--start.fresh: 'yes' is not true or false");
     }
 
+    @Test
+    void takesOnlyTheKafkaSinksOwnTransactionalIdsForThisJobs() {
+        assertThat(StartGuard.isTransactionOf("shop-late", "shop-late-0-7")).isTrue();
+        assertThat(StartGuard.isTransactionOf("shop-late", "shop-late-12-1042")).isTrue();
+        // Job "shop-late" names its counts sink "shop-late-counts": not job "shop"'s late sink.
+        assertThat(StartGuard.isTransactionOf("shop-late", "shop-late-counts-0-7")).isFalse();
+        assertThat(StartGuard.isTransactionOf("shop-late", "shop-late-0")).isFalse();
+        assertThat(StartGuard.isTransactionOf("shop-late", "shop-lately-0-7")).isFalse();
+    }
+
+    @Test
+    void brokersThatDoNotResolveAreARefusalWithAMessage() {
+        JobConfig config = config(Map.of("kafka.bootstrap-servers", "no-such-broker.invalid:9092"));
+
+        assertThatThrownBy(() -> StartGuard.earlierRunTraces(config))
+                .isInstanceOf(StartGuard.StartRefusedException.class)
+                .hasMessageStartingWith("Cannot check the Kafka cluster for an earlier run");
+    }
+
     private Supplier<List<String>> fakeLookup(List<String> traces) {
         return () -> {
             lookups.incrementAndGet();
