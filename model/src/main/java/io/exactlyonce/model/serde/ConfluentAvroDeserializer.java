@@ -149,10 +149,19 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
 
     /** The reader for one id; a failure is returned (to be cached) only when it is permanent. */
     private WriterSchemaReader<T> fetch(int schemaId) {
+        Schema writerSchema;
         try {
-            return resolve(schemaId, writerSchema(schemaId));
+            writerSchema = writerSchema(schemaId);
         } catch (UnusableSchemaException e) {
             return new WriterSchemaReader<>(null, null, DecodingFailure.UNUSABLE_SCHEMA, e.getMessage());
+        }
+        try {
+            return resolve(schemaId, writerSchema);
+        } catch (RuntimeException e) {
+            // Avro refusing a parsed schema it cannot resolve against the reader says nothing about the next id.
+            return new WriterSchemaReader<>(null, null, DecodingFailure.UNUSABLE_SCHEMA,
+                    "writer schema id " + schemaId + " cannot be resolved against "
+                            + readerSchema.getFullName() + ": " + e);
         }
     }
 

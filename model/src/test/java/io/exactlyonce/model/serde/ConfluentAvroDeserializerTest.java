@@ -295,6 +295,13 @@ class ConfluentAvroDeserializerTest {
     }
 
     @Test
+    void aFixedLargerThanAJavaArrayIsUnusable() {
+        // Avro's parser refuses it with an UnsupportedOperationException, not an AvroRuntimeException.
+        assertUnusable(200, "{\"schema\":\"{\\\"type\\\":\\\"fixed\\\",\\\"name\\\":\\\"Huge\\\","
+                + "\\\"size\\\":2147483640}\"}");
+    }
+
+    @Test
     void aRegistryErrorAboutTheIdOtherThanNotFoundIsUnusable() {
         assertUnusable(422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
     }
