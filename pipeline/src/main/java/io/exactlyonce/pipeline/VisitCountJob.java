@@ -145,7 +145,7 @@ public final class VisitCountJob {
 
         counts.getSideOutput(LATE_VISITS)
                 .union(gated.getSideOutput(LATE_VISITS))
-                .map(new LateVisitToRecord(config.inputTopic()))
+                .map(new LateVisitToRecord(config.inputTopic(), config.sideTopicMaxMessageBytes()))
                 .returns(ForwardedRecord.class)
                 .name(OperatorIds.LATE_TO_RECORDS)
                 .uid(OperatorIds.LATE_TO_RECORDS)
@@ -154,7 +154,7 @@ public final class VisitCountJob {
                 .uid(OperatorIds.LATE_TO_KAFKA);
 
         visits.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
-                .map(new DeadLetterToRecord())
+                .map(new DeadLetterToRecord(config.sideTopicMaxMessageBytes()))
                 .returns(ForwardedRecord.class)
                 .name(OperatorIds.DEAD_LETTERS_TO_RECORDS)
                 .uid(OperatorIds.DEAD_LETTERS_TO_RECORDS)

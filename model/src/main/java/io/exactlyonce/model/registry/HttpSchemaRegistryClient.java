@@ -16,7 +16,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 
 /**
@@ -134,8 +133,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         Schema schema;
         try {
             schema = new Schema.Parser().parse(schemaText.textValue());
-        } catch (AvroRuntimeException e) {
-            // SchemaParseException, or AvroTypeException for a default that does not match its type.
+        } catch (RuntimeException e) {
+            // SchemaParseException, AvroTypeException for a default that does not match its type,
+            // UnsupportedOperationException for a fixed size beyond a Java array: all about this id alone.
             throw new UnusableSchemaException("Could not " + action + ": the registry returned an invalid Avro schema: "
                     + e.getMessage(), e);
         }

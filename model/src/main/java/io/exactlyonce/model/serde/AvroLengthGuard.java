@@ -2,6 +2,8 @@ package io.exactlyonce.model.serde;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.apache.avro.Schema;
 
 /**
@@ -21,7 +23,10 @@ import org.apache.avro.Schema;
  *       refused);
  *   <li>a block's byte size, when the writer gives one, must equal what its items take, because Avro
  *       skips by it;
- *   <li>union branches and enum symbols must exist.
+ *   <li>union branches and enum symbols must exist;
+ *   <li>a record may not contain another of its own schema without a byte read in between: a writer
+ *       schema whose record holds itself directly (not through a union, array or map) has no finite
+ *       value, and walking (or decoding) one would never end.
  * </ul>
  *
  * <p>A length that runs past the end but fits within the whole payload is reported as {@link
@@ -42,12 +47,17 @@ final class AvroLengthGuard {
         }
     }
 
+    /** Where a record's fields end: its schema is no longer open from here on. */
+    private record RecordEnd(Schema record, Integer enclosingOpenedAt) {}
+
     private static final Schema STRING = Schema.create(Schema.Type.STRING);
 
     private final byte[] payload;
     private final String context;
     private int position;
     private long itemBudget;
+    /** The offset at which the innermost open record of each schema began. */
+    private final Map<Schema, Integer> openedAt = new IdentityHashMap<>();
 
     private AvroLengthGuard(byte[] payload, int offset, String context) {
         this.payload = payload;
@@ -71,6 +81,12 @@ final class AvroLengthGuard {
             Object next = pending.pop();
             if (next instanceof Block block) {
                 continueBlock(block, pending);
+            } else if (next instanceof RecordEnd end) {
+                if (end.enclosingOpenedAt() == null) {
+                    openedAt.remove(end.record());
+                } else {
+                    openedAt.put(end.record(), end.enclosingOpenedAt());
+                }
             } else {
                 Schema schema = (Schema) next;
                 switch (schema.getType()) {
@@ -85,6 +101,7 @@ final class AvroLengthGuard {
                     case UNION -> pending.push(schema.getTypes().get(
                             index(schema.getTypes().size(), "union branch")));
                     case RECORD -> {
+                        pending.push(new RecordEnd(schema, openRecord(schema)));
                         for (int i = schema.getFields().size() - 1; i >= 0; i--) {
                             pending.push(schema.getFields().get(i).schema());
                         }
@@ -99,6 +116,18 @@ final class AvroLengthGuard {
                 }
             }
         }
+    }
+
+    /** @return where the enclosing record of the same schema began, if one is open */
+    private Integer openRecord(Schema record) {
+        Integer enclosing = openedAt.put(record, position);
+        if (enclosing != null && enclosing == position) {
+            throw malformed("record " + record.getFullName() + " at offset " + position
+                    + " contains another " + record.getFullName() + " without a byte in between:"
+                    + " the writer schema nests it in itself without a union, array or map, so no"
+                    + " finite bytes hold it");
+        }
+        return enclosing;
     }
 
     private void continueBlock(Block block, Deque<Object> pending) {

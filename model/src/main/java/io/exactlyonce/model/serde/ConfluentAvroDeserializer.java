@@ -6,6 +6,11 @@ import io.exactlyonce.model.registry.SchemaRegistryUnavailableException;
 import io.exactlyonce.model.registry.UnusableSchemaException;
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -144,10 +149,19 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
 
     /** The reader for one id; a failure is returned (to be cached) only when it is permanent. */
     private WriterSchemaReader<T> fetch(int schemaId) {
+        Schema writerSchema;
         try {
-            return resolve(schemaId, writerSchema(schemaId));
+            writerSchema = writerSchema(schemaId);
         } catch (UnusableSchemaException e) {
             return new WriterSchemaReader<>(null, null, DecodingFailure.UNUSABLE_SCHEMA, e.getMessage());
+        }
+        try {
+            return resolve(schemaId, writerSchema);
+        } catch (RuntimeException e) {
+            // Avro refusing a parsed schema it cannot resolve against the reader says nothing about the next id.
+            return new WriterSchemaReader<>(null, null, DecodingFailure.UNUSABLE_SCHEMA,
+                    "writer schema id " + schemaId + " cannot be resolved against "
+                            + readerSchema.getFullName() + ": " + e);
         }
     }
 
@@ -192,6 +206,14 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
     }
 
     private WriterSchemaReader<T> resolve(int schemaId, Schema writerSchema) {
+        String selfContaining = recordContainingItself(writerSchema);
+        if (selfContaining != null) {
+            // Avro recurses without end building a reader for it (StackOverflowError), whatever the bytes.
+            return new WriterSchemaReader<>(writerSchema, null, DecodingFailure.UNUSABLE_SCHEMA,
+                    "writer schema id " + schemaId + " has a record " + selfContaining + " that contains"
+                            + " itself through record fields alone (no union, array or map between), so no"
+                            + " finite value of it exists and Avro cannot read the schema");
+        }
         // Checked up front, once per writer schema: Avro would otherwise fail mid-record with an
         // AvroTypeException indistinguishable from corrupt bytes.
         SchemaPairCompatibility compatibility =
@@ -206,6 +228,55 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         }
         return new WriterSchemaReader<>(
                 writerSchema, new SpecificDatumReader<>(writerSchema, readerSchema), null, null);
+    }
+
+    /** The name of a record that holds itself through record-typed fields alone, or null if none does. */
+    private static String recordContainingItself(Schema root) {
+        Set<Schema> records = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Schema> toVisit = new ArrayDeque<>(List.of(root));
+        while (!toVisit.isEmpty()) {
+            Schema schema = toVisit.pop();
+            switch (schema.getType()) {
+                case RECORD -> {
+                    if (records.add(schema)) {
+                        schema.getFields().forEach(field -> toVisit.push(field.schema()));
+                    }
+                }
+                case UNION -> toVisit.addAll(schema.getTypes());
+                case ARRAY -> toVisit.push(schema.getElementType());
+                case MAP -> toVisit.push(schema.getValueType());
+                default -> { }
+            }
+        }
+        Set<Schema> done = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Schema record : records) {
+            String found = containsItself(record, Collections.newSetFromMap(new IdentityHashMap<>()), done);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    /** Depth-first along fields whose type is a record: a record met again on the path closes a cycle. */
+    private static String containsItself(Schema record, Set<Schema> onPath, Set<Schema> done) {
+        if (onPath.contains(record)) {
+            return record.getFullName();
+        }
+        if (!done.add(record)) {
+            return null;
+        }
+        onPath.add(record);
+        for (Schema.Field field : record.getFields()) {
+            if (field.schema().getType() == Schema.Type.RECORD) {
+                String found = containsItself(field.schema(), onPath, done);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        onPath.remove(record);
+        return null;
     }
 
     private static String atTopic(String topic) {

@@ -261,6 +261,25 @@ class ConfluentAvroDeserializerTest {
     }
 
     @Test
+    void aWriterWhoseRecordContainsItselfWithoutAUnionIsUnusableAndRefusedQuickly() {
+        // Loop's only field is a Loop: no finite bytes hold one, and Avro cannot even build a reader for
+        // the schema. It is still compatible with the job's reader (the field has a null default).
+        Schema loop = Schema.createRecord("Loop", null, "io.exactlyonce.test", false);
+        loop.setFields(List.of(new Schema.Field("x", loop)));
+        Schema withLoop = withExtraField(UserVisitEvent.getClassSchema(), "loop",
+                Schema.createUnion(Schema.create(Schema.Type.NULL), loop), Schema.Field.NULL_DEFAULT_VALUE);
+        int id = registry.register("visits-value", withLoop);
+        byte[] takesTheBranch = concat(header(id), v1Body(), new byte[] {0x02});
+        byte[] leavesItNull = concat(header(id), v1Body(), new byte[] {0x00});
+
+        for (byte[] payload : List.of(takesTheBranch, leavesItNull)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertFailsWith(
+                    DecodingFailure.UNUSABLE_SCHEMA, () -> deserializer.deserialize(TOPIC, payload))
+                    .hasMessageContaining("io.exactlyonce.test.Loop"));
+        }
+    }
+
+    @Test
     void aProtobufSchemaIsUnusable() {
         assertUnusable(200, "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\"; message V { string id = 1; }\"}");
     }
@@ -273,6 +292,13 @@ class ConfluentAvroDeserializerTest {
     @Test
     void anUnparsableAvroSchemaIsUnusable() {
         assertUnusable(200, "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\"}");
+    }
+
+    @Test
+    void aFixedLargerThanAJavaArrayIsUnusable() {
+        // Avro's parser refuses it with an UnsupportedOperationException, not an AvroRuntimeException.
+        assertUnusable(200, "{\"schema\":\"{\\\"type\\\":\\\"fixed\\\",\\\"name\\\":\\\"Huge\\\","
+                + "\\\"size\\\":2147483640}\"}");
     }
 
     @Test
@@ -404,11 +430,15 @@ class ConfluentAvroDeserializerTest {
 
     /** {@code base} with one more field at the end, of the given type, as a later writer might add. */
     private static Schema withExtraField(Schema base, String name, Schema type) {
+        return withExtraField(base, name, type, null);
+    }
+
+    private static Schema withExtraField(Schema base, String name, Schema type, Object defaultValue) {
         List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field field : base.getFields()) {
             fields.add(new Schema.Field(field, field.schema()));
         }
-        fields.add(new Schema.Field(name, type));
+        fields.add(new Schema.Field(name, type, null, defaultValue));
         return Schema.createRecord(base.getName(), base.getDoc(), base.getNamespace(), false, fields);
     }
 

@@ -14,6 +14,14 @@ public final class SideTopicHeaders {
     public static final String EVENT_ID = "event.id";
     public static final String EVENT_TIME = "event.time";
 
+    /**
+     * Set when the input record's value (or key) was left out because the side record would exceed
+     * the side producer's max.request.size: the original length in bytes. The source coordinates
+     * still say where to read it.
+     */
+    public static final String VALUE_OMITTED_BYTES = "value.omitted-bytes";
+    public static final String KEY_OMITTED_BYTES = "key.omitted-bytes";
+
     public static final String LATE_REASON = "WINDOW_CLOSED";
 
     private SideTopicHeaders() {}

@@ -18,10 +18,13 @@ public final class SideTopicMappers {
         private static final long serialVersionUID = 1L;
 
         private final String sourceTopic;
+        private final int maxRecordBytes;
         private transient Counter lateVisits;
 
-        public LateVisitToRecord(String sourceTopic) {
+        /** @param maxRecordBytes the late producer's max.request.size */
+        public LateVisitToRecord(String sourceTopic, int maxRecordBytes) {
             this.sourceTopic = sourceTopic;
+            this.maxRecordBytes = maxRecordBytes;
         }
 
         @Override
@@ -32,7 +35,7 @@ public final class SideTopicMappers {
         @Override
         public ForwardedRecord map(Visit visit) {
             lateVisits.inc();
-            return SideTopicRecords.lateVisit(visit, sourceTopic);
+            return SideTopicRecords.lateVisit(visit, sourceTopic, maxRecordBytes);
         }
     }
 
@@ -42,9 +45,16 @@ public final class SideTopicMappers {
 
         private static final long serialVersionUID = 1L;
 
+        private final int maxRecordBytes;
+
+        /** @param maxRecordBytes the dead-letter producer's max.request.size */
+        public DeadLetterToRecord(int maxRecordBytes) {
+            this.maxRecordBytes = maxRecordBytes;
+        }
+
         @Override
         public ForwardedRecord map(DeadLetter deadLetter) {
-            return SideTopicRecords.deadLetter(deadLetter);
+            return SideTopicRecords.deadLetter(deadLetter, maxRecordBytes);
         }
     }
 }

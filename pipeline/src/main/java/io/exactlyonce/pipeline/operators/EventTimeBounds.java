@@ -10,7 +10,8 @@ import java.time.Instant;
  * did: the same record is never counted once and dead-lettered the next time.
  *
  * @param earliest event times before this are rejected (clock not set, zero, garbage)
- * @param maxAheadOfRecord how far an event may claim to lie after its record's timestamp
+ * @param maxAheadOfRecord how far an event may claim to lie after its record's timestamp; a
+ *     record without a usable (non-negative) timestamp is rejected, as nothing bounds it then
  */
 public record EventTimeBounds(Instant earliest, Duration maxAheadOfRecord) implements Serializable {
 
@@ -22,7 +23,13 @@ public record EventTimeBounds(Instant earliest, Duration maxAheadOfRecord) imple
         if (eventTime < earliest.toEpochMilli()) {
             return "event time " + Instant.ofEpochMilli(eventTime) + " is before " + earliest;
         }
-        if (recordTimestamp >= 0 && eventTime - recordTimestamp > maxAheadOfRecord.toMillis()) {
+        if (recordTimestamp < 0) {
+            // Kafka accepts -1 (no timestamp) and other negatives; with nothing to measure "ahead"
+            // against, a far-future event time would pass and its count be refused by the broker.
+            return "the record has no usable timestamp (" + recordTimestamp
+                    + "), so event time " + Instant.ofEpochMilli(eventTime) + " cannot be bounded";
+        }
+        if (eventTime - recordTimestamp > maxAheadOfRecord.toMillis()) {
             return "event time "
                     + Instant.ofEpochMilli(eventTime)
                     + " is more than "

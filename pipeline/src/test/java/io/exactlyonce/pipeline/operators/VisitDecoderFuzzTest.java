@@ -59,9 +59,15 @@ class VisitDecoderFuzzTest {
     private static final Schema STEP = recursiveStep();
     /** A compatible writer: the job's fields plus one field of every other Avro type. */
     private static final Schema WIDE_WRITER = wideWriter();
+    /**
+     * A compatible writer whose extra record holds itself with no union between: no value of it
+     * is finite, so every record it writes is refused as UNUSABLE_SCHEMA, mutated or not.
+     */
+    private static final Schema LOOPING_WRITER = loopingWriter();
 
     private final Random random = new Random(SEED);
     private final TestVisits visits = new TestVisits();
+    private int loopingWriterId = -1;
 
     private enum Mutation {
         NONE,
@@ -98,7 +104,7 @@ class VisitDecoderFuzzTest {
                 try {
                     DecodedRecord decoded =
                             decoding.get(LIMIT_PER_INPUT.toMillis(), TimeUnit.MILLISECONDS);
-                    String problem = problemWith(decoded, input, mutation);
+                    String problem = problemWith(decoded, input, mutation, loopingWriterId);
                     if (problem != null) {
                         findings.add(describe(i, mutation, input, problem));
                     } else {
@@ -126,12 +132,13 @@ class VisitDecoderFuzzTest {
         assertThat(outcomes)
                 .as(summary)
                 .containsKeys("VISIT", "TRUNCATED", "BAD_MAGIC_BYTE", "UNKNOWN_SCHEMA_ID",
-                        "MALFORMED_AVRO", "MISSING_EVENT_ID", "MISSING_USER_ID",
+                        "MALFORMED_AVRO", "UNUSABLE_SCHEMA", "MISSING_EVENT_ID", "MISSING_USER_ID",
                         "EVENT_TIME_OUT_OF_RANGE");
     }
 
     /** Null when the record is exactly one well-formed visit or dead letter for this input. */
-    private static String problemWith(DecodedRecord decoded, byte[] input, Mutation mutation) {
+    private static String problemWith(
+            DecodedRecord decoded, byte[] input, Mutation mutation, int loopingWriterId) {
         if (decoded == null) {
             return "returned null";
         }
@@ -154,7 +161,10 @@ class VisitDecoderFuzzTest {
             return "dead letter does not carry the original record: " + deadLetter;
         }
         // An unmutated record is well-formed Avro: only its field values may be refused.
-        if (mutation == Mutation.NONE && !FIELD_REASONS.contains(deadLetter.getReason())) {
+        boolean unusableWriter = deadLetter.getReason() == DeadLetterReason.UNUSABLE_SCHEMA
+                && input.length >= 5 && ByteBuffer.wrap(input, 1, 4).getInt() == loopingWriterId;
+        if (mutation == Mutation.NONE && !FIELD_REASONS.contains(deadLetter.getReason())
+                && !unusableWriter) {
             return "well-formed record dead-lettered: " + deadLetter;
         }
         return null;
@@ -187,6 +197,9 @@ class VisitDecoderFuzzTest {
         if (random.nextBoolean()) {
             return visits.bytes(eventId, userId, eventTime);
         }
+        if (random.nextInt(20) == 0) {
+            return loopingWriterRecord(eventId, userId, eventTime);
+        }
         GenericRecord wide = new GenericData.Record(WIDE_WRITER);
         wide.put("event_id", eventId);
         wide.put("user_id", userId);
@@ -215,6 +228,21 @@ class VisitDecoderFuzzTest {
         wide.put("flag", random.nextBoolean());
         wide.put("hops", random.nextInt());
         return visits.bytes(wide);
+    }
+
+    private byte[] loopingWriterRecord(String eventId, String userId, long eventTime) {
+        GenericRecord record = new GenericData.Record(LOOPING_WRITER);
+        record.put("event_id", eventId);
+        record.put("user_id", userId);
+        record.put("page", "/");
+        record.put("event_time", eventTime);
+        record.put("loop", null);
+        byte[] bytes = visits.bytes(record);
+        loopingWriterId = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        if (random.nextBoolean()) {
+            bytes[bytes.length - 1] = 0x02; // the loop's union branch: a Loop, which never ends
+        }
+        return bytes;
     }
 
     private long eventTime() {
@@ -344,6 +372,19 @@ class VisitDecoderFuzzTest {
                 Schema.createUnion(Schema.create(Schema.Type.NULL), step), null,
                 Schema.Field.NULL_DEFAULT_VALUE)));
         return step;
+    }
+
+    private static Schema loopingWriter() {
+        Schema loop = Schema.createRecord("Loop", null, "io.exactlyonce.fuzz", false);
+        loop.setFields(List.of(new Schema.Field("x", loop)));
+        Schema job = UserVisitEvent.getClassSchema();
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field field : job.getFields()) {
+            fields.add(new Schema.Field(field, field.schema()));
+        }
+        fields.add(new Schema.Field("loop", Schema.createUnion(Schema.create(Schema.Type.NULL), loop),
+                null, Schema.Field.NULL_DEFAULT_VALUE));
+        return Schema.createRecord(job.getName(), job.getDoc(), job.getNamespace(), false, fields);
     }
 
     private static Schema wideWriter() {

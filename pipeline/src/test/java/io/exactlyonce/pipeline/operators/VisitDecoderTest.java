@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -119,6 +120,21 @@ class VisitDecoderTest {
 
         assertDeadLetter(
                 visits.bytes("e1", "alice", tooFar), DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
+    }
+
+    @Test
+    void deadLettersAVisitWhoseRecordHasNoUsableTimestamp() {
+        // Kafka accepts -1 (no timestamp) and other negatives; without a record timestamp the
+        // max-ahead bound cannot be checked, and a year-2200 count would be refused by the broker.
+        long year2200 = Instant.parse("2200-01-01T00:00:00Z").toEpochMilli();
+        for (long recordTimestamp : new long[] {-1L, -2L}) {
+            byte[] bytes = visits.bytes("e1", "alice", year2200);
+            DecodedRecord decoded = decoder.decode(new RawRecord(TestVisits.TOPIC, 0, 7L, recordTimestamp, null, bytes));
+
+            assertThat(decoded.isVisit()).as("record timestamp %s", recordTimestamp).isFalse();
+            assertThat(decoded.getDeadLetter().getReason()).isEqualTo(DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
+            assertThat(decoded.getDeadLetter().getDetail()).contains("no usable timestamp");
+        }
     }
 
     @Test

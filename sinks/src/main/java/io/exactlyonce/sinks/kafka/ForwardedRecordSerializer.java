@@ -4,7 +4,12 @@ import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** Writes a {@link ForwardedRecord} with its bytes unchanged and its headers as UTF-8. */
+/**
+ * Writes a {@link ForwardedRecord} with its bytes unchanged and its headers as UTF-8, stamped with
+ * its input record's timestamp. An input record without a usable timestamp (Kafka accepts -1 and
+ * other negatives on a CreateTime topic) is left for the producer to stamp: a {@link ProducerRecord}
+ * refuses a negative timestamp, which would fail every replay of that record.
+ */
 final class ForwardedRecordSerializer implements KafkaRecordSerializationSchema<ForwardedRecord> {
 
     private static final long serialVersionUID = 1L;
@@ -19,7 +24,7 @@ final class ForwardedRecordSerializer implements KafkaRecordSerializationSchema<
     public ProducerRecord<byte[], byte[]> serialize(
             ForwardedRecord record, KafkaSinkContext context, Long timestamp) {
         ProducerRecord<byte[], byte[]> producerRecord =
-                new ProducerRecord<>(topic, null, timestamp, record.getKey(), record.getValue());
+                new ProducerRecord<>(topic, null, usable(timestamp), record.getKey(), record.getValue());
         record.getHeaders()
                 .forEach(
                         (name, value) ->
@@ -27,5 +32,9 @@ final class ForwardedRecordSerializer implements KafkaRecordSerializationSchema<
                                         .headers()
                                         .add(name, value.getBytes(StandardCharsets.UTF_8)));
         return producerRecord;
+    }
+
+    private static Long usable(Long timestamp) {
+        return timestamp == null || timestamp < 0 ? null : timestamp;
     }
 }
