@@ -114,8 +114,16 @@ final class XaCommitter implements Committer<SinkXid> {
                     rolledBackByDatabase.inc();
                     String message = settings.name() + ": the database rolled back prepared "
                             + xid + " at XA COMMIT (XA error " + e.errorCode
-                            + "): its rows are lost. The job fails; a restore from an earlier"
-                            + " checkpoint writes them again.";
+                            + "): its rows are lost. The job fails, and keeps failing: the"
+                            + " automatic restart restores the latest checkpoint, which carries"
+                            + " this id again. A manual restore from an earlier checkpoint would"
+                            + " rewrite that interval for every subtask and duplicate the rows"
+                            + " the other subtasks committed. Find out why the database rolled"
+                            + " it back; to accept the loss and let the job run on, insert its"
+                            + " commit marker by hand (" + markerInsert(xid) + ") and restart:"
+                            + " the committer then takes it as committed. The interval's rows"
+                            + " of subtask " + xid.subtask() + " stay missing until repaired"
+                            + " from the source.";
                     LOG.error(message, e);
                     request.signalFailedWithUnknownReason(new IllegalStateException(message, e));
                 } else {
@@ -153,6 +161,12 @@ final class XaCommitter implements Committer<SinkXid> {
         LOG.error(message);
         request.signalFailedWithUnknownReason(new IllegalStateException(message));
         return 0;
+    }
+
+    private String markerInsert(SinkXid xid) {
+        return "INSERT INTO " + settings.commitMarkerTable()
+                + " (xid_prefix, subtask, checkpoint_id, attempt) VALUES ('" + xid.prefix()
+                + "', " + xid.subtask() + ", " + xid.checkpointId() + ", " + xid.attempt() + ")";
     }
 
     private int stillPreparedElsewhere(CommitRequest<SinkXid> request, SinkXid xid) {

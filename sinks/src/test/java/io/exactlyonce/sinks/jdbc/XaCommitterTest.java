@@ -135,6 +135,25 @@ class XaCommitterTest {
         assertThat(metrics.count("xaTransactionsRolledBackByDatabase")).isEqualTo(1);
     }
 
+    /**
+     * The restart restores the latest checkpoint, which no longer carries the rows; a rewind to
+     * an earlier one replays that interval for every subtask. The message must not promise that
+     * a restore writes the rows again.
+     */
+    @Test
+    void aRollbackByTheDatabaseTellsWhatARestoreDoesAndDoesNot() throws Exception {
+        database.prepared(XID).failCommit(XID, XAException.XA_RBDEADLOCK);
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+
+        assertThatThrownBy(() -> committer.commit(List.of(request)))
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(request.unknownFailures.get(0).getMessage())
+                .doesNotContain("writes them again")
+                .contains("latest checkpoint")
+                .contains("duplicat");
+    }
+
     private RecordingCommitRequest commit(SinkXid xid) throws InterruptedException {
         RecordingCommitRequest request = new RecordingCommitRequest(xid);
         committer.commit(List.of(request));
