@@ -55,6 +55,96 @@ final class FakeXaDatabase implements XAResource {
         return this;
     }
 
+    /**
+     * A view of this database in which another session (a committer of another subtask) is
+     * committing {@code xid} right now: the first commit or rollback of it through the view
+     * answers XAER_NOTA while the id stays listed, and the other session's commit lands then.
+     */
+    CommitsAfterOneNota committedByAnotherSessionAfterOneNota(SinkXid xid) {
+        prepared(xid);
+        return new CommitsAfterOneNota(xid);
+    }
+
+    final class CommitsAfterOneNota extends DelegatingResource {
+        private final SinkXid racing;
+        private boolean answeredNota;
+
+        private CommitsAfterOneNota(SinkXid racing) {
+            this.racing = racing;
+        }
+
+        @Override
+        public void commit(Xid xid, boolean onePhase) throws XAException {
+            raceOn(xid);
+            FakeXaDatabase.this.commit(xid, onePhase);
+        }
+
+        @Override
+        public void rollback(Xid xid) throws XAException {
+            raceOn(xid);
+            FakeXaDatabase.this.rollback(xid);
+        }
+
+        @Override
+        public Xid[] recover(int flag) {
+            Xid[] listed = FakeXaDatabase.this.recover(flag);
+            if (answeredNota && prepared.contains(racing)) {
+                // The other session's commit completes after our first look at the list.
+                try {
+                    FakeXaDatabase.this.commit(racing, false);
+                } catch (XAException e) {
+                    throw new AssertionError(e);
+                }
+            }
+            return listed;
+        }
+
+        private void raceOn(Xid xid) throws XAException {
+            if (racing.equals(xid) && !answeredNota) {
+                answeredNota = true;
+                throw new XAException(XAException.XAER_NOTA);
+            }
+        }
+    }
+
+    /** Everything but commit, rollback and recover goes to the database. */
+    private abstract class DelegatingResource implements XAResource {
+        @Override
+        public void end(Xid xid, int flags) {
+            FakeXaDatabase.this.end(xid, flags);
+        }
+
+        @Override
+        public void start(Xid xid, int flags) {
+            FakeXaDatabase.this.start(xid, flags);
+        }
+
+        @Override
+        public int prepare(Xid xid) {
+            return FakeXaDatabase.this.prepare(xid);
+        }
+
+        @Override
+        public void forget(Xid xid) {
+            FakeXaDatabase.this.forget(xid);
+        }
+
+        @Override
+        public int getTransactionTimeout() {
+            return 0;
+        }
+
+        @Override
+        public boolean setTransactionTimeout(int seconds) {
+            return false;
+        }
+
+        @Override
+        public boolean isSameRM(XAResource other) {
+            return other == this;
+        }
+    }
+
     Set<Xid> stillPrepared() {
         return Set.copyOf(prepared);
     }
