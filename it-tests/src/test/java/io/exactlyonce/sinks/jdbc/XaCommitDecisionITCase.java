@@ -127,6 +127,35 @@ class XaCommitDecisionITCase {
         assertThat(preparedIds()).containsExactly(xid);
     }
 
+    /**
+     * A writer whose close after PREPARE never reaches the server (a network partition): the
+     * client keeps its connection open and idle. The server ends the session after the sink's
+     * session idle timeout, and the committer's commit from another session succeeds within its
+     * retry budget instead of failing the job while the session lives (wait_timeout, 8 h).
+     */
+    @Test
+    void aPreparingSessionWhoseCloseNeverArrivesIsEndedByTheServerAndCommitted()
+            throws Exception {
+        JdbcSinkSettings shortIdle = JdbcSinkSettings.builder("rows_written")
+                .jdbcUrl(settings.jdbcUrl())
+                .username("root")
+                .xidPrefix(database)
+                .sessionIdleTimeout(Duration.ofSeconds(2))
+                .build();
+        SinkXid xid = new SinkXid(database, 0, CHECKPOINT, 0);
+        XAConnection neverClosed = MySqlConnections.openWriterXa(shortIdle);
+        heldSessions.add(neverClosed);
+        prepare(neverClosed, xid);
+        CheckpointCommittableManager<SinkXid> manager = oneCommittable(xid);
+
+        manager.commit(committer, 10);
+
+        assertThat(manager.isFinished()).isTrue();
+        assertThat(manager.getSuccessfulCommittables()).containsExactly(xid);
+        assertThat(committedRows()).as("rows after the commit").isEqualTo(ROWS);
+        assertThat(preparedIds()).isEmpty();
+    }
+
     @Test
     void anUnknownIdWithoutCommitMarkerFailsTheJob() throws Exception {
         SinkXid neverCommitted = new SinkXid(database, 0, CHECKPOINT, 0);
@@ -158,6 +187,11 @@ class XaCommitDecisionITCase {
     private XAConnection prepareAndHoldOpen(SinkXid xid) throws Exception {
         XAConnection session = MySqlConnections.openXa(settings);
         heldSessions.add(session);
+        prepare(session, xid);
+        return session;
+    }
+
+    private void prepare(XAConnection session, SinkXid xid) throws Exception {
         XAResource resource = session.getXAResource();
         Connection handle = session.getConnection();
         resource.start(xid, XAResource.TMNOFLAGS);
@@ -171,7 +205,6 @@ class XaCommitDecisionITCase {
         }
         resource.end(xid, XAResource.TMSUCCESS);
         resource.prepare(xid);
-        return session;
     }
 
     private static CheckpointCommittableManager<SinkXid> oneCommittable(SinkXid xid) {

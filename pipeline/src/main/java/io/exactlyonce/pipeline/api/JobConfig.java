@@ -339,6 +339,7 @@ public final class JobConfig {
                 .deliveryGuarantee(guarantee(JobOption.JDBC_GUARANTEE))
                 .xidPrefix(orDerived(JobOption.XID_PREFIX, jobId()))
                 .batchSize(integer(JobOption.JDBC_BATCH_SIZE))
+                .sessionIdleTimeout(JdbcSinkSettings.sessionIdleTimeoutFor(checkpointTiming()))
                 .build();
     }
 
