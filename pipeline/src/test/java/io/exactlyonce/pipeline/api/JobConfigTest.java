@@ -122,6 +122,20 @@ class JobConfigTest {
     }
 
     @Test
+    void keepsCommitMarkersForTheConfiguredTimeInCheckpoints() {
+        JobConfig defaults = JobConfig.fromArgs(REQUIRED, Map.of());
+        JobConfig thirtyDaysAtOneSecond = JobConfig.fromArgs(
+                append(REQUIRED, "--jdbc.commit-marker-retention", "30 d",
+                        "--checkpoint.interval", "1 s"),
+                Map.of());
+
+        assertThat(defaults.countsToDatabase().commitMarkerRetention())
+                .as("7 days at 5 s").isEqualTo(120_960);
+        assertThat(thirtyDaysAtOneSecond.countsToDatabase().commitMarkerRetention())
+                .isEqualTo(30 * 24 * 3600);
+    }
+
+    @Test
     void refusesAStartWithoutAJobIdentityInOneLine() {
         assertThatThrownBy(() -> JobConfig.fromArgs(WITHOUT_IDENTITY, Map.of()))
                 .isInstanceOf(InvalidJobConfigException.class)

@@ -23,6 +23,8 @@ public final class JdbcSinkSettings implements Serializable {
 
     /** Long enough for any checkpoint cadence the job allows by default; see the getter. */
     public static final Duration DEFAULT_SESSION_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    /** A week of checkpoints at the default 5 s interval; see the getter. */
+    public static final int DEFAULT_COMMIT_MARKER_RETENTION = 7 * 24 * 3600 / 5;
     /** The largest wait_timeout MySQL and MariaDB accept. */
     private static final Duration MAX_SESSION_IDLE_TIMEOUT = Duration.ofDays(365);
 
@@ -115,7 +117,8 @@ public final class JdbcSinkSettings implements Serializable {
 
     /**
      * How many checkpoints a commit marker outlives its transaction. A restore from a checkpoint
-     * older than that finds no marker for an id the database no longer knows, and fails.
+     * or savepoint older than that finds no marker for an id the database no longer knows, and
+     * fails, unable to tell whether that id committed. Long enough to cover savepoint history.
      */
     public int commitMarkerRetention() {
         return commitMarkerRetention;
@@ -131,6 +134,21 @@ public final class JdbcSinkSettings implements Serializable {
      */
     public Duration sessionIdleTimeout() {
         return sessionIdleTimeout;
+    }
+
+    /**
+     * The marker retention in checkpoints that covers {@code retention} of time: checkpoint ids
+     * advance at most once per interval (plus savepoints), so at least that long.
+     */
+    public static int commitMarkerRetentionFor(Duration retention, CheckpointTiming timing) {
+        long intervalMillis = timing.interval().toMillis();
+        long checkpoints = (retention.toMillis() + intervalMillis - 1) / intervalMillis;
+        if (checkpoints < 1 || checkpoints > Integer.MAX_VALUE) {
+            throw new InvalidSinkSettingsException("commit marker retention " + retention
+                    + " must be at least one checkpoint interval (" + timing.interval()
+                    + ") and at most " + Integer.MAX_VALUE + " intervals");
+        }
+        return (int) checkpoints;
     }
 
     /**
@@ -176,7 +194,7 @@ public final class JdbcSinkSettings implements Serializable {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration socketTimeout = Duration.ofSeconds(30);
         private String commitMarkerTable = CommitMarkerTable.DEFAULT_TABLE;
-        private int commitMarkerRetention = 100;
+        private int commitMarkerRetention = DEFAULT_COMMIT_MARKER_RETENTION;
         private Duration sessionIdleTimeout = DEFAULT_SESSION_IDLE_TIMEOUT;
 
         private Builder(String name) {

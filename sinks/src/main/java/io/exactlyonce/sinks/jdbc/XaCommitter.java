@@ -153,14 +153,40 @@ final class XaCommitter implements Committer<SinkXid> {
             request.retryLater();
             return 0;
         }
-        String message = settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
-                + " marked committed in " + settings.commitMarkerTable() + ": the database"
-                + " rolled it back or lost it, and its rows are lost. (A restore from a"
-                + " checkpoint more than " + settings.commitMarkerRetention()
-                + " checkpoints old also finds no marker.) The job fails.";
+        String message;
+        try {
+            message = CommitMarkerTable.mayHaveBeenCleanedUp(
+                            xid.checkpointId(),
+                            session().newestCommitMarkerCheckpoint(xid.prefix()),
+                            settings.commitMarkerRetention())
+                    ? cannotTell(xid)
+                    : settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
+                            + " marked committed in " + settings.commitMarkerTable() + ": the"
+                            + " database rolled it back or lost it, and its rows are lost. The"
+                            + " job fails. To accept the loss, insert its marker by hand ("
+                            + markerInsert(xid) + ") and restart.";
+        } catch (SQLException e) {
+            LOG.warn("{}: cannot look up the marker horizon for {}, retrying", settings.name(),
+                    xid, e);
+            reconnect();
+            request.retryLater();
+            return 0;
+        }
         LOG.error(message);
         request.signalFailedWithUnknownReason(new IllegalStateException(message));
         return 0;
+    }
+
+    private String cannotTell(SinkXid xid) {
+        return settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor marked"
+                + " committed in " + settings.commitMarkerTable() + ", and the job"
+                + " cannot tell whether committed: its marker may have been cleaned up; markers"
+                + " are kept " + settings.commitMarkerRetention() + " checkpoints, and a later"
+                + " checkpoint's transaction has committed (a restore from a checkpoint or"
+                + " savepoint older than that). The job fails. If the restored checkpoint's"
+                + " output is in the table, insert the marker by hand (" + markerInsert(xid)
+                + ") and restart; then raise jdbc.commit-marker-retention above the age of the"
+                + " savepoints you may restore.";
     }
 
     private String markerInsert(SinkXid xid) {

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -159,6 +160,14 @@ final class FakeXaDatabase implements XAResource {
             @Override
             public boolean hasCommitMarker(SinkXid xid) {
                 return markers.contains(xid);
+            }
+
+            @Override
+            public OptionalLong newestCommitMarkerCheckpoint(String prefix) {
+                return markers.stream()
+                        .filter(marker -> marker.prefix().equals(prefix))
+                        .mapToLong(SinkXid::checkpointId)
+                        .max();
             }
 
             @Override
