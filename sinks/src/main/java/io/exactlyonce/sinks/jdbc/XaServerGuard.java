@@ -11,7 +11,7 @@ import org.apache.flink.runtime.execution.SuppressRestartsException;
 /**
  * Refuses a server on which a prepared XA transaction dies with its connection (MySQL before
  * 5.7.7, MariaDB before 10.5.2), and a user who may not run XA RECOVER (MySQL 8 without
- * XA_RECOVER_ADMIN). The writer closes its connection right after PREPARE, so on
+ * XA_RECOVER_ADMIN), and a server that does not flush its redo log at every commit. The writer closes its connection right after PREPARE, so on
  * such a server every commit would find nothing to commit and the table would stay empty while
  * the job looks healthy.
  *
@@ -46,6 +46,7 @@ final class XaServerGuard {
             reported = result.getString(1);
             refuse(settings, refusal(reported));
             requireXaRecover(settings, statement);
+            requireRedoLogFlushedAtCommit(settings, statement);
         } catch (SQLException e) {
             throw new IOException(settings.name() + ": cannot reach the database", e);
         }
@@ -71,6 +72,27 @@ final class XaServerGuard {
                     + " one. On MySQL 8 a DBA runs GRANT XA_RECOVER_ADMIN ON *.* TO '"
                     + settings.username() + "'@'%' (the job user's host); then submit the job"
                     + " again."));
+        }
+    }
+
+    /**
+     * XA PREPARE and XA COMMIT are durable only when the redo log is flushed at each; with 0 or
+     * 2 InnoDB flushes about once a second, and an OS crash loses what it acknowledged since:
+     * rows of a completed checkpoint, or a prepared transaction the committer then cannot find.
+     */
+    private static void requireRedoLogFlushedAtCommit(
+            JdbcSinkSettings settings, Statement statement) throws SQLException {
+        try (ResultSet result =
+                statement.executeQuery("SELECT @@innodb_flush_log_at_trx_commit")) {
+            result.next();
+            String setting = result.getString(1);
+            if (!"1".equals(setting)) {
+                refuse(settings, Optional.of("the server runs with innodb_flush_log_at_trx_commit"
+                        + " = " + setting + ", so an OS crash can lose an acknowledged XA PREPARE"
+                        + " or XA COMMIT and with it rows of a completed checkpoint. A DBA sets"
+                        + " innodb_flush_log_at_trx_commit = 1 (SET GLOBAL and the server's"
+                        + " configuration); then submit the job again."));
+            }
         }
     }
 

@@ -109,7 +109,8 @@ class XaServerGuardTest {
     void acceptsAServerThatAnswersXaRecover() {
         FakeServerConnection mariaDb = new FakeServerConnection(Map.of(
                 "SELECT VERSION()", "11.4.5-MariaDB",
-                "XA RECOVER", ""));
+                "XA RECOVER", "",
+                FLUSH_LOG_AT_COMMIT, "1"));
 
         assertThatCode(() -> XaServerGuard.requireDurablePrepare(SETTINGS, mariaDb::connection))
                 .doesNotThrowAnyException();
@@ -125,5 +126,27 @@ class XaServerGuardTest {
 
         assertThatThrownBy(() -> XaServerGuard.requireDurablePrepare(SETTINGS, flaky::connection))
                 .isInstanceOf(IOException.class);
+    }
+
+    private static final String FLUSH_LOG_AT_COMMIT = "SELECT @@innodb_flush_log_at_trx_commit";
+
+    /**
+     * With innodb_flush_log_at_trx_commit 0 or 2 the redo log is flushed about once a second,
+     * so an OS crash can lose an acknowledged XA PREPARE or XA COMMIT: rows of a completed
+     * checkpoint vanish, or an id the committer was told was committed is unknown afterwards.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "2"})
+    void refusesAServerThatDoesNotFlushTheRedoLogAtEveryCommit(String setting) {
+        FakeServerConnection lax = new FakeServerConnection(Map.of(
+                "SELECT VERSION()", "11.4.5-MariaDB",
+                "XA RECOVER", "",
+                FLUSH_LOG_AT_COMMIT, setting));
+
+        assertThatThrownBy(() -> XaServerGuard.requireDurablePrepare(SETTINGS, lax::connection))
+                .isInstanceOf(SuppressRestartsException.class)
+                .rootCause()
+                .hasMessageContaining("innodb_flush_log_at_trx_commit")
+                .hasMessageContaining("= " + setting);
     }
 }
