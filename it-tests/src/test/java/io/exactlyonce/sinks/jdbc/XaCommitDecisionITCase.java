@@ -56,11 +56,7 @@ class XaCommitDecisionITCase {
         services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
         services.mariaDb().execute(
                 database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
-        settings = JdbcSinkSettings.builder("rows_written")
-                .jdbcUrl(services.mariaDb().jdbcUrl(database))
-                .username("root")
-                .xidPrefix(database)
-                .build();
+        settings = settingsBuilder().build();
         committer = new XaCommitter(
                 settings,
                 new UnregisteredMetricsGroup(),
@@ -106,10 +102,7 @@ class XaCommitDecisionITCase {
         MySqlConnections.closeQuietly(preparingSession);
         manager.commit(committer, 10);
 
-        assertThat(manager.isFinished()).isTrue();
-        assertThat(manager.getSuccessfulCommittables()).containsExactly(xid);
-        assertThat(committedRows()).as("rows after the commit").isEqualTo(ROWS);
-        assertThat(preparedIds()).isEmpty();
+        assertCommitted(manager, xid);
     }
 
     @Test
@@ -136,12 +129,8 @@ class XaCommitDecisionITCase {
     @Test
     void aPreparingSessionWhoseCloseNeverArrivesIsEndedByTheServerAndCommitted()
             throws Exception {
-        JdbcSinkSettings shortIdle = JdbcSinkSettings.builder("rows_written")
-                .jdbcUrl(settings.jdbcUrl())
-                .username("root")
-                .xidPrefix(database)
-                .sessionIdleTimeout(Duration.ofSeconds(2))
-                .build();
+        JdbcSinkSettings shortIdle =
+                settingsBuilder().sessionIdleTimeout(Duration.ofSeconds(2)).build();
         SinkXid xid = new SinkXid(database, 0, CHECKPOINT, 0);
         XAConnection neverClosed = MySqlConnections.openWriterXa(shortIdle);
         heldSessions.add(neverClosed);
@@ -150,10 +139,7 @@ class XaCommitDecisionITCase {
 
         manager.commit(committer, 10);
 
-        assertThat(manager.isFinished()).isTrue();
-        assertThat(manager.getSuccessfulCommittables()).containsExactly(xid);
-        assertThat(committedRows()).as("rows after the commit").isEqualTo(ROWS);
-        assertThat(preparedIds()).isEmpty();
+        assertCommitted(manager, xid);
     }
 
     @Test
@@ -181,6 +167,21 @@ class XaCommitDecisionITCase {
         assertThat(afterRestore.isFinished()).isTrue();
         assertThat(afterRestore.getSuccessfulCommittables()).containsExactly(xid);
         assertThat(committedRows()).isEqualTo(ROWS);
+    }
+
+    private void assertCommitted(CheckpointCommittableManager<SinkXid> manager, SinkXid xid)
+            throws Exception {
+        assertThat(manager.isFinished()).isTrue();
+        assertThat(manager.getSuccessfulCommittables()).containsExactly(xid);
+        assertThat(committedRows()).as("rows after the commit").isEqualTo(ROWS);
+        assertThat(preparedIds()).isEmpty();
+    }
+
+    private JdbcSinkSettings.Builder settingsBuilder() {
+        return JdbcSinkSettings.builder("rows_written")
+                .jdbcUrl(services.mariaDb().jdbcUrl(database))
+                .username("root")
+                .xidPrefix(database);
     }
 
     /** What the writer does: rows and marker in one XA transaction, prepared. */

@@ -27,6 +27,8 @@ final class FakeXaDatabase implements XAResource {
     final Set<SinkXid> markers = new HashSet<>();
     final List<Xid> committed = new ArrayList<>();
     final List<Xid> rolledBack = new ArrayList<>();
+    private SinkXid racing;
+    private boolean answeredNotaWhileRacing;
 
     /** A transaction the writer prepared; its marker commits with it. */
     FakeXaDatabase prepared(Xid xid) {
@@ -57,92 +59,21 @@ final class FakeXaDatabase implements XAResource {
     }
 
     /**
-     * A view of this database in which another session (a committer of another subtask) is
-     * committing {@code xid} right now: the first commit or rollback of it through the view
-     * answers XAER_NOTA while the id stays listed, and the other session's commit lands then.
+     * Another session (a committer of another subtask) is committing {@code xid} right now: the
+     * first commit or rollback of it here answers XAER_NOTA while the id stays listed, and the
+     * other session's commit lands after the next look at XA RECOVER.
      */
-    CommitsAfterOneNota committedByAnotherSessionAfterOneNota(SinkXid xid) {
+    FakeXaDatabase committedByAnotherSessionAfterOneNota(SinkXid xid) {
         prepared(xid);
-        return new CommitsAfterOneNota(xid);
+        racing = xid;
+        return this;
     }
 
-    final class CommitsAfterOneNota extends DelegatingResource {
-        private final SinkXid racing;
-        private boolean answeredNota;
-
-        private CommitsAfterOneNota(SinkXid racing) {
-            this.racing = racing;
-        }
-
-        @Override
-        public void commit(Xid xid, boolean onePhase) throws XAException {
-            raceOn(xid);
-            FakeXaDatabase.this.commit(xid, onePhase);
-        }
-
-        @Override
-        public void rollback(Xid xid) throws XAException {
-            raceOn(xid);
-            FakeXaDatabase.this.rollback(xid);
-        }
-
-        @Override
-        public Xid[] recover(int flag) {
-            Xid[] listed = FakeXaDatabase.this.recover(flag);
-            if (answeredNota && prepared.contains(racing)) {
-                // The other session's commit completes after our first look at the list.
-                try {
-                    FakeXaDatabase.this.commit(racing, false);
-                } catch (XAException e) {
-                    throw new AssertionError(e);
-                }
-            }
-            return listed;
-        }
-
-        private void raceOn(Xid xid) throws XAException {
-            if (racing.equals(xid) && !answeredNota) {
-                answeredNota = true;
-                throw new XAException(XAException.XAER_NOTA);
-            }
-        }
-    }
-
-    /** Everything but commit, rollback and recover goes to the database. */
-    private abstract class DelegatingResource implements XAResource {
-        @Override
-        public void end(Xid xid, int flags) {
-            FakeXaDatabase.this.end(xid, flags);
-        }
-
-        @Override
-        public void start(Xid xid, int flags) {
-            FakeXaDatabase.this.start(xid, flags);
-        }
-
-        @Override
-        public int prepare(Xid xid) {
-            return FakeXaDatabase.this.prepare(xid);
-        }
-
-        @Override
-        public void forget(Xid xid) {
-            FakeXaDatabase.this.forget(xid);
-        }
-
-        @Override
-        public int getTransactionTimeout() {
-            return 0;
-        }
-
-        @Override
-        public boolean setTransactionTimeout(int seconds) {
-            return false;
-        }
-
-        @Override
-        public boolean isSameRM(XAResource other) {
-            return other == this;
+    /** Answers XAER_NOTA once for the id another session is committing. */
+    private void raceOn(Xid xid) throws XAException {
+        if (xid.equals(racing) && !answeredNotaWhileRacing) {
+            answeredNotaWhileRacing = true;
+            throw new XAException(XAException.XAER_NOTA);
         }
     }
 
@@ -177,6 +108,7 @@ final class FakeXaDatabase implements XAResource {
 
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
+        raceOn(xid);
         if (!prepared.contains(xid) || attachedToLiveSession.contains(xid)) {
             throw new XAException(XAException.XAER_NOTA);
         }
@@ -192,6 +124,7 @@ final class FakeXaDatabase implements XAResource {
 
     @Override
     public void rollback(Xid xid) throws XAException {
+        raceOn(xid);
         if (!prepared.contains(xid) || attachedToLiveSession.contains(xid)) {
             throw new XAException(XAException.XAER_NOTA);
         }
@@ -201,7 +134,13 @@ final class FakeXaDatabase implements XAResource {
 
     @Override
     public Xid[] recover(int flag) {
-        return prepared.toArray(new Xid[0]);
+        Xid[] listed = prepared.toArray(new Xid[0]);
+        if (answeredNotaWhileRacing && prepared.remove(racing)) {
+            // The other session's commit completes right after this look.
+            committed.add(racing);
+            markers.add(racing);
+        }
+        return listed;
     }
 
     @Override

@@ -130,15 +130,16 @@ class PreparedTransactionsTest {
     @Test
     void anIdFinishedByAnotherSessionDuringSettlementIsNotStuck() throws Exception {
         SinkXid beingCommittedElsewhere = xid(1, 4);
-        FakeXaDatabase.CommitsAfterOneNota racingCommitter =
-                database.committedByAnotherSessionAfterOneNota(beingCommittedElsewhere);
+        database.committedByAnotherSessionAfterOneNota(beingCommittedElsewhere);
+        List<Duration> pauses = new ArrayList<>();
 
-        PreparedTransactions.Settled settled =
-                PreparedTransactions.settle(racingCommitter, PREFIX, 0, 1, OptionalLong.of(5));
+        PreparedTransactions.Settled settled = PreparedTransactions.settle(
+                database, PREFIX, 0, 1, OptionalLong.of(5), pauses::add);
 
         assertThat(settled.stuck()).as("listed and NOTA once, then committed elsewhere").isEmpty();
         assertThat(database.stillPrepared()).isEmpty();
         assertThat(database.committed).containsExactly(beingCommittedElsewhere);
+        assertThat(pauses).as("looked again after a pause").hasSize(1);
     }
 
     @Test
