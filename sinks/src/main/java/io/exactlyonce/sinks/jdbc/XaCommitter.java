@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>It never assumes. {@code XAER_NOTA} at {@code XA COMMIT} is looked up: an id that
  * {@code XA RECOVER} still lists is attached to the live session that prepared it and is retried,
  * a few times with pauses, then fails the job with what a DBA does; an id no longer listed
- * committed earlier if its commit marker exists, otherwise its rows are gone and the job fails.
+ * committed earlier if its commit marker exists, otherwise its rows are gone and the job fails
+ * (or, below the marker cleanup horizon, the job fails unable to tell).
  * A rollback by the database ({@code XA_RB*}) fails the job too: Flink 2.2.1 drops a failure
  * with a known reason without a word.
  */
