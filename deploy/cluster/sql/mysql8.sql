@@ -56,8 +56,12 @@ CREATE TABLE IF NOT EXISTS xa_commit_markers (
     subtask INT NOT NULL,
     checkpoint_id BIGINT NOT NULL,
     attempt INT NOT NULL,
-    PRIMARY KEY (xid_prefix, subtask, checkpoint_id, attempt)
+    PRIMARY KEY (xid_prefix, subtask, checkpoint_id, attempt),
+    KEY by_checkpoint (xid_prefix, checkpoint_id)
 ) ENGINE=InnoDB;
+-- Tables created before by_checkpoint existed (markers are kept a week of checkpoints now, and
+-- the cleanup and the committer read them by checkpoint):
+--   ALTER TABLE xa_commit_markers ADD KEY by_checkpoint (xid_prefix, checkpoint_id);
 
 -- CREATE USER takes only a literal password, so it is assembled here. When @job_password is
 -- unset or shorter than 16 characters, @create_user is NULL and PREPARE fails with a syntax

@@ -56,11 +56,7 @@ class XaCommitDecisionITCase {
         services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
         services.mariaDb().execute(
                 database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
-        settings = JdbcSinkSettings.builder("rows_written")
-                .jdbcUrl(services.mariaDb().jdbcUrl(database))
-                .username("root")
-                .xidPrefix(database)
-                .build();
+        settings = settingsBuilder().build();
         committer = new XaCommitter(
                 settings,
                 new UnregisteredMetricsGroup(),
@@ -106,10 +102,7 @@ class XaCommitDecisionITCase {
         MySqlConnections.closeQuietly(preparingSession);
         manager.commit(committer, 10);
 
-        assertThat(manager.isFinished()).isTrue();
-        assertThat(manager.getSuccessfulCommittables()).containsExactly(xid);
-        assertThat(committedRows()).as("rows after the commit").isEqualTo(ROWS);
-        assertThat(preparedIds()).isEmpty();
+        assertCommitted(manager, xid);
     }
 
     @Test
@@ -125,6 +118,28 @@ class XaCommitDecisionITCase {
                 .hasMessageContaining("KILL");
         assertThat(committedRows()).isZero();
         assertThat(preparedIds()).containsExactly(xid);
+    }
+
+    /**
+     * A writer whose close after PREPARE never reaches the server (a network partition): the
+     * client keeps its connection open and idle. The server ends the session after the sink's
+     * session idle timeout, and the committer's commit from another session succeeds within its
+     * retry budget instead of failing the job while the session lives (wait_timeout, 8 h).
+     */
+    @Test
+    void aPreparingSessionWhoseCloseNeverArrivesIsEndedByTheServerAndCommitted()
+            throws Exception {
+        JdbcSinkSettings shortIdle =
+                settingsBuilder().sessionIdleTimeout(Duration.ofSeconds(2)).build();
+        SinkXid xid = new SinkXid(database, 0, CHECKPOINT, 0);
+        XAConnection neverClosed = MySqlConnections.openWriterXa(shortIdle);
+        heldSessions.add(neverClosed);
+        prepare(neverClosed, xid);
+        CheckpointCommittableManager<SinkXid> manager = oneCommittable(xid);
+
+        manager.commit(committer, 10);
+
+        assertCommitted(manager, xid);
     }
 
     @Test
@@ -154,10 +169,30 @@ class XaCommitDecisionITCase {
         assertThat(committedRows()).isEqualTo(ROWS);
     }
 
+    private void assertCommitted(CheckpointCommittableManager<SinkXid> manager, SinkXid xid)
+            throws Exception {
+        assertThat(manager.isFinished()).isTrue();
+        assertThat(manager.getSuccessfulCommittables()).containsExactly(xid);
+        assertThat(committedRows()).as("rows after the commit").isEqualTo(ROWS);
+        assertThat(preparedIds()).isEmpty();
+    }
+
+    private JdbcSinkSettings.Builder settingsBuilder() {
+        return JdbcSinkSettings.builder("rows_written")
+                .jdbcUrl(services.mariaDb().jdbcUrl(database))
+                .username("root")
+                .xidPrefix(database);
+    }
+
     /** What the writer does: rows and marker in one XA transaction, prepared. */
     private XAConnection prepareAndHoldOpen(SinkXid xid) throws Exception {
         XAConnection session = MySqlConnections.openXa(settings);
         heldSessions.add(session);
+        prepare(session, xid);
+        return session;
+    }
+
+    private void prepare(XAConnection session, SinkXid xid) throws Exception {
         XAResource resource = session.getXAResource();
         Connection handle = session.getConnection();
         resource.start(xid, XAResource.TMNOFLAGS);
@@ -171,7 +206,6 @@ class XaCommitDecisionITCase {
         }
         resource.end(xid, XAResource.TMSUCCESS);
         resource.prepare(xid);
-        return session;
     }
 
     private static CheckpointCommittableManager<SinkXid> oneCommittable(SinkXid xid) {

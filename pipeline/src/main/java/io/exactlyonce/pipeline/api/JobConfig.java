@@ -339,6 +339,9 @@ public final class JobConfig {
                 .deliveryGuarantee(guarantee(JobOption.JDBC_GUARANTEE))
                 .xidPrefix(orDerived(JobOption.XID_PREFIX, jobId()))
                 .batchSize(integer(JobOption.JDBC_BATCH_SIZE))
+                .sessionIdleTimeout(JdbcSinkSettings.sessionIdleTimeoutFor(checkpointTiming()))
+                .commitMarkerRetention(JdbcSinkSettings.commitMarkerRetentionFor(
+                        duration(JobOption.JDBC_COMMIT_MARKER_RETENTION), checkpointTiming()))
                 .build();
     }
 

@@ -91,6 +91,12 @@ public record JobOption(String key, String defaultValue, String description) {
                     "EXACTLY_ONCE, or AT_LEAST_ONCE to see what exactly-once prevents");
     public static final JobOption JDBC_BATCH_SIZE =
             new JobOption("jdbc.batch-size", "500", "rows per round trip to the database");
+    public static final JobOption JDBC_COMMIT_MARKER_RETENTION =
+            new JobOption(
+                    "jdbc.commit-marker-retention",
+                    "7 d",
+                    "how long XA commit markers are kept; above the age of any checkpoint or"
+                            + " savepoint you may restore");
 
     public static final JobOption WINDOW_SIZE =
             new JobOption("window.size", "1 min", "tumbling event-time window size");
@@ -181,6 +187,7 @@ public record JobOption(String key, String defaultValue, String description) {
                     XID_PREFIX,
                     JDBC_GUARANTEE,
                     JDBC_BATCH_SIZE,
+                    JDBC_COMMIT_MARKER_RETENTION,
                     WINDOW_SIZE,
                     OUT_OF_ORDERNESS,
                     IDLENESS,

@@ -100,6 +100,41 @@ class JobConfigTest {
                 .hasMessageContaining("70 s");
     }
 
+    /**
+     * The writer's XA session must outlive its longest idle gap (first row to PREPARE) or the
+     * server ends a transaction still being written; it must not outlive it by hours, or a
+     * session whose close got lost keeps its prepared transaction from the committer.
+     */
+    @Test
+    void derivesTheXaSessionIdleTimeoutFromTheCheckpointTiming() {
+        JobConfig defaults = JobConfig.fromArgs(REQUIRED, Map.of());
+        JobConfig slowCheckpoints = JobConfig.fromArgs(
+                append(REQUIRED, "--checkpoint.timeout", "10 min", "--kafka.transaction-timeout",
+                        "30 min", "--kafka.broker-max-transaction-timeout", "1 h"),
+                Map.of());
+
+        assertThat(defaults.countsToDatabase().sessionIdleTimeout())
+                .as("5 s / 60 s / 1 s: 2 x 121 s is below the floor")
+                .isEqualTo(Duration.ofMinutes(10));
+        assertThat(slowCheckpoints.countsToDatabase().sessionIdleTimeout())
+                .as("2 x (10 min 1 s + 10 min)")
+                .isEqualTo(Duration.ofMinutes(40).plusSeconds(2));
+    }
+
+    @Test
+    void keepsCommitMarkersForTheConfiguredTimeInCheckpoints() {
+        JobConfig defaults = JobConfig.fromArgs(REQUIRED, Map.of());
+        JobConfig thirtyDaysAtOneSecond = JobConfig.fromArgs(
+                append(REQUIRED, "--jdbc.commit-marker-retention", "30 d",
+                        "--checkpoint.interval", "1 s"),
+                Map.of());
+
+        assertThat(defaults.countsToDatabase().commitMarkerRetention())
+                .as("7 days at 5 s").isEqualTo(120_960);
+        assertThat(thirtyDaysAtOneSecond.countsToDatabase().commitMarkerRetention())
+                .isEqualTo(30 * 24 * 3600);
+    }
+
     @Test
     void refusesAStartWithoutAJobIdentityInOneLine() {
         assertThatThrownBy(() -> JobConfig.fromArgs(WITHOUT_IDENTITY, Map.of()))

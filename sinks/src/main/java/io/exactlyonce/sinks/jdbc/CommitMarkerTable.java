@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -25,7 +26,9 @@ public final class CommitMarkerTable {
 
     /**
      * The DDL. The prefix is ASCII by validation ({@code [A-Za-z0-9._-]}), so a binary ASCII
-     * column holds it exactly.
+     * column holds it exactly. {@code by_checkpoint} serves the writer's cleanup (a checkpoint
+     * band of one prefix, every subtask) and the committer's newest-marker lookup, which would
+     * otherwise read every marker of the prefix: a week of markers per subtask by default.
      */
     public static String createTable(String table) {
         return "CREATE TABLE IF NOT EXISTS "
@@ -35,8 +38,36 @@ public final class CommitMarkerTable {
                 + "subtask INT NOT NULL, "
                 + "checkpoint_id BIGINT NOT NULL, "
                 + "attempt INT NOT NULL, "
-                + "PRIMARY KEY (xid_prefix, subtask, checkpoint_id, attempt)"
+                + "PRIMARY KEY (xid_prefix, subtask, checkpoint_id, attempt), "
+                + "KEY by_checkpoint (xid_prefix, checkpoint_id)"
                 + ") ENGINE=InnoDB";
+    }
+
+    /**
+     * Whether the marker of a transaction of {@code checkpointId} may have been deleted: the
+     * writer's transaction of checkpoint C deletes markers up to C - retention, so once a marker
+     * of {@code newestMarkedCheckpoint} exists (that transaction committed), every marker at or
+     * below it minus the retention may be gone. Below that horizon a missing marker tells
+     * nothing.
+     */
+    static boolean mayHaveBeenCleanedUp(
+            long checkpointId, OptionalLong newestMarkedCheckpoint, int retention) {
+        return newestMarkedCheckpoint.isPresent()
+                && newestMarkedCheckpoint.getAsLong() - retention >= checkpointId;
+    }
+
+    /** The highest checkpoint with a marker of {@code prefix}; the by_checkpoint key finds it. */
+    static OptionalLong newestCheckpoint(Connection connection, String table, String prefix)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT MAX(checkpoint_id) FROM " + table + " WHERE xid_prefix = ?")) {
+            select.setString(1, prefix);
+            try (ResultSet result = select.executeQuery()) {
+                result.next();
+                long newest = result.getLong(1);
+                return result.wasNull() ? OptionalLong.empty() : OptionalLong.of(newest);
+            }
+        }
     }
 
     static void insert(Connection connection, String table, SinkXid xid) throws SQLException {

@@ -1,6 +1,7 @@
 package io.exactlyonce.sinks.jdbc;
 
 import java.sql.SQLException;
+import java.util.OptionalLong;
 import javax.sql.XAConnection;
 import javax.transaction.xa.XAResource;
 
@@ -11,6 +12,9 @@ interface CommitSession extends AutoCloseable {
 
     /** Whether the commit marker of {@code xid} is in the table, i.e. it committed. */
     boolean hasCommitMarker(SinkXid xid) throws SQLException;
+
+    /** The highest checkpoint with a commit marker of {@code prefix}, if any. */
+    OptionalLong newestCommitMarkerCheckpoint(String prefix) throws SQLException;
 
     @Override
     void close();
@@ -33,6 +37,12 @@ interface CommitSession extends AutoCloseable {
             public boolean hasCommitMarker(SinkXid xid) throws SQLException {
                 return CommitMarkerTable.exists(
                         connection.getConnection(), settings.commitMarkerTable(), xid);
+            }
+
+            @Override
+            public OptionalLong newestCommitMarkerCheckpoint(String prefix) throws SQLException {
+                return CommitMarkerTable.newestCheckpoint(
+                        connection.getConnection(), settings.commitMarkerTable(), prefix);
             }
 
             @Override

@@ -1,5 +1,6 @@
 package io.exactlyonce.sinks.jdbc;
 
+import io.exactlyonce.sinks.CheckpointTiming;
 import io.exactlyonce.sinks.InvalidSinkSettingsException;
 import io.exactlyonce.sinks.TransactionalIds;
 import java.io.Serializable;
@@ -20,6 +21,13 @@ public final class JdbcSinkSettings implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** Long enough for any checkpoint cadence the job allows by default; see the getter. */
+    public static final Duration DEFAULT_SESSION_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    /** A week of checkpoints at the default 5 s interval; see the getter. */
+    public static final int DEFAULT_COMMIT_MARKER_RETENTION = 7 * 24 * 3600 / 5;
+    /** The largest wait_timeout MySQL and MariaDB accept. */
+    private static final Duration MAX_SESSION_IDLE_TIMEOUT = Duration.ofDays(365);
+
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_]{1,64}");
 
     private final String name;
@@ -34,6 +42,7 @@ public final class JdbcSinkSettings implements Serializable {
     private final Duration socketTimeout;
     private final String commitMarkerTable;
     private final int commitMarkerRetention;
+    private final Duration sessionIdleTimeout;
 
     private JdbcSinkSettings(Builder builder) {
         this.name = builder.name;
@@ -48,6 +57,7 @@ public final class JdbcSinkSettings implements Serializable {
         this.socketTimeout = builder.socketTimeout;
         this.commitMarkerTable = builder.commitMarkerTable;
         this.commitMarkerRetention = builder.commitMarkerRetention;
+        this.sessionIdleTimeout = builder.sessionIdleTimeout;
     }
 
     public static Builder builder(String name) {
@@ -107,10 +117,51 @@ public final class JdbcSinkSettings implements Serializable {
 
     /**
      * How many checkpoints a commit marker outlives its transaction. A restore from a checkpoint
-     * older than that finds no marker for an id the database no longer knows, and fails.
+     * or savepoint older than that finds no marker for an id the database no longer knows, and
+     * fails, unable to tell whether that id committed. Long enough to cover savepoint history.
      */
     public int commitMarkerRetention() {
         return commitMarkerRetention;
+    }
+
+    /**
+     * The server's {@code wait_timeout} for the writer's XA sessions: how long the server keeps
+     * one that sends nothing. The writer closes its session right after PREPARE; if that close
+     * never reaches the server (a network partition), the session, and with it the prepared
+     * transaction, which answers XAER_NOTA to every other session, lives until this timeout
+     * ends it. It must exceed the longest idle gap of a writer session, from its first row to
+     * its PREPARE, or the server ends a transaction that is still being written.
+     */
+    public Duration sessionIdleTimeout() {
+        return sessionIdleTimeout;
+    }
+
+    /**
+     * The marker retention in checkpoints that covers {@code retention} of time: checkpoint ids
+     * advance at most once per interval (plus savepoints), so at least that long.
+     */
+    public static int commitMarkerRetentionFor(Duration retention, CheckpointTiming timing) {
+        long intervalMillis = timing.interval().toMillis();
+        long checkpoints = (retention.toMillis() + intervalMillis - 1) / intervalMillis;
+        if (checkpoints < 1 || checkpoints > Integer.MAX_VALUE) {
+            throw new InvalidSinkSettingsException("commit marker retention " + retention
+                    + " must be at least one checkpoint interval (" + timing.interval()
+                    + ") and at most " + Integer.MAX_VALUE + " intervals");
+        }
+        return (int) checkpoints;
+    }
+
+    /**
+     * A session idle timeout for a checkpoint cadence: twice the longest a writer transaction
+     * stays open while checkpoints succeed (an upper bound of the gap from its first row to its
+     * PREPARE), and never below the default, in whole seconds.
+     */
+    public static Duration sessionIdleTimeoutFor(CheckpointTiming timing) {
+        Duration doubled = timing.longestOpenTransaction().multipliedBy(2);
+        Duration seconds = Duration.ofSeconds((doubled.toMillis() + 999) / 1000);
+        return seconds.compareTo(DEFAULT_SESSION_IDLE_TIMEOUT) > 0
+                ? seconds
+                : DEFAULT_SESSION_IDLE_TIMEOUT;
     }
 
     @Override
@@ -143,7 +194,8 @@ public final class JdbcSinkSettings implements Serializable {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration socketTimeout = Duration.ofSeconds(30);
         private String commitMarkerTable = CommitMarkerTable.DEFAULT_TABLE;
-        private int commitMarkerRetention = 100;
+        private int commitMarkerRetention = DEFAULT_COMMIT_MARKER_RETENTION;
+        private Duration sessionIdleTimeout = DEFAULT_SESSION_IDLE_TIMEOUT;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -207,6 +259,12 @@ public final class JdbcSinkSettings implements Serializable {
             return this;
         }
 
+        /** See {@link JdbcSinkSettings#sessionIdleTimeout()}; whole seconds. */
+        public Builder sessionIdleTimeout(Duration sessionIdleTimeout) {
+            this.sessionIdleTimeout = Objects.requireNonNull(sessionIdleTimeout);
+            return this;
+        }
+
         public JdbcSinkSettings build() {
             if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:mysql://")) {
                 throw new InvalidSinkSettingsException(
@@ -235,6 +293,14 @@ public final class JdbcSinkSettings implements Serializable {
                 throw new InvalidSinkSettingsException(
                         name + ": commit marker retention must be at least 1 checkpoint, got "
                                 + commitMarkerRetention);
+            }
+            if (sessionIdleTimeout.compareTo(Duration.ofSeconds(1)) < 0
+                    || sessionIdleTimeout.compareTo(MAX_SESSION_IDLE_TIMEOUT) > 0
+                    || sessionIdleTimeout.toMillis() % 1000 != 0) {
+                throw new InvalidSinkSettingsException(
+                        name + ": session idle timeout must be whole seconds between 1 s and "
+                                + MAX_SESSION_IDLE_TIMEOUT.toDays() + " days (the server's"
+                                + " wait_timeout), got " + sessionIdleTimeout);
             }
             switch (deliveryGuarantee) {
                 case EXACTLY_ONCE:

@@ -3,6 +3,7 @@ package io.exactlyonce.sinks.jdbc;
 import com.mysql.cj.jdbc.MysqlXADataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import javax.sql.XAConnection;
 
 /** Opens connections to MySQL or MariaDB through mysql-connector-j. */
@@ -12,6 +13,26 @@ final class MySqlConnections {
 
     static XAConnection openXa(JdbcSinkSettings settings) throws SQLException {
         return dataSource(settings).getXAConnection();
+    }
+
+    /**
+     * A session for one transaction of the exactly-once writer, which the server ends after
+     * {@link JdbcSinkSettings#sessionIdleTimeout()} without a statement. If the writer's close
+     * after PREPARE never reaches the server, that ends the session and detaches the prepared
+     * transaction, which other sessions can commit only then; the server's default
+     * wait_timeout is 8 hours. interactive_timeout does not apply: the driver does not connect
+     * as an interactive client.
+     */
+    static XAConnection openWriterXa(JdbcSinkSettings settings) throws SQLException {
+        XAConnection connection = openXa(settings);
+        try (Statement statement = connection.getConnection().createStatement()) {
+            statement.execute(
+                    "SET SESSION wait_timeout = " + settings.sessionIdleTimeout().toSeconds());
+        } catch (SQLException e) {
+            closeQuietly(connection);
+            throw e;
+        }
+        return connection;
     }
 
     /** A plain connection in READ COMMITTED, for the at-least-once writer. */

@@ -1,5 +1,6 @@
 package io.exactlyonce.sinks.jdbc;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,12 +46,33 @@ final class PreparedTransactions {
                 .collect(Collectors.toList());
     }
 
+    /**
+     * Looks at an id that is listed but answers XAER_NOTA before calling it stuck. After a
+     * rescale the committer holding a restored id need not be its owner, and may be committing
+     * it right then; that takes milliseconds, a session left alive on the server takes hours.
+     */
+    static final int LOOKS_WHILE_LISTED = 5;
+
+    private static final Duration PAUSE_WHILE_LISTED = Duration.ofMillis(200);
+
     static Settled settle(
             XAResource resource,
             Set<String> prefixes,
             int subtask,
             int parallelism,
             OptionalLong restoredCheckpointId)
+            throws XAException {
+        return settle(resource, prefixes, subtask, parallelism, restoredCheckpointId,
+                duration -> Thread.sleep(duration.toMillis()));
+    }
+
+    static Settled settle(
+            XAResource resource,
+            Set<String> prefixes,
+            int subtask,
+            int parallelism,
+            OptionalLong restoredCheckpointId,
+            XaCommitter.Pause pause)
             throws XAException {
         Settled settled = new Settled(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (SinkXid xid : recover(resource)) {
@@ -60,24 +82,40 @@ final class PreparedTransactions {
             boolean carriedByCompletedCheckpoint =
                     restoredCheckpointId.isPresent()
                             && xid.checkpointId() <= restoredCheckpointId.getAsLong();
-            try {
-                if (carriedByCompletedCheckpoint) {
-                    resource.commit(xid, false);
-                    settled.committed().add(xid);
-                    LOG.info("committed prepared transaction {} of a completed checkpoint", xid);
-                } else {
-                    resource.rollback(xid);
-                    settled.rolledBack().add(xid);
-                    LOG.info("rolled back abandoned prepared transaction {}", xid);
+            for (int look = 1; ; look++) {
+                try {
+                    if (carriedByCompletedCheckpoint) {
+                        resource.commit(xid, false);
+                        settled.committed().add(xid);
+                        LOG.info("committed prepared transaction {} of a completed checkpoint", xid);
+                    } else {
+                        resource.rollback(xid);
+                        settled.rolledBack().add(xid);
+                        LOG.info("rolled back abandoned prepared transaction {}", xid);
+                    }
+                    break;
+                } catch (XAException e) {
+                    if (e.errorCode != XAException.XAER_NOTA) {
+                        throw e;
+                    }
                 }
-            } catch (XAException e) {
-                if (e.errorCode != XAException.XAER_NOTA) {
-                    throw e;
+                // Finished meanwhile by another session (a committer), being finished by one
+                // right now, or attached to the live session that prepared it.
+                if (!recover(resource).contains(xid)) {
+                    break;
                 }
-                // Finished meanwhile by another session (a committer), or still attached to the
-                // live session that prepared it: only the second is left prepared.
-                if (recover(resource).contains(xid)) {
+                if (look == LOOKS_WHILE_LISTED) {
                     settled.stuck().add(xid);
+                    break;
+                }
+                LOG.info("{} is listed but answers XAER_NOTA, look {} of {}", xid, look,
+                        LOOKS_WHILE_LISTED);
+                try {
+                    pause.pause(PAUSE_WHILE_LISTED);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    settled.stuck().add(xid);
+                    break;
                 }
             }
         }

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>It never assumes. {@code XAER_NOTA} at {@code XA COMMIT} is looked up: an id that
  * {@code XA RECOVER} still lists is attached to the live session that prepared it and is retried,
  * a few times with pauses, then fails the job with what a DBA does; an id no longer listed
- * committed earlier if its commit marker exists, otherwise its rows are gone and the job fails.
+ * committed earlier if its commit marker exists, otherwise its rows are gone and the job fails
+ * (or, below the marker cleanup horizon, the job fails unable to tell).
  * A rollback by the database ({@code XA_RB*}) fails the job too: Flink 2.2.1 drops a failure
  * with a known reason without a word.
  */
@@ -114,8 +115,16 @@ final class XaCommitter implements Committer<SinkXid> {
                     rolledBackByDatabase.inc();
                     String message = settings.name() + ": the database rolled back prepared "
                             + xid + " at XA COMMIT (XA error " + e.errorCode
-                            + "): its rows are lost. The job fails; a restore from an earlier"
-                            + " checkpoint writes them again.";
+                            + "): its rows are lost. The job fails, and keeps failing: the"
+                            + " automatic restart restores the latest checkpoint, which carries"
+                            + " this id again. A manual restore from an earlier checkpoint would"
+                            + " rewrite that interval for every subtask and duplicate the rows"
+                            + " the other subtasks committed. Find out why the database rolled"
+                            + " it back; to accept the loss and let the job run on, insert its"
+                            + " commit marker by hand (" + markerInsert(xid) + ") and restart:"
+                            + " the committer then takes it as committed. The interval's rows"
+                            + " of subtask " + xid.subtask() + " stay missing until repaired"
+                            + " from the source.";
                     LOG.error(message, e);
                     request.signalFailedWithUnknownReason(new IllegalStateException(message, e));
                 } else {
@@ -145,14 +154,46 @@ final class XaCommitter implements Committer<SinkXid> {
             request.retryLater();
             return 0;
         }
-        String message = settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
-                + " marked committed in " + settings.commitMarkerTable() + ": the database"
-                + " rolled it back or lost it, and its rows are lost. (A restore from a"
-                + " checkpoint more than " + settings.commitMarkerRetention()
-                + " checkpoints old also finds no marker.) The job fails.";
+        String message;
+        try {
+            message = CommitMarkerTable.mayHaveBeenCleanedUp(
+                            xid.checkpointId(),
+                            session().newestCommitMarkerCheckpoint(xid.prefix()),
+                            settings.commitMarkerRetention())
+                    ? cannotTell(xid)
+                    : settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
+                            + " marked committed in " + settings.commitMarkerTable() + ": the"
+                            + " database rolled it back or lost it, and its rows are lost. The"
+                            + " job fails. To accept the loss, insert its marker by hand ("
+                            + markerInsert(xid) + ") and restart.";
+        } catch (SQLException e) {
+            LOG.warn("{}: cannot look up the marker horizon for {}, retrying", settings.name(),
+                    xid, e);
+            reconnect();
+            request.retryLater();
+            return 0;
+        }
         LOG.error(message);
         request.signalFailedWithUnknownReason(new IllegalStateException(message));
         return 0;
+    }
+
+    private String cannotTell(SinkXid xid) {
+        return settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor marked"
+                + " committed in " + settings.commitMarkerTable() + ", and the job"
+                + " cannot tell whether committed: its marker may have been cleaned up; markers"
+                + " are kept " + settings.commitMarkerRetention() + " checkpoints, and a later"
+                + " checkpoint's transaction has committed (a restore from a checkpoint or"
+                + " savepoint older than that). The job fails. If the restored checkpoint's"
+                + " output is in the table, insert the marker by hand (" + markerInsert(xid)
+                + ") and restart; then raise jdbc.commit-marker-retention above the age of the"
+                + " savepoints you may restore.";
+    }
+
+    private String markerInsert(SinkXid xid) {
+        return "INSERT INTO " + settings.commitMarkerTable()
+                + " (xid_prefix, subtask, checkpoint_id, attempt) VALUES ('" + xid.prefix()
+                + "', " + xid.subtask() + ", " + xid.checkpointId() + ", " + xid.attempt() + ")";
     }
 
     private int stillPreparedElsewhere(CommitRequest<SinkXid> request, SinkXid xid) {

@@ -140,7 +140,7 @@ final class XaJdbcWriter<T>
 
     private void begin() throws SQLException, XAException {
         currentXid = new SinkXid(settings.xidPrefix(), subtask, lastCheckpointId + 1, attempt);
-        connection = MySqlConnections.openXa(settings);
+        connection = MySqlConnections.openWriterXa(settings);
         Connection handle = connection.getConnection();
         MySqlConnections.readCommitted(handle);
         connection.getXAResource().start(currentXid, XAResource.TMNOFLAGS);

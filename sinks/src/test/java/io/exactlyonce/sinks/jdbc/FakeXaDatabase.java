@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -26,6 +27,8 @@ final class FakeXaDatabase implements XAResource {
     final Set<SinkXid> markers = new HashSet<>();
     final List<Xid> committed = new ArrayList<>();
     final List<Xid> rolledBack = new ArrayList<>();
+    private SinkXid racing;
+    private boolean answeredNotaWhileRacing;
 
     /** A transaction the writer prepared; its marker commits with it. */
     FakeXaDatabase prepared(Xid xid) {
@@ -55,6 +58,25 @@ final class FakeXaDatabase implements XAResource {
         return this;
     }
 
+    /**
+     * Another session (a committer of another subtask) is committing {@code xid} right now: the
+     * first commit or rollback of it here answers XAER_NOTA while the id stays listed, and the
+     * other session's commit lands after the next look at XA RECOVER.
+     */
+    FakeXaDatabase committedByAnotherSessionAfterOneNota(SinkXid xid) {
+        prepared(xid);
+        racing = xid;
+        return this;
+    }
+
+    /** Answers XAER_NOTA once for the id another session is committing. */
+    private void raceOn(Xid xid) throws XAException {
+        if (xid.equals(racing) && !answeredNotaWhileRacing) {
+            answeredNotaWhileRacing = true;
+            throw new XAException(XAException.XAER_NOTA);
+        }
+    }
+
     Set<Xid> stillPrepared() {
         return Set.copyOf(prepared);
     }
@@ -72,12 +94,21 @@ final class FakeXaDatabase implements XAResource {
             }
 
             @Override
+            public OptionalLong newestCommitMarkerCheckpoint(String prefix) {
+                return markers.stream()
+                        .filter(marker -> marker.prefix().equals(prefix))
+                        .mapToLong(SinkXid::checkpointId)
+                        .max();
+            }
+
+            @Override
             public void close() {}
         };
     }
 
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
+        raceOn(xid);
         if (!prepared.contains(xid) || attachedToLiveSession.contains(xid)) {
             throw new XAException(XAException.XAER_NOTA);
         }
@@ -93,6 +124,7 @@ final class FakeXaDatabase implements XAResource {
 
     @Override
     public void rollback(Xid xid) throws XAException {
+        raceOn(xid);
         if (!prepared.contains(xid) || attachedToLiveSession.contains(xid)) {
             throw new XAException(XAException.XAER_NOTA);
         }
@@ -102,7 +134,13 @@ final class FakeXaDatabase implements XAResource {
 
     @Override
     public Xid[] recover(int flag) {
-        return prepared.toArray(new Xid[0]);
+        Xid[] listed = prepared.toArray(new Xid[0]);
+        if (answeredNotaWhileRacing && prepared.remove(racing)) {
+            // The other session's commit completes right after this look.
+            committed.add(racing);
+            markers.add(racing);
+        }
+        return listed;
     }
 
     @Override

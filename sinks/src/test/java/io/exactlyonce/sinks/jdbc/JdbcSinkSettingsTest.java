@@ -60,6 +60,18 @@ class JdbcSinkSettingsTest {
                 .hasMessageContaining("retention");
     }
 
+    /**
+     * A restore from a savepoint taken days ago re-commits its committables and needs their
+     * markers: the default keeps them a week of checkpoints at the default 5 s interval.
+     */
+    @Test
+    void keepsCommitMarkersForAWeekOfDefaultCheckpointsByDefault() {
+        long weekOfCheckpoints = java.time.Duration.ofDays(7).toSeconds() / 5;
+
+        assertThat((long) valid().build().commitMarkerRetention())
+                .isGreaterThanOrEqualTo(weekOfCheckpoints);
+    }
+
     @Test
     void neverPrintsThePassword() {
         assertThat(valid().build().toString()).doesNotContain("secret");

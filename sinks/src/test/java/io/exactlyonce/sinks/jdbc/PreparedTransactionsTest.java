@@ -2,6 +2,7 @@ package io.exactlyonce.sinks.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -119,6 +120,39 @@ class PreparedTransactionsTest {
 
         assertThat(settled.stuck()).containsExactly(attached);
         assertThat(database.stillPrepared()).containsExactly(attached);
+    }
+
+    /**
+     * After a rescale the committer subtask holding a restored id need not be its owner: the
+     * owner's rollback or commit can meet XAER_NOTA while XA RECOVER still lists the id, because
+     * that committer is committing it right then. Once it is gone, nothing is stuck.
+     */
+    @Test
+    void anIdFinishedByAnotherSessionDuringSettlementIsNotStuck() throws Exception {
+        SinkXid beingCommittedElsewhere = xid(1, 4);
+        database.committedByAnotherSessionAfterOneNota(beingCommittedElsewhere);
+        List<Duration> pauses = new ArrayList<>();
+
+        PreparedTransactions.Settled settled = PreparedTransactions.settle(
+                database, PREFIX, 0, 1, OptionalLong.of(5), pauses::add);
+
+        assertThat(settled.stuck()).as("listed and NOTA once, then committed elsewhere").isEmpty();
+        assertThat(database.stillPrepared()).isEmpty();
+        assertThat(database.committed).containsExactly(beingCommittedElsewhere);
+        assertThat(pauses).as("looked again after a pause").hasSize(1);
+    }
+
+    @Test
+    void anIdListedAndNotaOnEveryLookIsStuckAfterABoundedNumberOfLooks() throws Exception {
+        SinkXid attached = xid(0, 4);
+        database.prepared(attached).attach(attached);
+        List<Duration> pauses = new ArrayList<>();
+
+        PreparedTransactions.Settled settled = PreparedTransactions.settle(
+                database, PREFIX, 0, 1, OptionalLong.of(5), pauses::add);
+
+        assertThat(settled.stuck()).containsExactly(attached);
+        assertThat(pauses).hasSize(PreparedTransactions.LOOKS_WHILE_LISTED - 1);
     }
 
     /**

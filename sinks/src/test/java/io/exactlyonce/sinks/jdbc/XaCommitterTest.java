@@ -116,6 +116,47 @@ class XaCommitterTest {
                 .contains("lost");
     }
 
+    /**
+     * A restore from a savepoint older than the marker retention: the id's marker may have been
+     * deleted by the writer of a later checkpoint. The job fails, but it must not claim the rows
+     * are lost when they may well be committed.
+     */
+    @Test
+    void anUnknownIdOlderThanTheMarkerCleanupHorizonCannotBeTold() throws Exception {
+        XaCommitter shortRetention = new XaCommitter(
+                JdbcSinkSettings.builder("counts")
+                        .jdbcUrl("jdbc:mysql://localhost/test")
+                        .username("job")
+                        .xidPrefix("counts")
+                        .commitMarkerRetention(3)
+                        .build(),
+                metrics,
+                database::session,
+                pauses::add);
+        database.committedEarlier(new SinkXid("counts", 0, XID.checkpointId() + 3, 0));
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+
+        assertThatThrownBy(() -> shortRetention.commit(List.of(request)))
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(request.unknownFailures.get(0).getMessage())
+                .contains(XID.toString())
+                .contains("cannot tell whether committed")
+                .contains("marker may have been cleaned up")
+                .doesNotContain("rows are lost");
+    }
+
+    @Test
+    void anUnknownIdWithinTheMarkerCleanupHorizonIsLost() throws Exception {
+        database.committedEarlier(new SinkXid("counts", 0, XID.checkpointId() + 3, 0));
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+
+        assertThatThrownBy(() -> committer.commit(List.of(request)))
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(request.unknownFailures.get(0).getMessage()).contains("rows are lost");
+    }
+
     @Test
     void aRollbackByTheDatabaseFailsTheJob() throws Exception {
         database.prepared(XID).failCommit(XID, XAException.XA_RBDEADLOCK);
@@ -133,6 +174,25 @@ class XaCommitterTest {
                 .contains(XID.toString())
                 .contains("rolled back");
         assertThat(metrics.count("xaTransactionsRolledBackByDatabase")).isEqualTo(1);
+    }
+
+    /**
+     * The restart restores the latest checkpoint, which no longer carries the rows; a rewind to
+     * an earlier one replays that interval for every subtask. The message must not promise that
+     * a restore writes the rows again.
+     */
+    @Test
+    void aRollbackByTheDatabaseTellsWhatARestoreDoesAndDoesNot() throws Exception {
+        database.prepared(XID).failCommit(XID, XAException.XA_RBDEADLOCK);
+        RecordingCommitRequest request = new RecordingCommitRequest(XID);
+
+        assertThatThrownBy(() -> committer.commit(List.of(request)))
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(request.unknownFailures.get(0).getMessage())
+                .doesNotContain("writes them again")
+                .contains("latest checkpoint")
+                .contains("duplicat");
     }
 
     private RecordingCommitRequest commit(SinkXid xid) throws InterruptedException {

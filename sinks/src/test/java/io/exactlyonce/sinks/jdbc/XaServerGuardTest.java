@@ -1,6 +1,14 @@
 package io.exactlyonce.sinks.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.Map;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.junit.jupiter.api.Test;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,5 +76,77 @@ class XaServerGuardTest {
     void readsMariaDbBehindItsMySqlFiveCompatibilityPrefix(String reported) {
         assertThat(ServerVersion.parse(reported))
                 .contains(new ServerVersion(true, 10, 4, 34));
+    }
+
+    private static final JdbcSinkSettings SETTINGS = JdbcSinkSettings.builder("counts")
+            .jdbcUrl("jdbc:mysql://localhost/test")
+            .username("job")
+            .xidPrefix("counts")
+            .build();
+
+    /**
+     * MySQL 8 refuses XA RECOVER without XA_RECOVER_ADMIN. The committer starts before the
+     * writer and needs XA RECOVER at a commit that met XAER_NOTA, so the guard runs it once at
+     * start and fails the job without restarts, naming the privilege.
+     */
+    @Test
+    void refusesAUserWhoMayNotRunXaRecover() {
+        FakeServerConnection mysql = new FakeServerConnection(Map.of(
+                "SELECT VERSION()", "8.0.36",
+                "XA RECOVER", new SQLException(
+                        "Access denied; you need (at least one of) the XA_RECOVER_ADMIN"
+                                + " privilege(s) for this operation", "42000", 1227)));
+
+        assertThatThrownBy(() -> XaServerGuard.requireDurablePrepare(SETTINGS, mysql::connection))
+                .isInstanceOf(SuppressRestartsException.class)
+                .rootCause()
+                .hasMessageContaining("XA_RECOVER_ADMIN")
+                .hasMessageContaining("GRANT XA_RECOVER_ADMIN ON *.* TO");
+    }
+
+    /** MariaDB lets any user run XA RECOVER; an empty list is an answer. */
+    @Test
+    void acceptsAServerThatAnswersXaRecover() {
+        FakeServerConnection mariaDb = new FakeServerConnection(Map.of(
+                "SELECT VERSION()", "11.4.5-MariaDB",
+                "XA RECOVER", "",
+                FLUSH_LOG_AT_COMMIT, "1"));
+
+        assertThatCode(() -> XaServerGuard.requireDurablePrepare(SETTINGS, mariaDb::connection))
+                .doesNotThrowAnyException();
+        assertThat(mariaDb.queries).contains("XA RECOVER");
+    }
+
+    /** A connection lost during the check restarts the job as usual. */
+    @Test
+    void aLostConnectionAtXaRecoverIsNotARefusal() {
+        FakeServerConnection flaky = new FakeServerConnection(Map.of(
+                "SELECT VERSION()", "8.0.36",
+                "XA RECOVER", new SQLException("Communications link failure", "08S01", 0)));
+
+        assertThatThrownBy(() -> XaServerGuard.requireDurablePrepare(SETTINGS, flaky::connection))
+                .isInstanceOf(IOException.class);
+    }
+
+    private static final String FLUSH_LOG_AT_COMMIT = "SELECT @@innodb_flush_log_at_trx_commit";
+
+    /**
+     * With innodb_flush_log_at_trx_commit 0 or 2 the redo log is flushed about once a second,
+     * so an OS crash can lose an acknowledged XA PREPARE or XA COMMIT: rows of a completed
+     * checkpoint vanish, or an id the committer was told was committed is unknown afterwards.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "2"})
+    void refusesAServerThatDoesNotFlushTheRedoLogAtEveryCommit(String setting) {
+        FakeServerConnection lax = new FakeServerConnection(Map.of(
+                "SELECT VERSION()", "11.4.5-MariaDB",
+                "XA RECOVER", "",
+                FLUSH_LOG_AT_COMMIT, setting));
+
+        assertThatThrownBy(() -> XaServerGuard.requireDurablePrepare(SETTINGS, lax::connection))
+                .isInstanceOf(SuppressRestartsException.class)
+                .rootCause()
+                .hasMessageContaining("innodb_flush_log_at_trx_commit")
+                .hasMessageContaining("= " + setting);
     }
 }
