@@ -135,7 +135,8 @@ public final class VerifiedRun {
             progress.accept("all input read and checkpointed; draining the job");
             last.drainWithSavepoint(STEP_TIMEOUT);
 
-            return Verdict.judge(input, plan.traffic().windowSize(), Observer.observe(
+            return Verdict.judge(input, plan.traffic().windowSize(),
+                    config.duration(JobOption.OUT_OF_ORDERNESS), Observer.observe(
                     new Observer.Targets(
                             infrastructure.bootstrapServers(), infrastructure.registryUrl(),
                             config.get(JobOption.OUTPUT_TOPIC), config.get(JobOption.LATE_TOPIC),

@@ -1,14 +1,17 @@
 package io.exactlyonce.local.verify;
 
 import io.exactlyonce.local.verify.Expectation.Rejected;
+import io.exactlyonce.local.verify.Expectation.Timing;
 import io.exactlyonce.local.verify.Expectation.Valid;
 import io.exactlyonce.local.verify.Observations.CommittedCount;
 import io.exactlyonce.local.verify.Observations.SideRecord;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -19,6 +22,16 @@ import java.util.TreeSet;
  * when it arrived, forwarded as late. So each sink must hold exactly one record whose count plus
  * the late visits of that cell equals the oracle's count. Every rejected record must appear on
  * the dead-letter topic exactly once with its reason; nothing may be left prepared or open.
+ *
+ * <p>Which visits may come out late is bounded by the input too, or a watermark or gate that
+ * sent on-time visits to the late topic would go unnoticed. A visit the generator dated to a
+ * window long closed must come out late. Any other visit may come out late only if its window
+ * could have closed before it was read: the job's watermark never exceeds the newest event time
+ * it has read minus the out-of-orderness bound, and each partition is read in offset order, so
+ * some visit on another partition, or earlier in its own, must lie at least the bound past the
+ * end of its window. (Another partition may run ahead while the visit's own partition sits idle,
+ * and a restored job judges replayed visits by the watermark it had at the checkpoint; neither
+ * can close a window without such a visit.)
  */
 public final class Verdict {
 
@@ -66,8 +79,13 @@ public final class Verdict {
 
     private Verdict() {}
 
+    /**
+     * @param outOfOrderness the job's watermark bound ({@code watermark.out-of-orderness}); a
+     *     smaller value only lets more visits pass as legitimately late
+     */
     public static Report judge(
-            List<ProducedRecord> input, Duration windowSize, Observations observed) {
+            List<ProducedRecord> input, Duration windowSize, Duration outOfOrderness,
+            Observations observed) {
         long size = windowSize.toMillis();
         Map<String, UserWindow> cellOfEvent = new HashMap<>();
         Map<UserWindow, Long> oracle = new TreeMap<>();
@@ -96,6 +114,7 @@ public final class Verdict {
                 late.merge(cell, 1L, Long::sum);
             }
         }
+        checkLateness(input, size, outOfOrderness.toMillis(), lateSeen.keySet(), problems);
         Map<UserWindow, Long> expected = new TreeMap<>();
         oracle.forEach((cell, count) -> {
             long counted = count - late.getOrDefault(cell, 0L);
@@ -136,6 +155,84 @@ public final class Verdict {
         return new Report(input.size(), cellOfEvent.size(), counted,
                 late.values().stream().mapToInt(Long::intValue).sum(),
                 observed.deadLetters().size(), sinks, List.copyOf(problems));
+    }
+
+    /**
+     * Reports visits generated late that did not come out late, and on-time visits that came out
+     * late although no visit that could be read before them closes their window.
+     */
+    private static void checkLateness(
+            List<ProducedRecord> input, long windowSize, long outOfOrderness,
+            Set<String> cameOutLate, List<String> problems) {
+        EventTimesRead read = new EventTimesRead(input);
+        for (ProducedRecord record : input) {
+            if (!(record.expectation() instanceof Valid valid)) {
+                continue;
+            }
+            boolean late = cameOutLate.contains(valid.eventId());
+            long windowEnd = valid.eventTime() - Math.floorMod(valid.eventTime(), windowSize)
+                    + windowSize;
+            if (valid.generated() == Timing.LATE && !late) {
+                problems.add("visit " + valid.eventId() + " was generated for a window closed"
+                        + " long before (" + valid.eventTime() + ") but did not come out late");
+            } else if (valid.generated() == Timing.ON_TIME && late) {
+                long newest = read.newestBefore(record.partition(), record.offset());
+                if (newest < windowEnd + outOfOrderness) {
+                    problems.add("on-time visit " + valid.eventId() + " (" + valid.userId() + "@"
+                            + (windowEnd - windowSize) + ", input " + record.partition() + "@"
+                            + record.offset() + ") came out late, but no visit read before it"
+                            + " closes its window: newest such event time " + newest
+                            + ", the window closes at " + (windowEnd + outOfOrderness));
+                }
+            }
+        }
+    }
+
+    /**
+     * The newest event time the job can have read before a given input record: anything on the
+     * other partitions, since one may run ahead of another, and what precedes it on its own.
+     */
+    private static final class EventTimesRead {
+
+        /** Per partition: offsets in order, and the newest event time up to and including each. */
+        private final Map<Integer, long[][]> newestUpTo = new HashMap<>();
+        private final Map<Integer, Long> newestOfPartition = new HashMap<>();
+
+        EventTimesRead(List<ProducedRecord> input) {
+            Map<Integer, TreeMap<Long, Long>> byPartition = new HashMap<>();
+            for (ProducedRecord record : input) {
+                if (record.expectation() instanceof Valid valid) {
+                    byPartition.computeIfAbsent(record.partition(), p -> new TreeMap<>())
+                            .put(record.offset(), valid.eventTime());
+                }
+            }
+            byPartition.forEach((partition, times) -> {
+                long[][] upTo = new long[2][times.size()];
+                long newest = Long.MIN_VALUE;
+                int i = 0;
+                for (Map.Entry<Long, Long> entry : times.entrySet()) {
+                    newest = Math.max(newest, entry.getValue());
+                    upTo[0][i] = entry.getKey();
+                    upTo[1][i] = newest;
+                    i++;
+                }
+                newestUpTo.put(partition, upTo);
+                newestOfPartition.put(partition, newest);
+            });
+        }
+
+        long newestBefore(int partition, long offset) {
+            long newest = Long.MIN_VALUE;
+            for (Map.Entry<Integer, Long> other : newestOfPartition.entrySet()) {
+                if (other.getKey() != partition) {
+                    newest = Math.max(newest, other.getValue());
+                }
+            }
+            long[][] own = newestUpTo.get(partition);
+            int at = Arrays.binarySearch(own[0], offset);
+            int before = (at >= 0 ? at : -at - 1) - 1;
+            return before >= 0 ? Math.max(newest, own[1][before]) : newest;
+        }
     }
 
     private static SinkResult compare(
