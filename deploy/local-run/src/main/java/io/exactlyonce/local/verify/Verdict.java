@@ -26,12 +26,19 @@ import java.util.TreeSet;
  * <p>Which visits may come out late is bounded by the input too, or a watermark or gate that
  * sent on-time visits to the late topic would go unnoticed. A visit the generator dated to a
  * window long closed must come out late. Any other visit may come out late only if its window
- * could have closed before it was read: the job's watermark never exceeds the newest event time
- * it has read minus the out-of-orderness bound, and each partition is read in offset order, so
- * some visit on another partition, or earlier in its own, must lie at least the bound past the
- * end of its window. (Another partition may run ahead while the visit's own partition sits idle,
- * and a restored job judges replayed visits by the watermark it had at the checkpoint; neither
- * can close a window without such a visit.)
+ * could have closed before it was read. The job's watermark is the lowest of its active
+ * partitions', each never past the newest event time read from that partition minus the
+ * out-of-orderness bound, and each partition is read in offset order. So a visit read before it,
+ * dated at least the bound past the end of its window, must exist:
+ *
+ * <ul>
+ *   <li>earlier in its own partition ({@link ReadOrder#PARTITIONS_IN_STEP}). This holds across
+ *       a restore too: the restored job judges replayed visits by the watermark of the
+ *       checkpoint, which was no later than their own partition's then.
+ *   <li>or anywhere on another partition ({@link ReadOrder#PARTITIONS_MAY_IDLE}), when the run
+ *       may have left a partition without records for the job's idleness timeout while the job
+ *       ran: an idle partition takes no part in the watermark, and another may be read far ahead.
+ * </ul>
  */
 public final class Verdict {
 
@@ -77,15 +84,24 @@ public final class Verdict {
         }
     }
 
+    /** Whether a partition may have gone idle while another was read ahead; see above. */
+    public enum ReadOrder {
+        /** Every partition kept delivering while the job ran (no outage of the broker). */
+        PARTITIONS_IN_STEP,
+        /** A partition may have gone idle while the job ran, e.g. with the broker cut off. */
+        PARTITIONS_MAY_IDLE
+    }
+
     private Verdict() {}
 
     /**
      * @param outOfOrderness the job's watermark bound ({@code watermark.out-of-orderness}); a
      *     smaller value only lets more visits pass as legitimately late
+     * @param readOrder which visits read before a visit may have closed its window
      */
     public static Report judge(
             List<ProducedRecord> input, Duration windowSize, Duration outOfOrderness,
-            Observations observed) {
+            ReadOrder readOrder, Observations observed) {
         long size = windowSize.toMillis();
         Map<String, UserWindow> cellOfEvent = new HashMap<>();
         Map<UserWindow, Long> oracle = new TreeMap<>();
@@ -114,7 +130,8 @@ public final class Verdict {
                 late.merge(cell, 1L, Long::sum);
             }
         }
-        checkLateness(input, size, outOfOrderness.toMillis(), lateSeen.keySet(), problems);
+        checkLateness(input, size, outOfOrderness.toMillis(), readOrder, lateSeen.keySet(),
+                problems);
         Map<UserWindow, Long> expected = new TreeMap<>();
         oracle.forEach((cell, count) -> {
             long counted = count - late.getOrDefault(cell, 0L);
@@ -163,8 +180,8 @@ public final class Verdict {
      */
     private static void checkLateness(
             List<ProducedRecord> input, long windowSize, long outOfOrderness,
-            Set<String> cameOutLate, List<String> problems) {
-        EventTimesRead read = new EventTimesRead(input);
+            ReadOrder readOrder, Set<String> cameOutLate, List<String> problems) {
+        EventTimesRead read = new EventTimesRead(input, readOrder);
         for (ProducedRecord record : input) {
             if (!(record.expectation() instanceof Valid valid)) {
                 continue;
@@ -181,7 +198,8 @@ public final class Verdict {
                     problems.add("on-time visit " + valid.eventId() + " (" + valid.userId() + "@"
                             + (windowEnd - windowSize) + ", input " + record.partition() + "@"
                             + record.offset() + ") came out late, but no visit read before it"
-                            + " closes its window: newest such event time " + newest
+                            + " closes its window (" + readOrder + "): newest such event time "
+                            + (newest == Long.MIN_VALUE ? "none" : newest)
                             + ", the window closes at " + (windowEnd + outOfOrderness));
                 }
             }
@@ -189,16 +207,18 @@ public final class Verdict {
     }
 
     /**
-     * The newest event time the job can have read before a given input record: anything on the
-     * other partitions, since one may run ahead of another, and what precedes it on its own.
+     * The newest event time the job can have read before a given input record: what precedes it
+     * on its own partition, and anything on the others if one may have run ahead.
      */
     private static final class EventTimesRead {
 
         /** Per partition: offsets in order, and the newest event time up to and including each. */
         private final Map<Integer, long[][]> newestUpTo = new HashMap<>();
         private final Map<Integer, Long> newestOfPartition = new HashMap<>();
+        private final ReadOrder readOrder;
 
-        EventTimesRead(List<ProducedRecord> input) {
+        EventTimesRead(List<ProducedRecord> input, ReadOrder readOrder) {
+            this.readOrder = readOrder;
             Map<Integer, TreeMap<Long, Long>> byPartition = new HashMap<>();
             for (ProducedRecord record : input) {
                 if (record.expectation() instanceof Valid valid) {
@@ -224,7 +244,7 @@ public final class Verdict {
         long newestBefore(int partition, long offset) {
             long newest = Long.MIN_VALUE;
             for (Map.Entry<Integer, Long> other : newestOfPartition.entrySet()) {
-                if (other.getKey() != partition) {
+                if (readOrder == ReadOrder.PARTITIONS_MAY_IDLE && other.getKey() != partition) {
                     newest = Math.max(newest, other.getValue());
                 }
             }
