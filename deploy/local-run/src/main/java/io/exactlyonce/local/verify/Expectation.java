@@ -19,7 +19,7 @@ public sealed interface Expectation {
     enum Timing {
         /** Within the traffic's out-of-orderness: on time unless the stream was read unevenly. */
         ON_TIME,
-        /** For a window that closed long before: it must come out late. */
+        /** For a window that closed long before: it may come out late. */
         LATE
     }
 

@@ -25,7 +25,7 @@ import java.util.TreeSet;
  *
  * <p>Which visits may come out late is bounded by the input too, or a watermark or gate that
  * sent on-time visits to the late topic would go unnoticed. A visit the generator dated to a
- * window long closed must come out late. Any other visit may come out late only if its window
+ * window long closed may come out late. Any other visit may come out late only if its window
  * could have closed before it was read. The job's watermark is the lowest of its active
  * partitions', each never past the newest event time read from that partition minus the
  * out-of-orderness bound, and each partition is read in offset order. So a visit read before it,
@@ -39,6 +39,11 @@ import java.util.TreeSet;
  *       may have left a partition without records for the job's idleness timeout while the job
  *       ran: an idle partition takes no part in the watermark, and another may be read far ahead.
  * </ul>
+ *
+ * <p>The other way round is not checked: a visit generated late may be counted, because a job
+ * that starts, or restarts from a checkpoint taken before its first watermark, on a backlog
+ * reads part of it before any watermark exists. (Seen in {@code ExactlyOnceITCase} on a busy
+ * machine.) Its window then holds it once, in both sinks, as the oracle expects.
  */
 public final class Verdict {
 
@@ -175,8 +180,8 @@ public final class Verdict {
     }
 
     /**
-     * Reports visits generated late that did not come out late, and on-time visits that came out
-     * late although no visit that could be read before them closes their window.
+     * Reports on-time visits that came out late although no visit that could be read before them
+     * closes their window.
      */
     private static void checkLateness(
             List<ProducedRecord> input, long windowSize, long outOfOrderness,
@@ -186,13 +191,9 @@ public final class Verdict {
             if (!(record.expectation() instanceof Valid valid)) {
                 continue;
             }
-            boolean late = cameOutLate.contains(valid.eventId());
             long windowEnd = valid.eventTime() - Math.floorMod(valid.eventTime(), windowSize)
                     + windowSize;
-            if (valid.generated() == Timing.LATE && !late) {
-                problems.add("visit " + valid.eventId() + " was generated for a window closed"
-                        + " long before (" + valid.eventTime() + ") but did not come out late");
-            } else if (valid.generated() == Timing.ON_TIME && late) {
+            if (valid.generated() == Timing.ON_TIME && cameOutLate.contains(valid.eventId())) {
                 long newest = read.newestBefore(record.partition(), record.offset());
                 if (newest < windowEnd + outOfOrderness) {
                     problems.add("on-time visit " + valid.eventId() + " (" + valid.userId() + "@"

@@ -162,19 +162,6 @@ class VerdictTest {
                 .startsWith("on-time visit bob-1 ").contains("newest such event time 64999");
     }
 
-    @Test
-    void catchesAVisitGeneratedLateThatWasCounted() {
-        List<CommittedCount> lateOneCounted = List.of(
-                new CommittedCount("alice", 0, 2, 1), new CommittedCount("alice", 60_000, 1, 1));
-        Verdict.Report report = Verdict.judge(INPUT, MINUTE, BOUND, ReadOrder.PARTITIONS_IN_STEP,
-                new Observations(lateOneCounted, lateOneCounted, List.of(), DEAD, List.of(),
-                        List.of()));
-
-        assertThat(report.problems())
-                .contains("visit e3 was generated for a window closed long before (61000) but"
-                        + " did not come out late");
-    }
-
     private static Verdict.Report judge(
             List<CommittedCount> kafka, List<CommittedCount> table, List<SideRecord> late,
             List<SideRecord> dead, List<String> prepared) {
