@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
  * The real services of the in-JVM tier ({@link EmbeddedInfrastructure}), started once per test
@@ -28,6 +30,15 @@ final class EmbeddedServices {
             Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "embedded-stop"));
         }
         return instance;
+    }
+
+    /** A MiniCluster of one TaskManager with {@code slots} slots, for a test's extension. */
+    static MiniClusterExtension miniCluster(int slots) {
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(slots)
+                        .build());
     }
 
     /** A name no other test in this JVM uses, for topics and databases. */
