@@ -38,9 +38,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * One input partition carries valid visits, the other nothing but records the job rejects.
  * Windows must fire while the job runs: the poison partition goes idle after
- * {@code watermark.idleness}, because dead letters do not count as activity. Were they counted,
- * that partition would hold the watermark at its start, and no window would fire until the job
- * is drained.
+ * {@code watermark.idleness}, because dead letters do not count as activity. Until it does, it
+ * holds the watermark at its start: with an idleness longer than the wait, no window fires.
  */
 class PoisonOnlyPartitionITCase {
 
