@@ -213,9 +213,21 @@ public final class Verdict {
      */
     private static final class EventTimesRead {
 
-        /** Per partition: offsets in order, and the newest event time up to and including each. */
-        private final Map<Integer, long[][]> newestUpTo = new HashMap<>();
-        private final Map<Integer, Long> newestOfPartition = new HashMap<>();
+        /** One partition's visits: offsets in order, and the newest event time up to each. */
+        private record PartitionTimes(long[] offsets, long[] newestUpTo) {
+
+            long newest() {
+                return newestUpTo.length == 0 ? Long.MIN_VALUE : newestUpTo[newestUpTo.length - 1];
+            }
+
+            long newestBefore(long offset) {
+                int at = Arrays.binarySearch(offsets, offset);
+                int before = (at >= 0 ? at : -at - 1) - 1;
+                return before >= 0 ? newestUpTo[before] : Long.MIN_VALUE;
+            }
+        }
+
+        private final Map<Integer, PartitionTimes> partitions = new HashMap<>();
         private final ReadOrder readOrder;
 
         EventTimesRead(List<ProducedRecord> input, ReadOrder readOrder) {
@@ -228,31 +240,30 @@ public final class Verdict {
                 }
             }
             byPartition.forEach((partition, times) -> {
-                long[][] upTo = new long[2][times.size()];
+                long[] offsets = new long[times.size()];
+                long[] newestUpTo = new long[times.size()];
                 long newest = Long.MIN_VALUE;
                 int i = 0;
                 for (Map.Entry<Long, Long> entry : times.entrySet()) {
                     newest = Math.max(newest, entry.getValue());
-                    upTo[0][i] = entry.getKey();
-                    upTo[1][i] = newest;
+                    offsets[i] = entry.getKey();
+                    newestUpTo[i] = newest;
                     i++;
                 }
-                newestUpTo.put(partition, upTo);
-                newestOfPartition.put(partition, newest);
+                partitions.put(partition, new PartitionTimes(offsets, newestUpTo));
             });
         }
 
         long newestBefore(int partition, long offset) {
-            long newest = Long.MIN_VALUE;
-            for (Map.Entry<Integer, Long> other : newestOfPartition.entrySet()) {
-                if (readOrder == ReadOrder.PARTITIONS_MAY_IDLE && other.getKey() != partition) {
-                    newest = Math.max(newest, other.getValue());
+            long newest = partitions.get(partition).newestBefore(offset);
+            if (readOrder == ReadOrder.PARTITIONS_MAY_IDLE) {
+                for (Map.Entry<Integer, PartitionTimes> other : partitions.entrySet()) {
+                    if (other.getKey() != partition) {
+                        newest = Math.max(newest, other.getValue().newest());
+                    }
                 }
             }
-            long[][] own = newestUpTo.get(partition);
-            int at = Arrays.binarySearch(own[0], offset);
-            int before = (at >= 0 ? at : -at - 1) - 1;
-            return before >= 0 ? Math.max(newest, own[1][before]) : newest;
+            return newest;
         }
     }
 
