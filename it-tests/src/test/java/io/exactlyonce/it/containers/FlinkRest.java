@@ -58,6 +58,20 @@ final class FlinkRest {
         return get("/jobs/" + jobId + "/checkpoints").path("counts").path("failed").asLong();
     }
 
+    /**
+     * Checkpoints in the job's recent history that failed at or after {@code epochMillis}, each
+     * as "id: failure message".
+     */
+    List<String> failedCheckpointsSince(String jobId, long epochMillis)
+            throws IOException, InterruptedException {
+        JsonNode history = get("/jobs/" + jobId + "/checkpoints").path("history");
+        return StreamSupport.stream(history.spliterator(), false)
+                .filter(c -> c.path("status").asText().equals("FAILED")
+                        && c.path("failure_timestamp").asLong() >= epochMillis)
+                .map(c -> c.path("id").asLong() + ": " + c.path("failure_message").asText())
+                .toList();
+    }
+
     /** The first completed checkpoint that was triggered at or after {@code epochMillis}. */
     Optional<Checkpoint> firstCompletedTriggeredAfter(String jobId, long epochMillis)
             throws IOException, InterruptedException {

@@ -54,13 +54,31 @@ final class NetworkPartition implements AutoCloseable {
         }
     }
 
+    /**
+     * Packets dropped so far by the rules of {@link #cut}, as the kernel counted them: more than
+     * zero shows that the peers tried to talk through the cut.
+     */
+    long droppedPackets() throws IOException, InterruptedException {
+        long dropped = 0;
+        for (String chain : List.of("INPUT", "OUTPUT")) {
+            // Columns of "-L -v -x -n": pkts bytes target prot opt in out source destination
+            for (String line : iptables("-L", chain, "-v", "-x", "-n").split("\n")) {
+                String[] columns = line.trim().split("\\s+");
+                if (columns.length > 2 && columns[2].equals("DROP")) {
+                    dropped += Long.parseLong(columns[0]);
+                }
+            }
+        }
+        return dropped;
+    }
+
     /** Lets every packet through again. */
     void heal() throws IOException, InterruptedException {
         iptables("-F", "INPUT");
         iptables("-F", "OUTPUT");
     }
 
-    private void iptables(String... args) throws IOException, InterruptedException {
+    private String iptables(String... args) throws IOException, InterruptedException {
         String[] command = new String[args.length + 1];
         command[0] = "iptables";
         System.arraycopy(args, 0, command, 1, args.length);
@@ -69,6 +87,7 @@ final class NetworkPartition implements AutoCloseable {
             throw new IllegalStateException("iptables " + List.of(args) + " exited with "
                     + result.getExitCode() + ": " + result.getStderr());
         }
+        return result.getStdout();
     }
 
     @Override

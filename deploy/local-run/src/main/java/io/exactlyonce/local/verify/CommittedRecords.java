@@ -3,6 +3,7 @@ package io.exactlyonce.local.verify;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -11,6 +12,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -85,6 +87,19 @@ public final class CommittedRecords {
                     .map(TransactionListing::transactionalId)
                     .sorted()
                     .collect(Collectors.toList());
+        }
+    }
+
+    /**
+     * The broker's description of each of {@code transactionalIds}: its state (an abort shows as
+     * {@code COMPLETE_ABORT}) and producer epoch (the broker bumps it when it aborts on timeout).
+     */
+    public static Map<String, TransactionDescription> describeTransactions(
+            String bootstrapServers, Collection<String> transactionalIds) throws Exception {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(properties)) {
+            return Map.copyOf(admin.describeTransactions(transactionalIds).all().get());
         }
     }
 }

@@ -97,7 +97,8 @@ public final class VisitTraffic {
                             userId.getBytes(StandardCharsets.UTF_8),
                             serializer.serialize(topic, event),
                             recordTime,
-                            new Expectation.Valid(eventId, userId, eventTime)));
+                            new Expectation.Valid(eventId, userId, eventTime,
+                                    late ? Expectation.Timing.LATE : Expectation.Timing.ON_TIME)));
         }
         List<Planned> rejects = rejects(serializer, topic, random, start);
         // Spread the rejects through the stream, never at the very start.
