@@ -72,7 +72,7 @@ class PoisonOnlyPartitionITCase {
         JobConfig config = VerifiedRun.config(plan, services);
         for (JobOption topic : List.of(JobOption.INPUT_TOPIC, JobOption.OUTPUT_TOPIC,
                 JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
-            services.createTopic(config.get(topic), PARTITIONS);
+            services.createTopic(config.get(topic), PARTITIONS, Map.of());
         }
         services.createDatabase(plan.name());
         JobRunner.SubmittedJob job = new MiniClusterJobRunner(
