@@ -44,6 +44,8 @@ final class FlinkCluster implements AutoCloseable {
 
     private static final String JOB_MANAGER_ALIAS = "jobmanager";
     private static final int REST_PORT = 8081;
+    /** The TaskManagers' RPC ports count up from here, one of their own each. */
+    private static final int TASK_MANAGER_RPC_PORT = 6200;
     private static final String JOB_JAR = "/opt/flink/usrlib/visit-count-job.jar";
     private static final String DATA = "/opt/flink/data";
     /**
@@ -226,9 +228,14 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     private TaskManager newTaskManager() {
-        String resourceId = "taskmanager-" + (everyTaskManager.size() + 1);
+        int number = everyTaskManager.size() + 1;
+        String resourceId = "taskmanager-" + number;
         GenericContainer<?> container = new GenericContainer<>(IMAGE);
-        configure(container, resourceId, CONFIG + "\ntaskmanager.resource-id: " + resourceId);
+        // A replacement often gets a killed TaskManager's IP. With the same RPC port it would
+        // have the dead one's RPC address too, which the JobManager's RPC layer still holds:
+        // it was seen to drop the replacement's heartbeats until it declared it dead.
+        configure(container, resourceId, CONFIG + "\ntaskmanager.resource-id: " + resourceId
+                + "\ntaskmanager.rpc.port: " + (TASK_MANAGER_RPC_PORT + number));
         container.withEnv("FLINK_TASK_SLOTS", "1")
                 .withCommand("taskmanager")
                 .waitingFor(Wait.forLogMessage(".*Successful registration at resource manager.*", 1)

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
 
-/** The few reads of Flink's REST API the fault scenarios need. */
+/** The few reads of Flink's REST API the fault scenarios need, and a cancel. */
 final class FlinkRest {
 
     /** One checkpoint from the job's checkpoint history; times are epoch milliseconds. */
@@ -119,6 +119,18 @@ final class FlinkRest {
     /** Slots of registered TaskManagers that no job occupies. */
     int availableSlots() throws IOException, InterruptedException {
         return get("/overview").path("slots-available").asInt();
+    }
+
+    /** Asks the JobManager to cancel the job; it answers at once and cancels in the background. */
+    void cancel(String jobId) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create(baseUrl + "/jobs/" + jobId + "?mode=cancel")).timeout(TIMEOUT)
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 202) {
+            throw new IOException("cancel " + jobId + ": HTTP " + response.statusCode() + " "
+                    + response.body());
+        }
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {
