@@ -2,9 +2,9 @@ package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.model.avro.UserVisitEvent;
@@ -107,7 +107,8 @@ class BrokerLimitsITCase {
         JobClient job = env.executeAsync(config.jobName());
 
         List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
-        Poll.until("the largest record on the dead-letter topic, or the job's end", WAIT, () -> {
+        await("the largest record on the dead-letter topic, or the job's end").atMost(WAIT)
+                .ignoreExceptions().until(() -> {
             deadLetters.clear();
             deadLetters.addAll(committed(config.get(JobOption.DEAD_LETTER_TOPIC)));
             return !deadLetters.isEmpty() || job.getJobStatus().get().isGloballyTerminalState();
@@ -142,9 +143,9 @@ class BrokerLimitsITCase {
             KafkaProducer<byte[], byte[]> producer, JobConfig config, Duration window)
             throws Exception {
         Duration maxAhead = config.eventTimeBounds().maxAheadOfRecord();
-        Poll.until("the furthest point ahead to reach a window start", window.plusSeconds(5),
-                Duration.ofMillis(50),
-                () -> (System.currentTimeMillis() + maxAhead.toMillis()) % window.toMillis() < 2_000);
+        await("the furthest point ahead to reach a window start").atMost(window.plusSeconds(5))
+                .pollInterval(Duration.ofMillis(50)).until(() -> (System.currentTimeMillis()
+                        + maxAhead.toMillis()) % window.toMillis() < 2_000);
         long furthest = System.currentTimeMillis() + maxAhead.toMillis();
         Instant eventTime = Instant.ofEpochMilli(furthest - furthest % window.toMillis());
         long recordTimestamp = eventTime.minus(maxAhead).toEpochMilli();
@@ -192,7 +193,9 @@ class BrokerLimitsITCase {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            Poll.until("the committed records of " + topic, WAIT, () -> {
+            // In this thread: a KafkaConsumer is for one thread at a time.
+            await("the committed records of " + topic).atMost(WAIT).pollInSameThread()
+                    .ignoreExceptions().until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
                 return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
             });

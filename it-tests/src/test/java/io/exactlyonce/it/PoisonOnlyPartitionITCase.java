@@ -1,11 +1,11 @@
 package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.MiniClusterJobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.model.avro.UserVisitCount;
@@ -110,8 +110,10 @@ class PoisonOnlyPartitionITCase {
                 return window;
             };
             // A partition may go idle while the job starts and its consumer connects; only
-            // windows of visits sent after the job has read poison show it stays idle.
-            Poll.until("the job to dead-letter the poison", WAIT, () -> {
+            // windows of visits sent after the job has read poison show it stays idle. The
+            // consumers are polled in this thread: a KafkaConsumer is for one thread at a time.
+            await("the job to dead-letter the poison").atMost(WAIT).pollInSameThread()
+                    .ignoreExceptions().until(() -> {
                 long window = sendRound.call();
                 if (!deadLetters.poll(Duration.ofMillis(100)).isEmpty()) {
                     firstWindowAfterPoisonRead[0] = window + WINDOW.toMillis();
@@ -119,8 +121,9 @@ class PoisonOnlyPartitionITCase {
                 }
                 return false;
             });
-            Poll.until("a window, of a visit sent after the poison was read, committed while"
-                    + " partition " + POISON_PARTITION + " carries only poison", WAIT, () -> {
+            await("a window, of a visit sent after the poison was read, committed while"
+                    + " partition " + POISON_PARTITION + " carries only poison")
+                    .atMost(WAIT).pollInSameThread().ignoreExceptions().until(() -> {
                         sendRound.call();
                         countsRead.poll(Duration.ofMillis(100))
                                 .forEach(r -> committed.add(counts.deserialize(output, r.value())));

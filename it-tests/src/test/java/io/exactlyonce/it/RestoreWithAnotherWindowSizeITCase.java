@@ -1,8 +1,8 @@
 package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.pipeline.VisitCountJob;
 import io.exactlyonce.pipeline.operators.ByUser;
 import io.exactlyonce.pipeline.operators.RestoredWatermarkGate;
@@ -54,7 +54,7 @@ class RestoreWithAnotherWindowSizeITCase {
         JobID oneMinute = flink.submitJob(job(Duration.ofMinutes(1))).get().getJobID();
         AtomicReference<String> savepoint = new AtomicReference<>();
         // A stop fails until every task runs; ask again until it succeeds.
-        Poll.until("a savepoint of the one-minute job", TIMEOUT, () -> {
+        await("a savepoint of the one-minute job").atMost(TIMEOUT).ignoreExceptions().until(() -> {
             savepoint.set(flink.stopWithSavepoint(oneMinute, savepoints.toUri().toString(),
                     false, SavepointFormatType.CANONICAL).get());
             return true;
@@ -63,8 +63,8 @@ class RestoreWithAnotherWindowSizeITCase {
         StreamGraph twoMinutes = job(Duration.ofMinutes(2));
         twoMinutes.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint.get()));
         JobID resumed = flink.submitJob(twoMinutes).get().getJobID();
-        Poll.until("the resumed job to end", TIMEOUT,
-                () -> flink.getJobStatus(resumed).get().isGloballyTerminalState());
+        await("the resumed job to end").atMost(TIMEOUT).ignoreExceptions()
+                .until(() -> flink.getJobStatus(resumed).get().isGloballyTerminalState());
 
         ArchivedExecutionGraph graph = flink.getArchivedExecutionGraph(resumed).get();
         assertThat(graph.getState()).isEqualTo(JobStatus.FAILED);

@@ -1,10 +1,10 @@
 package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
 import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.pipeline.VisitCountJob;
@@ -143,7 +143,8 @@ class StartWithoutStateITCase {
             }
         });
         JobID[] started = new JobID[1];
-        Poll.until("main() to refuse or to submit " + config.jobName(), SUBMIT_TIMEOUT, () -> {
+        await("main() to refuse or to submit " + config.jobName()).atMost(SUBMIT_TIMEOUT)
+                .ignoreExceptions().until(() -> {
             if (main.isDone()) {
                 return true;
             }

@@ -1,9 +1,9 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
@@ -91,8 +91,9 @@ class BlockedSinkCheckpointTimeoutITCase {
             environment.services().pauseMariaDb();
             try {
                 FaultScenario.say(SCENARIO, "database frozen");
-                Poll.until("a checkpoint to fail behind the blocked sink", FaultScenario.WAIT,
-                        () -> rest.failedCheckpoints(jobId) > failedBefore);
+                await("a checkpoint to fail behind the blocked sink").atMost(FaultScenario.WAIT)
+                        .ignoreExceptions()
+                        .until(() -> rest.failedCheckpoints(jobId) > failedBefore);
                 failedWhileFrozen = rest.failedCheckpoints(jobId);
             } finally {
                 environment.services().unpauseMariaDb();

@@ -1,10 +1,10 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
@@ -134,8 +134,9 @@ class BrokerKillITCase {
             // The outage lasts until the job has noticed it: a checkpoint failed (it could not
             // flush its Kafka transactions) or the job failed over, and at least one checkpoint
             // interval passed.
-            Poll.until("a failed checkpoint or a restart while the broker is down", WAIT,
-                    () -> Duration.between(killed.killedAt(), Instant.now())
+            await("a failed checkpoint or a restart while the broker is down").atMost(WAIT)
+                    .ignoreExceptions()
+                    .until(() -> Duration.between(killed.killedAt(), Instant.now())
                                     .compareTo(FaultScenario.CHECKPOINT_INTERVAL) > 0
                             && (rest.failedCheckpoints(jobId) > failedBefore
                                     || rest.restores(jobId) > restoresBefore));
@@ -155,7 +156,8 @@ class BrokerKillITCase {
 
             long restartedAt = startedAfterRestart.toEpochMilli();
             AtomicLong completedAt = new AtomicLong();
-            Poll.until("a checkpoint completed after the broker restarted", WAIT, () -> {
+            await("a checkpoint completed after the broker restarted").atMost(WAIT)
+                    .ignoreExceptions().until(() -> {
                 rest.firstCompletedAfter(jobId, killedAt, restartedAt)
                         .ifPresent(c -> completedAt.set(c.completedAt()));
                 return completedAt.get() > 0;

@@ -1,10 +1,11 @@
 package io.exactlyonce.it.containers;
 
+import static org.awaitility.Awaitility.await;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import io.exactlyonce.testkit.embedded.Infrastructure;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobOption;
@@ -286,15 +287,16 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         }
     }
 
-    private void awaitHealthy() throws InterruptedException {
-        Poll.until("every service of " + project + " to be healthy", HEALTHY_TIMEOUT, () -> {
+    private void awaitHealthy() {
+        await("every service of " + project + " to be healthy").atMost(HEALTHY_TIMEOUT)
+                .ignoreExceptions().until(() -> {
             Map<String, String> status = new TreeMap<>();
             containers().forEach(c -> status.put(
                     c.getLabels().get("com.docker.compose.service"), c.getStatus()));
             boolean healthy = status.keySet().containsAll(SERVICES)
                     && status.values().stream().allMatch(s -> s.contains("(healthy)"));
             if (!healthy) {
-                // Poll reports the last of these at the deadline.
+                // The timeout names the last of these as its cause.
                 throw new IllegalStateException("not yet: " + status);
             }
             return true;

@@ -1,10 +1,10 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
@@ -101,8 +101,8 @@ class ComposeClusterITCase {
             Instant trafficStarted = Instant.now();
             FlinkRest rest = cluster.rest();
             String jobId = job.jobId();
-            Poll.until("two completed checkpoints", WAIT,
-                    () -> rest.completedCheckpoints(jobId) >= 2);
+            await("two completed checkpoints").atMost(WAIT).ignoreExceptions()
+                    .until(() -> rest.completedCheckpoints(jobId) >= 2);
             restoresBefore = rest.restores(jobId);
             freeSlotsAtKill = rest.availableSlots();
 

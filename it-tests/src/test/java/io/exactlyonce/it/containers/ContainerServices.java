@@ -1,9 +1,10 @@
 package io.exactlyonce.it.containers;
 
+import static org.awaitility.Awaitility.await;
+
 import com.github.dockerjava.api.DockerClient;
 import com.mysql.cj.jdbc.MysqlXADataSource;
 import io.exactlyonce.testkit.embedded.Infrastructure;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.SinkXid;
@@ -212,7 +213,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     }
 
     /** {@code kill -9} of the broker from outside ({@link HardKill}); the container stays. */
-    HardKill.Killed killKafka() throws InterruptedException {
+    HardKill.Killed killKafka() {
         return HardKill.kill(docker, KAFKA_ALIAS, kafka.getContainerId());
     }
 
@@ -221,9 +222,9 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
      * segments, the transaction state log, committed offsets) and its fixed host port are
      * kept, so the advertised addresses stay valid. Returns once the broker answers clients.
      */
-    void restartKafka(Duration timeout) throws InterruptedException {
+    void restartKafka(Duration timeout) {
         HardKill.startAgain(docker, kafka.getContainerId(), KAFKA_ALIAS, logs);
-        Poll.until("the restarted broker to answer", timeout, () -> {
+        await("the restarted broker to answer").atMost(timeout).ignoreExceptions().until(() -> {
             try (Admin admin = admin()) {
                 return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
                         .nodes().get().isEmpty();
@@ -232,7 +233,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     }
 
     /** {@code kill -9} of MariaDB from outside ({@link HardKill}); the container stays. */
-    HardKill.Killed killMariaDb() throws InterruptedException {
+    HardKill.Killed killMariaDb() {
         return HardKill.kill(docker, MARIADB_ALIAS, mariaDb.getContainerId());
     }
 
@@ -240,9 +241,9 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
      * {@code docker start} of the same, killed MariaDB container, with its data (prepared XA
      * transactions included: InnoDB recovers them). Returns once it accepts connections.
      */
-    void restartMariaDb(Duration timeout) throws InterruptedException {
+    void restartMariaDb(Duration timeout) {
         HardKill.startAgain(docker, mariaDb.getContainerId(), MARIADB_ALIAS, logs);
-        Poll.until("the restarted database to answer", timeout, () -> {
+        await("the restarted database to answer").atMost(timeout).ignoreExceptions().until(() -> {
             try (Connection connection =
                             DriverManager.getConnection(jdbcUrl(""), jdbcUser(), jdbcPassword());
                     Statement statement = connection.createStatement()) {

@@ -1,10 +1,10 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
@@ -111,8 +111,8 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
             long killedAt = killed.killedAt().toEpochMilli();
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(
                     flink.rest(), job.jobId(), killedAt);
-            Poll.until("the job to commit or roll back the held transactions",
-                    FaultScenario.WAIT, () -> services.preparedXids(prefix).stream()
+            await("the job to commit or roll back the held transactions").atMost(FaultScenario.WAIT)
+                    .ignoreExceptions().until(() -> services.preparedXids(prefix).stream()
                             .noneMatch(held::contains));
             return job;
         }

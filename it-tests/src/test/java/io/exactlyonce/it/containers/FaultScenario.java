@@ -1,10 +1,10 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.embedded.Infrastructure;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.testkit.verify.VisitTraffic;
@@ -57,21 +57,22 @@ final class FaultScenario {
     static void awaitUncheckpointedOutput(ContainerEnvironment environment,
             VerifiedRun.Plan plan, String jobId) throws Exception {
         FlinkRest rest = environment.flink().rest();
-        Poll.until("two completed checkpoints", WAIT,
-                () -> rest.completedCheckpoints(jobId) >= 2);
+        await("two completed checkpoints").atMost(WAIT).ignoreExceptions()
+                .until(() -> rest.completedCheckpoints(jobId) >= 2);
         long atCheckpoint = inputRecords(environment, plan);
-        Poll.until("more input after the checkpoint", WAIT,
-                () -> inputRecords(environment, plan) >= atCheckpoint + plan.recordsPerSecond());
+        await("more input after the checkpoint").atMost(WAIT).ignoreExceptions()
+                .until(() -> inputRecords(environment, plan)
+                        >= atCheckpoint + plan.recordsPerSecond());
     }
 
     /**
      * Waits for the first checkpoint of {@code jobId} triggered after {@code epochMillis} to
      * complete, and returns how long after that moment it completed: the recovery time.
      */
-    static Duration awaitCheckpointTriggeredAfter(FlinkRest rest, String jobId, long epochMillis)
-            throws InterruptedException {
+    static Duration awaitCheckpointTriggeredAfter(FlinkRest rest, String jobId, long epochMillis) {
         AtomicLong completedAt = new AtomicLong();
-        Poll.until("a checkpoint completed after the fault", WAIT, () -> {
+        await("a checkpoint completed after the fault").atMost(WAIT).ignoreExceptions()
+                .until(() -> {
             rest.firstCompletedTriggeredAfter(jobId, epochMillis)
                     .ifPresent(c -> completedAt.set(c.completedAt()));
             return completedAt.get() > 0;

@@ -1,11 +1,12 @@
 package io.exactlyonce.it.containers;
 
+import static org.awaitility.Awaitility.await;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
 import io.exactlyonce.testkit.run.ClusterJobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.pipeline.api.JobConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -127,7 +128,7 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     /** {@code kill -9} of the JobManager from outside ({@link HardKill}); the container stays. */
-    HardKill.Killed killJobManager() throws InterruptedException {
+    HardKill.Killed killJobManager() {
         return HardKill.kill(docker, JOB_MANAGER_ALIAS, jobManager.getContainerId());
     }
 
@@ -136,11 +137,11 @@ final class FlinkCluster implements AutoCloseable {
      * answers and {@code taskManagers} TaskManagers have registered with it again. Without high
      * availability it remembers no job: the job is gone until it is submitted again.
      */
-    void restartJobManager(int taskManagers, Duration timeout) throws InterruptedException {
+    void restartJobManager(int taskManagers, Duration timeout) {
         HardKill.startAgain(docker, jobManager.getContainerId(), JOB_MANAGER_ALIAS, logs);
         FlinkRest rest = rest();
-        Poll.until("the restarted JobManager with " + taskManagers + " TaskManagers", timeout,
-                () -> rest.taskManagers() >= taskManagers);
+        await("the restarted JobManager with " + taskManagers + " TaskManagers").atMost(timeout)
+                .ignoreExceptions().until(() -> rest.taskManagers() >= taskManagers);
     }
 
     String jobManagerContainerId() {
@@ -204,7 +205,7 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     /** {@code kill -9} of a TaskManager from outside ({@link HardKill}). */
-    HardKill.Killed kill(TaskManager taskManager) throws InterruptedException {
+    HardKill.Killed kill(TaskManager taskManager) {
         HardKill.Killed killed = HardKill.kill(
                 docker, taskManager.resourceId(), taskManager.container().getContainerId());
         taskManagers.remove(taskManager);

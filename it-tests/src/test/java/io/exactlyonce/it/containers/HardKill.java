@@ -1,8 +1,9 @@
 package io.exactlyonce.it.containers;
 
+import static org.awaitility.Awaitility.await;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import io.exactlyonce.testkit.Poll;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -20,13 +21,12 @@ final class HardKill {
     private HardKill() {}
 
     /** Kills the container and returns once docker reports it stopped. */
-    static Killed kill(DockerClient docker, String name, String containerId)
-            throws InterruptedException {
+    static Killed kill(DockerClient docker, String name, String containerId) {
         Instant startedAt = startedAt(docker, containerId);
         Instant killedAt = Instant.now();
         docker.killContainerCmd(containerId).withSignal("KILL").exec();
-        Poll.until(name + " to be dead", Duration.ofSeconds(30),
-                () -> !running(docker, containerId));
+        await(name + " to be dead").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> !running(docker, containerId));
         InspectContainerResponse.ContainerState state =
                 docker.inspectContainerCmd(containerId).exec().getState();
         return new Killed(name, containerId, startedAt, killedAt,

@@ -1,9 +1,9 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
@@ -120,9 +120,9 @@ class NetworkPartitionITCase {
                 Instant cutAt = Instant.now();
                 partition.cut(peers);
                 FaultScenario.say(scenario, "cut " + peers + " off");
-                Poll.until("the cut to outlast the heartbeat timeout and Flink to notice it",
-                        FaultScenario.WAIT,
-                        () -> Duration.between(cutAt, Instant.now()).compareTo(CUT) >= 0
+                await("the cut to outlast the heartbeat timeout and Flink to notice it")
+                        .atMost(FaultScenario.WAIT).ignoreExceptions()
+                        .until(() -> Duration.between(cutAt, Instant.now()).compareTo(CUT) >= 0
                                 && (rest.failedCheckpoints(jobId) > failedBefore
                                         || rest.restores(jobId) > restoresBefore));
                 droppedPackets = partition.droppedPackets();

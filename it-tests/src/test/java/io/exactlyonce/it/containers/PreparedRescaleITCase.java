@@ -1,11 +1,11 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -156,8 +157,8 @@ class PreparedRescaleITCase {
                 exitCodes.add(flink.kill(taskManager).exitCode());
             }
             rest.cancel(jobId);
-            Poll.until("the old job to be cancelled", FaultScenario.WAIT,
-                    () -> Set.of("CANCELED", "FAILED").contains(rest.state(jobId)));
+            await("the old job to be cancelled").atMost(FaultScenario.WAIT).ignoreExceptions()
+                    .until(() -> Set.of("CANCELED", "FAILED").contains(rest.state(jobId)));
             completedAtKill = rest.latestCompletedCheckpointId(jobId);
             listedBeforeResume = services.preparedXids(prefix);
             resumedFrom = flink.latestRetainedCheckpoint(jobId);
@@ -173,19 +174,20 @@ class PreparedRescaleITCase {
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumed.jobId(),
                     killedAt);
             parallelismAfter = rest.parallelism(resumed.jobId());
-            Poll.until("the resumed job to roll back the held transactions", FaultScenario.WAIT,
-                    () -> services.preparedXids(prefix).stream().noneMatch(heldAbove::contains));
+            await("the resumed job to roll back the held transactions").atMost(FaultScenario.WAIT)
+                    .ignoreExceptions().until(() -> services.preparedXids(prefix).stream()
+                            .noneMatch(heldAbove::contains));
             return resumed;
         }
 
         /** Whether the newest completed checkpoint stays {@code completed} for a while. */
-        private static boolean staysPending(FlinkRest rest, String jobId, long completed)
-                throws InterruptedException {
+        private static boolean staysPending(FlinkRest rest, String jobId, long completed) {
             try {
-                Poll.until("a checkpoint to complete while frozen", STAYS_PENDING,
-                        () -> rest.latestCompletedCheckpointId(jobId) > completed);
+                await("a checkpoint to complete while frozen").atMost(STAYS_PENDING)
+                        .ignoreExceptions()
+                        .until(() -> rest.latestCompletedCheckpointId(jobId) > completed);
                 return false;
-            } catch (IllegalStateException stillPending) {
+            } catch (ConditionTimeoutException stillPending) {
                 return true;
             }
         }

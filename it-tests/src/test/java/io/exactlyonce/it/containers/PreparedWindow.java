@@ -1,6 +1,7 @@
 package io.exactlyonce.it.containers;
 
-import io.exactlyonce.testkit.Poll;
+import static org.awaitility.Awaitility.await;
+
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.List;
@@ -36,8 +37,9 @@ final class PreparedWindow {
     static Caught freezeWhilePrepared(ContainerServices services, FlinkCluster flink,
             String prefix, int attempts, Acceptance acceptance) throws Exception {
         for (int attempt = 1; attempt <= attempts; attempt++) {
-            Poll.until("a prepared XA transaction of the job", FaultScenario.WAIT,
-                    WATCH_INTERVAL, () -> !services.preparedXids(prefix).isEmpty());
+            await("a prepared XA transaction of the job").atMost(FaultScenario.WAIT)
+                    .pollInterval(WATCH_INTERVAL).ignoreExceptions()
+                    .until(() -> !services.preparedXids(prefix).isEmpty());
             long frozenAt = System.currentTimeMillis();
             if (!flink.pauseTaskManagers()) {
                 continue;

@@ -1,11 +1,11 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,7 +122,8 @@ class TaskManagerKillITCase {
             restoresBefore = rest.restores(jobId);
             for (int kill = 1; kill <= kills; kill++) {
                 long input = FaultScenario.inputRecords(CONTAINERS.environment(), plan);
-                Poll.until("output after the last recovery", WAIT, () -> FaultScenario
+                await("output after the last recovery").atMost(WAIT).ignoreExceptions()
+                        .until(() -> FaultScenario
                         .inputRecords(CONTAINERS.environment(), plan) >= input
                                 + plan.recordsPerSecond());
                 Killed killed = flink.kill(flink.taskManagers().get(0));

@@ -1,11 +1,11 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.CommittedRecords;
 import io.exactlyonce.testkit.verify.Verdict;
@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -186,8 +187,8 @@ class TransactionTimeoutLossDetectionITCase {
             FaultScenario.say(SCENARIO, "checkpoint " + caughtCheckpoint + " completed with "
                     + openCounts + " still open " + atKill.values() + "; every TaskManager"
                     + " killed; down for " + DOWN.toSeconds() + " s");
-            Poll.until("the outage to outlast the transaction timeout", DOWN.plusMinutes(1),
-                    () -> Duration.between(downSince, Instant.now()).compareTo(DOWN) >= 0);
+            await("the outage to outlast the transaction timeout").atMost(DOWN.plusMinutes(1))
+                    .until(() -> Duration.between(downSince, Instant.now()).compareTo(DOWN) >= 0);
             afterOutage = CommittedRecords.describeTransactions(
                     services.bootstrapServers(), openCounts);
             FaultScenario.say(SCENARIO, "after the outage: " + afterOutage.values());
@@ -201,15 +202,15 @@ class TransactionTimeoutLossDetectionITCase {
         }
 
         /** Whether checkpoint {@link #caughtCheckpoint} completes within a few seconds. */
-        private boolean completes(FlinkRest rest, String jobId) throws InterruptedException {
+        private boolean completes(FlinkRest rest, String jobId) {
             try {
-                Poll.until("checkpoint " + caughtCheckpoint + " to complete", Duration.ofSeconds(3),
-                        () -> {
+                await("checkpoint " + caughtCheckpoint + " to complete")
+                        .atMost(Duration.ofSeconds(3)).ignoreExceptions().until(() -> {
                             completedWhileFrozen = rest.latestCompletedCheckpointId(jobId);
                             return completedWhileFrozen >= caughtCheckpoint;
                         });
                 return true;
-            } catch (IllegalStateException notCompleted) {
+            } catch (ConditionTimeoutException notCompleted) {
                 return false;
             }
         }

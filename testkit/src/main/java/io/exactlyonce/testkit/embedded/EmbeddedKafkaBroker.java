@@ -1,9 +1,8 @@
 package io.exactlyonce.testkit.embedded;
 
-import io.exactlyonce.testkit.Deadline;
-
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.io.IOException;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +31,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,31 +174,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * partition: a client that asked earlier could see UNKNOWN_TOPIC_OR_PARTITION.
      */
     public void createTopic(String name, int partitions, Map<String, String> topicConfig) {
-        Deadline deadline = Deadline.after(startupTimeout);
         try (Admin admin = newAdmin()) {
             admin.createTopics(
                             List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig)))
                     .all()
-                    .get(deadline.remaining().toMillis(), MILLISECONDS);
+                    .get(startupTimeout.toMillis(), MILLISECONDS);
 
             // The controller has committed the topic; the broker learns of it from the metadata
             // log an instant later.
-            Exception lastFailure = null;
-            while (true) {
-                try {
-                    if (servesAllPartitions(admin, name, partitions)) {
-                        return;
-                    }
-                } catch (ExecutionException | TimeoutException | KafkaException e) {
-                    lastFailure = e;
-                }
-                if (deadline.hasExpired()) {
-                    throw failure(
-                            "Topic " + name + " not served within " + deadline.timeout(),
-                            lastFailure);
-                }
-                deadline.pause(POLL_INTERVAL);
-            }
+            await("topic " + name + " served")
+                    .atMost(startupTimeout)
+                    .pollInterval(POLL_INTERVAL)
+                    .ignoreExceptions()
+                    .until(() -> servesAllPartitions(admin, name, partitions));
+        } catch (ConditionTimeoutException e) {
+            throw failure("Topic " + name + " not served within " + startupTimeout, e);
         } catch (ExecutionException | TimeoutException e) {
             throw failure("Cannot create topic " + name, e);
         } catch (InterruptedException e) {
@@ -363,38 +351,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * requests. Fails at once if the process exits.
      */
     private void awaitReady(Process broker) {
-        Deadline deadline = Deadline.after(startupTimeout);
-        Exception lastFailure = null;
         try (Admin admin = newAdmin()) {
-            while (true) {
-                if (!broker.isAlive()) {
-                    throw failure(
-                            "Kafka broker exited with code " + broker.exitValue() + " on start",
-                            lastFailure);
-                }
-                try {
-                    Collection<Node> nodes =
-                            admin.describeCluster()
-                                    .nodes()
-                                    .get(REQUEST_TIMEOUT.toMillis(), MILLISECONDS);
-                    if (nodes.stream().anyMatch(node -> node.id() == NODE_ID)) {
-                        return;
-                    }
-                } catch (ExecutionException | TimeoutException | KafkaException e) {
-                    lastFailure = e;
-                }
-                if (deadline.hasExpired()) {
-                    broker.destroyForcibly();
-                    throw failure(
-                            "Kafka broker not ready within " + deadline.timeout() + "; killed it",
-                            lastFailure);
-                }
-                deadline.pause(POLL_INTERVAL);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            await("the Kafka broker to list itself")
+                    .atMost(startupTimeout)
+                    .pollInterval(POLL_INTERVAL)
+                    .ignoreExceptions()
+                    .failFast("the broker process exited", () -> !broker.isAlive())
+                    .until(() -> admin.describeCluster()
+                            .nodes()
+                            .get(REQUEST_TIMEOUT.toMillis(), MILLISECONDS)
+                            .stream()
+                            .anyMatch(node -> node.id() == NODE_ID));
+        } catch (TerminalFailureException e) {
+            throw failure("Kafka broker exited with code " + broker.exitValue() + " on start", e);
+        } catch (ConditionTimeoutException e) {
             broker.destroyForcibly();
-            throw new IllegalStateException("Interrupted while waiting for the Kafka broker", e);
+            throw failure("Kafka broker not ready within " + startupTimeout + "; killed it", e);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.exactlyonce.testkit.run;
 
-import io.exactlyonce.testkit.Poll;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.testkit.embedded.Infrastructure;
@@ -203,7 +203,8 @@ public final class VerifiedRun {
             }
             Map<TopicPartition, Long> end = new HashMap<>();
             admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
-            Poll.until("the job to read and checkpoint all input", STEP_TIMEOUT, () -> {
+            await("the job to read and checkpoint all input").atMost(STEP_TIMEOUT)
+                    .ignoreExceptions().until(() -> {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin
                         .listConsumerGroupOffsets(config.groupId())
                         .partitionsToOffsetAndMetadata().get();

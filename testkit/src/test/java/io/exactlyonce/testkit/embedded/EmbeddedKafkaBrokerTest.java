@@ -1,7 +1,5 @@
 package io.exactlyonce.testkit.embedded;
 
-import io.exactlyonce.testkit.Deadline;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.time.Deadline;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -142,9 +141,9 @@ class EmbeddedKafkaBrokerTest {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
 
             List<String> values = new ArrayList<>();
-            Deadline deadline = Deadline.after(READ_TIMEOUT);
+            Deadline deadline = Deadline.fromNow(READ_TIMEOUT);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (deadline.hasExpired()) {
+                if (!deadline.hasTimeLeft()) {
                     fail("Read only %s of %s within %s", values, TOPIC, READ_TIMEOUT);
                 }
                 consumer.poll(Duration.ofMillis(200)).forEach(record -> values.add(record.value()));
