@@ -18,15 +18,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -61,24 +58,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int LOG_TAIL_LINES = 30;
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** How long start, restart and createTopic wait for the broker. */
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    private static final String MAX_HEAP = "512m";
+    /** Kafka's own default for {@code transaction.max.timeout.ms}. */
+    private static final Duration DEFAULT_TRANSACTION_MAX_TIMEOUT = Duration.ofMinutes(15);
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
-
-    /** Settings that make the broker what it is; changing them would break restarts and clients. */
-    private static final Set<String> IDENTITY_PROPERTIES =
-            Set.of(
-                    "process.roles",
-                    "node.id",
-                    "listeners",
-                    "advertised.listeners",
-                    "listener.security.protocol.map",
-                    "inter.broker.listener.name",
-                    "controller.listener.names",
-                    "controller.quorum.bootstrap.servers",
-                    "controller.quorum.voters",
-                    "log.dir",
-                    "log.dirs");
 
     private final Path directory;
     private final Path dataDir;
@@ -87,9 +73,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path logFile;
     private final int brokerPort;
     private final int controllerPort;
-    private final String maxHeap;
-    private final Duration startupTimeout;
-    private final boolean deleteOnClose;
     private final Thread shutdownHook;
 
     /** The running broker process, or the last one. */
@@ -97,22 +80,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private boolean closed;
 
-    private EmbeddedKafkaBroker(Builder builder) throws IOException {
-        Files.createDirectories(builder.workDir);
-        this.directory = Files.createTempDirectory(builder.workDir, "kafka-");
+    private EmbeddedKafkaBroker(Path workDir, Duration transactionMaxTimeout) throws IOException {
+        Files.createDirectories(workDir);
+        this.directory = Files.createTempDirectory(workDir, "kafka-");
         this.dataDir = directory.resolve("data");
         this.serverProperties = directory.resolve("server.properties");
         this.log4jConfig = directory.resolve("log4j2.properties");
         this.logFile = directory.resolve("broker.log");
-        this.maxHeap = builder.maxHeap;
-        this.startupTimeout = builder.startupTimeout;
-        this.deleteOnClose = builder.deleteOnClose;
 
         int[] ports = freeLoopbackPorts(2);
         this.brokerPort = ports[0];
         this.controllerPort = ports[1];
 
-        writeLines(serverProperties, brokerConfig(builder));
+        writeLines(serverProperties, brokerConfig(transactionMaxTimeout));
         writeLines(log4jConfig, LOG4J_CONFIG);
 
         // Kills the broker when this JVM exits normally; ExitWithParent covers a killed JVM.
@@ -135,28 +115,37 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    /** Starts a broker with the default settings in a new directory under {@code workDir}. */
+    /** Starts a broker with Kafka's default settings in a new directory under {@code workDir}. */
     public static EmbeddedKafkaBroker start(Path workDir) {
-        return builder(workDir).start();
+        return start(workDir, DEFAULT_TRANSACTION_MAX_TIMEOUT);
     }
 
-    public static Builder builder(Path workDir) {
-        return new Builder(workDir);
+    /**
+     * Starts a broker whose {@code transaction.max.timeout.ms} is {@code transactionMaxTimeout}:
+     * producers asking for a longer {@code transaction.timeout.ms} fail in {@code
+     * initTransactions}. Creates its directory, formats the storage and waits until it is ready.
+     */
+    public static EmbeddedKafkaBroker start(Path workDir, Duration transactionMaxTimeout) {
+        long startNanos = System.nanoTime();
+        EmbeddedKafkaBroker broker;
+        try {
+            broker = new EmbeddedKafkaBroker(workDir.toAbsolutePath(), transactionMaxTimeout);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot prepare a Kafka broker under " + workDir, e);
+        }
+        try {
+            broker.format();
+            broker.launchBroker(startNanos);
+            return broker;
+        } catch (RuntimeException | Error e) {
+            broker.close();
+            throw e;
+        }
     }
 
     /** {@code 127.0.0.1:<port>}; the same for the lifetime of this object, restarts included. */
     public String bootstrapServers() {
         return HOST + ":" + brokerPort;
-    }
-
-    /** The broker's log directory ({@code log.dirs}). */
-    public Path dataDir() {
-        return dataDir;
-    }
-
-    /** The file that receives the broker's stdout and stderr. */
-    public Path logFile() {
-        return logFile;
     }
 
     public boolean isRunning() {
@@ -178,17 +167,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             admin.createTopics(
                             List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig)))
                     .all()
-                    .get(startupTimeout.toMillis(), MILLISECONDS);
+                    .get(STARTUP_TIMEOUT.toMillis(), MILLISECONDS);
 
             // The controller has committed the topic; the broker learns of it from the metadata
             // log an instant later.
             await("topic " + name + " served")
-                    .atMost(startupTimeout)
+                    .atMost(STARTUP_TIMEOUT)
                     .pollInterval(POLL_INTERVAL)
                     .ignoreExceptions()
                     .until(() -> servesAllPartitions(admin, name, partitions));
         } catch (ConditionTimeoutException e) {
-            throw failure("Topic " + name + " not served within " + startupTimeout, e);
+            throw failure("Topic " + name + " not served within " + STARTUP_TIMEOUT, e);
         } catch (ExecutionException | TimeoutException e) {
             throw failure("Cannot create topic " + name, e);
         } catch (InterruptedException e) {
@@ -211,46 +200,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Stops the broker cleanly: SIGTERM runs Kafka's own shutdown hook, which closes the logs and
-     * writes a clean-shutdown marker. Kills it and fails if that takes too long. Does nothing if
-     * the broker is not running.
-     */
-    public synchronized void stop() {
-        Process current = process;
-        if (current == null || !current.isAlive()) {
-            return;
-        }
-        current.destroy();
-        try {
-            awaitExit(current, STOP_TIMEOUT, "graceful stop");
-        } catch (IllegalStateException e) {
-            current.destroyForcibly();
-            awaitExit(current, KILL_TIMEOUT, "kill after a failed graceful stop");
-            throw e;
-        }
-    }
-
-    /**
-     * Starts the broker again on the same log directory and ports and waits until it is ready. A
-     * broker that is still running is stopped cleanly first; to restart after a crash, {@link
-     * #kill()} it before.
+     * Starts the broker again on the same log directory and ports, after a {@link #kill()}, and
+     * waits until it is ready.
      *
      * <p>After a kill, the restart takes up to {@code broker.session.timeout.ms} (9 s by default)
      * longer: the controller, recovered from its log, refuses the new broker's registration until
      * the session of the killed one has expired. A real broker crash behaves the same way.
      */
     public synchronized void restart() {
-        if (closed) {
-            throw new IllegalStateException("Broker at " + bootstrapServers() + " is closed");
+        if (closed || isRunning()) {
+            throw new IllegalStateException("Broker at " + bootstrapServers() + " is "
+                    + (closed ? "closed" : "running; kill() it first"));
         }
-        stop();
         launchBroker(System.nanoTime());
     }
 
-    /**
-     * Kills the broker (SIGKILL) and forgets it. Its directory is kept for inspection unless the
-     * broker was built with {@link Builder#deleteOnClose(boolean)}.
-     */
+    /** Kills the broker (SIGKILL) and forgets it. Its directory is kept for inspection. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -263,9 +228,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IllegalStateException shutdownInProgress) {
             // The hook is running or about to; it finds the process dead.
         }
-        if (deleteOnClose) {
-            deleteRecursively(directory);
-        }
     }
 
     @Override
@@ -277,13 +239,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // Lifecycle
     // ---------------------------------------------------------------------------------------
 
-    private void format(Map<String, Integer> features) {
-        List<String> args = new ArrayList<>();
-        args.addAll(List.of("format", "--config", serverProperties.toString()));
-        args.addAll(List.of("--cluster-id", Uuid.randomUuid().toString()));
-        // A dynamic quorum with this node as its only voter: it elects itself.
-        args.add("--standalone");
-        features.forEach((name, level) -> args.addAll(List.of("--feature", name + "=" + level)));
+    private void format() {
+        List<String> args = List.of("format", "--config", serverProperties.toString(),
+                "--cluster-id", Uuid.randomUuid().toString(),
+                // A dynamic quorum with this node as its only voter: it elects itself.
+                "--standalone");
 
         // A short-lived tool: the C1 compiler and serial GC start it about a second sooner.
         Process storageTool =
@@ -303,7 +263,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private void launchBroker(long sinceNanos) {
         Process broker =
                 launch(
-                        List.of("-Xmx" + maxHeap),
+                        List.of("-Xmx" + MAX_HEAP),
                         "kafka.Kafka",
                         List.of(serverProperties.toString()));
         process = broker;
@@ -353,7 +313,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private void awaitReady(Process broker) {
         try (Admin admin = newAdmin()) {
             await("the Kafka broker to list itself")
-                    .atMost(startupTimeout)
+                    .atMost(STARTUP_TIMEOUT)
                     .pollInterval(POLL_INTERVAL)
                     .ignoreExceptions()
                     .failFast("the broker process exited", () -> !broker.isAlive())
@@ -366,7 +326,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw failure("Kafka broker exited with code " + broker.exitValue() + " on start", e);
         } catch (ConditionTimeoutException e) {
             broker.destroyForcibly();
-            throw failure("Kafka broker not ready within " + startupTimeout + "; killed it", e);
+            throw failure("Kafka broker not ready within " + STARTUP_TIMEOUT + "; killed it", e);
         }
     }
 
@@ -408,7 +368,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // Configuration
     // ---------------------------------------------------------------------------------------
 
-    private Map<String, String> brokerConfig(Builder builder) {
+    private Map<String, String> brokerConfig(Duration transactionMaxTimeout) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("process.roles", "broker,controller");
         config.put("node.id", Integer.toString(NODE_ID));
@@ -439,10 +399,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         config.put("auto.create.topics.enable", "false");
         // The cap on a producer's transaction.timeout.ms; Flink's sink asks for more than
         // Kafka's 15-minute default unless told otherwise.
-        config.put(
-                "transaction.max.timeout.ms",
-                Long.toString(builder.transactionMaxTimeout.toMillis()));
-        config.putAll(builder.brokerProperties);
+        config.put("transaction.max.timeout.ms", Long.toString(transactionMaxTimeout.toMillis()));
         return config;
     }
 
@@ -523,100 +480,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(cannot read " + file + ": " + e + ")";
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete " + root, e);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Builder
-    // ---------------------------------------------------------------------------------------
-
-    /** Settings of a broker; {@link #start()} creates its directory, formats it and starts it. */
-    public static final class Builder {
-
-        private final Path workDir;
-        private Duration transactionMaxTimeout = Duration.ofMinutes(15);
-        private Duration startupTimeout = Duration.ofSeconds(60);
-        private String maxHeap = "512m";
-        private boolean deleteOnClose;
-        private final Map<String, String> brokerProperties = new LinkedHashMap<>();
-        private final Map<String, Integer> features = new LinkedHashMap<>();
-
-        private Builder(Path workDir) {
-            this.workDir = workDir.toAbsolutePath();
-        }
-
-        /**
-         * The broker's {@code transaction.max.timeout.ms}: producers asking for a longer {@code
-         * transaction.timeout.ms} fail in {@code initTransactions}. Kafka's default is 15 min.
-         */
-        public Builder transactionMaxTimeout(Duration timeout) {
-            this.transactionMaxTimeout = timeout;
-            return this;
-        }
-
-        /** How long start, restart and createTopic wait for the broker. 60 s by default. */
-        public Builder startupTimeout(Duration timeout) {
-            this.startupTimeout = timeout;
-            return this;
-        }
-
-        /** The broker JVM's {@code -Xmx}, e.g. {@code 512m} (the default). */
-        public Builder maxHeap(String maxHeap) {
-            this.maxHeap = maxHeap;
-            return this;
-        }
-
-        /** Any broker property except the listeners, node and log directory; wins over defaults. */
-        public Builder brokerProperty(String key, String value) {
-            if (IDENTITY_PROPERTIES.contains(key)) {
-                throw new IllegalArgumentException(key + " is fixed by EmbeddedKafkaBroker");
-            }
-            brokerProperties.put(key, value);
-            return this;
-        }
-
-        /**
-         * A feature level set when the storage is formatted, e.g. {@code transaction.version} 1 to
-         * run the transaction protocol from before KIP-890 (Kafka 4.x formats with 2).
-         */
-        public Builder feature(String name, int level) {
-            features.put(name, level);
-            return this;
-        }
-
-        /** Whether {@link #close()} deletes the broker's directory. Kept by default. */
-        public Builder deleteOnClose(boolean deleteOnClose) {
-            this.deleteOnClose = deleteOnClose;
-            return this;
-        }
-
-        /** Creates the directory, formats the storage, starts the broker and waits until ready. */
-        public EmbeddedKafkaBroker start() {
-            long startNanos = System.nanoTime();
-            EmbeddedKafkaBroker broker;
-            try {
-                broker = new EmbeddedKafkaBroker(this);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot prepare a Kafka broker under " + workDir, e);
-            }
-            try {
-                broker.format(features);
-                broker.launchBroker(startNanos);
-                return broker;
-            } catch (RuntimeException | Error e) {
-                broker.close();
-                throw e;
-            }
         }
     }
 }

@@ -78,7 +78,7 @@ class EmbeddedKafkaBrokerTest {
     void refusesTransactionTimeoutsAboveTheConfiguredMaximum() {
         Duration max = Duration.ofMinutes(2);
         try (EmbeddedKafkaBroker broker =
-                EmbeddedKafkaBroker.builder(workDir).transactionMaxTimeout(max).start()) {
+                EmbeddedKafkaBroker.start(workDir, max)) {
             try (KafkaProducer<String, String> producer =
                     transactionalProducer(broker, "at-max", max)) {
                 producer.initTransactions();
