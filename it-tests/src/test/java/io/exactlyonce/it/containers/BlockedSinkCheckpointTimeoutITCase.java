@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -36,78 +34,63 @@ class BlockedSinkCheckpointTimeoutITCase {
 
     @Test
     void checkpointExpiringBehindABlockedSinkNeitherLosesNorDuplicates() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("blocked_sink", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
-        FreezeDatabase fault = new FreezeDatabase(plan);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
-                outcome.took());
-        FaultScenario.say(SCENARIO, "scenario took " + outcome.took().toSeconds() + " s; frozen "
-                + fault.frozen.toMillis() / 1000.0 + " s; recovery (freeze to the next"
-                + " completed checkpoint) " + fault.recovery.toMillis() / 1000.0 + " s; failed"
-                + " checkpoints " + fault.failedBefore + " -> " + fault.failedWhileFrozen
-                + "; restores " + fault.restoresBefore + " -> " + fault.restoresAfter
-                + "; failures " + fault.failures);
-
-        assertThat(fault.failedWhileFrozen).as("checkpoints that failed while the sink was"
-                + " blocked").isGreaterThan(fault.failedBefore);
-        assertThat(fault.frozen).as("how long the database was frozen")
-                .isGreaterThan(CHECKPOINT_TIMEOUT);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("blocked_sink",
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND,
+                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms")),
+                new FreezeDatabase());
     }
 
     /**
      * Waits for output no completed checkpoint covers, freezes the database until a checkpoint
      * has failed, thaws it, and waits for the next checkpoint to complete.
      */
-    private static final class FreezeDatabase implements VerifiedRun.Fault {
+    private static final class FreezeDatabase extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
-        private long failedBefore;
+        private final JobFailures counted = new JobFailures();
         private long failedWhileFrozen;
-        private long restoresBefore;
-        private long restoresAfter;
-        private List<String> failures;
         private Duration frozen;
-        private Duration recovery;
-
-        FreezeDatabase(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerEnvironment environment = CONTAINERS.environment();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            ContainerEnvironment environment = scenario.environment();
             FlinkRest rest = environment.flink().rest();
             String jobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
-            failedBefore = rest.failedCheckpoints(jobId);
-            restoresBefore = rest.restores(jobId);
+            scenario.awaitUncheckpointedOutput(jobId);
+            counted.countBefore(rest, jobId);
 
             Instant frozenAt = Instant.now();
             environment.services().pauseMariaDb();
             try {
-                FaultScenario.say(SCENARIO, "database frozen");
+                scenario.say("database frozen");
                 await("a checkpoint to fail behind the blocked sink").atMost(FaultScenario.WAIT)
                         .ignoreExceptions()
-                        .until(() -> rest.failedCheckpoints(jobId) > failedBefore);
+                        .until(() -> rest.failedCheckpoints(jobId) > counted.failedBefore);
                 failedWhileFrozen = rest.failedCheckpoints(jobId);
             } finally {
                 environment.services().unpauseMariaDb();
             }
             frozen = Duration.between(frozenAt, Instant.now());
-            FaultScenario.say(SCENARIO, "database thawed after " + frozen.toMillis() / 1000.0
-                    + " s");
+            scenario.say("database thawed after " + seconds(frozen));
 
-            long thawedAt = System.currentTimeMillis();
-            recovery = Duration.between(frozenAt, Instant.ofEpochMilli(thawedAt)).plus(
-                    FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, thawedAt));
-            restoresAfter = rest.restores(jobId);
-            failures = rest.failuresSince(jobId, frozenAt.toEpochMilli());
+            recovery = counted.awaitRecovery(rest, jobId, frozenAt.toEpochMilli(),
+                    System.currentTimeMillis());
             return job;
+        }
+
+        @Override
+        String outcome() {
+            return "frozen " + seconds(frozen) + "; failed checkpoints while frozen "
+                    + failedWhileFrozen + "; recovery (freeze to the next completed checkpoint) "
+                    + seconds(recovery) + "; " + counted;
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(failedWhileFrozen).as("checkpoints that failed while the sink was"
+                    + " blocked").isGreaterThan(counted.failedBefore);
+            assertThat(frozen).as("how long the database was frozen")
+                    .isGreaterThan(CHECKPOINT_TIMEOUT);
         }
     }
 }

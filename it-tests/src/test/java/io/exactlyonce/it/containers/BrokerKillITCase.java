@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
@@ -44,90 +42,44 @@ class BrokerKillITCase {
 
     @Test
     void killMinus9OfTheBrokerMidStreamNeitherLosesNorDuplicates() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("broker_kill", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
-        KillBroker fault = new KillBroker(plan);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        Duration scenario = outcome.took();
-        FaultSummary.append(
-                SCENARIO, outcome.report(), fault.recovery, environment.startup(), scenario);
-        say("scenario took " + scenario.toSeconds() + " s; broker held down " + fault.down.toMillis()
-                / 1000.0 + " s; recovery (kill to the next completed checkpoint after the"
-                + " restart) " + fault.recovery.toMillis() / 1000.0 + " s; failed checkpoints "
-                + fault.failedBefore + " -> " + fault.failedAfter + "; restores "
-                + fault.restoresBefore + " -> " + fault.restoresAfter + "; failures "
-                + fault.failures);
-
-        assertThat(fault.killed.running()).as("the killed broker still runs").isFalse();
-        assertThat(fault.killed.exitCode()).as("exit code of the killed broker (SIGKILL)")
-                .isEqualTo(137);
-        assertThat(fault.inputBeforeKill).as("input records in the topic just before the kill")
-                .isPositive().isLessThan(EVENTS);
-        assertThat(fault.containerAfterRestart).as("the restarted broker is the same container")
-                .isEqualTo(fault.killed.containerId());
-        assertThat(fault.startedAfterRestart).as("start time of the restarted broker")
-                .isAfter(fault.killed.startedAt());
-        assertThat(fault.clusterIdAfterRestart).as("the restarted broker kept its storage")
-                .isEqualTo(fault.clusterIdBeforeKill);
-        assertThat(fault.down).as("time the broker was down, against the checkpoint interval")
-                .isGreaterThan(FaultScenario.CHECKPOINT_INTERVAL);
-        assertThat(fault.failedAfter > fault.failedBefore
-                        || fault.restoresAfter > fault.restoresBefore)
-                .as("a checkpoint failed (%d -> %d) or the job restarted (%d -> %d) while the"
-                                + " broker was down", fault.failedBefore, fault.failedAfter,
-                        fault.restoresBefore, fault.restoresAfter)
-                .isTrue();
-        assertThat(fault.recoveredAt).as("the next completed checkpoint came after the restart")
-                .isGreaterThanOrEqualTo(fault.startedAfterRestart.toEpochMilli());
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("broker_kill",
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND,
+                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms")),
+                new KillBroker());
     }
 
     /**
      * Waits until the job has output that no completed checkpoint covers yet, kills the broker,
      * keeps it down until Flink reports a failed checkpoint or a restart, starts the same
-     * container again, and waits for the first checkpoint that completes after that. Records
-     * what proves that the fault happened.
+     * container again, and waits for the first checkpoint that completes after that.
      */
-    private static final class KillBroker implements VerifiedRun.Fault {
+    private static final class KillBroker extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
         private Killed killed;
         private long inputBeforeKill;
         private String clusterIdBeforeKill;
         private String clusterIdAfterRestart;
         private String containerAfterRestart;
         private Instant startedAfterRestart;
-        private long failedBefore;
-        private long failedAfter;
-        private long restoresBefore;
-        private long restoresAfter;
-        private List<String> failures;
+        private final JobFailures counted = new JobFailures();
         /** From the kill to {@code docker start}. */
         private Duration down;
         private long recoveredAt;
-        private Duration recovery;
-
-        KillBroker(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerServices kafka = CONTAINERS.environment().services();
-            FlinkRest rest = CONTAINERS.environment().flink().rest();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            ContainerServices kafka = scenario.environment().services();
+            FlinkRest rest = scenario.environment().flink().rest();
             String jobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(CONTAINERS.environment(), plan, jobId);
+            scenario.awaitUncheckpointedOutput(jobId);
             clusterIdBeforeKill = kafka.kafkaClusterId();
-            failedBefore = rest.failedCheckpoints(jobId);
-            restoresBefore = rest.restores(jobId);
-            inputBeforeKill = FaultScenario.inputRecords(CONTAINERS.environment(), plan);
+            counted.countBefore(rest, jobId);
+            inputBeforeKill = scenario.inputRecords();
 
             killed = kafka.killKafka();
             long killedAt = killed.killedAt().toEpochMilli();
-            say("killed the broker (container " + killed.containerId().substring(0, 12)
+            scenario.say("killed the broker (container " + killed.containerId().substring(0, 12)
                     + ", exit code " + killed.exitCode() + ") with " + inputBeforeKill
                     + " input records produced");
 
@@ -138,21 +90,23 @@ class BrokerKillITCase {
                     .ignoreExceptions()
                     .until(() -> Duration.between(killed.killedAt(), Instant.now())
                                     .compareTo(FaultScenario.CHECKPOINT_INTERVAL) > 0
-                            && (rest.failedCheckpoints(jobId) > failedBefore
-                                    || rest.restores(jobId) > restoresBefore));
+                            && (rest.failedCheckpoints(jobId) > counted.failedBefore
+                                    || rest.restores(jobId) > counted.restoresBefore));
             long failedWhileDown = rest.failedCheckpoints(jobId);
             long restoresWhileDown = rest.restores(jobId);
             down = Duration.between(killed.killedAt(), Instant.now());
-            say("Flink noticed after " + down.toMillis() / 1000.0 + " s: failed checkpoints "
-                    + failedBefore + " -> " + failedWhileDown + ", restores " + restoresBefore
-                    + " -> " + restoresWhileDown + "; starting the broker again");
+            scenario.say("Flink noticed after " + seconds(down) + ": failed checkpoints "
+                    + counted.failedBefore + " -> " + failedWhileDown + ", restores "
+                    + counted.restoresBefore + " -> " + restoresWhileDown
+                    + "; starting the broker again");
 
             kafka.restartKafka(WAIT);
             containerAfterRestart = kafka.kafkaContainerId();
             startedAfterRestart = kafka.kafkaStartedAt();
             clusterIdAfterRestart = kafka.kafkaClusterId();
-            say("broker answers again, " + Duration.between(killed.killedAt(), Instant.now())
-                    .toMillis() / 1000.0 + " s after the kill");
+            scenario.say("broker answers again, "
+                    + seconds(Duration.between(killed.killedAt(), Instant.now()))
+                    + " after the kill");
 
             long restartedAt = startedAfterRestart.toEpochMilli();
             AtomicLong completedAt = new AtomicLong();
@@ -164,14 +118,38 @@ class BrokerKillITCase {
             });
             recoveredAt = completedAt.get();
             recovery = Duration.ofMillis(recoveredAt - killedAt);
-            failedAfter = rest.failedCheckpoints(jobId);
-            restoresAfter = rest.restores(jobId);
-            failures = rest.failuresSince(jobId, killedAt);
+            counted.countAfter(rest, jobId, killedAt);
             return job;
         }
-    }
 
-    private static void say(String message) {
-        FaultScenario.say(SCENARIO, message);
+        @Override
+        String outcome() {
+            return "broker held down " + seconds(down) + "; recovery (kill to the next completed"
+                    + " checkpoint after the restart) " + seconds(recovery) + "; " + counted;
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(killed.running()).as("the killed broker still runs").isFalse();
+            assertThat(killed.exitCode()).as("exit code of the killed broker (SIGKILL)")
+                    .isEqualTo(137);
+            assertThat(inputBeforeKill).as("input records in the topic just before the kill")
+                    .isPositive().isLessThan(EVENTS);
+            assertThat(containerAfterRestart).as("the restarted broker is the same container")
+                    .isEqualTo(killed.containerId());
+            assertThat(startedAfterRestart).as("start time of the restarted broker")
+                    .isAfter(killed.startedAt());
+            assertThat(clusterIdAfterRestart).as("the restarted broker kept its storage")
+                    .isEqualTo(clusterIdBeforeKill);
+            assertThat(down).as("time the broker was down, against the checkpoint interval")
+                    .isGreaterThan(FaultScenario.CHECKPOINT_INTERVAL);
+            assertThat(counted.failedAfter > counted.failedBefore
+                            || counted.restoresAfter > counted.restoresBefore)
+                    .as("a checkpoint failed or the job restarted while the broker was down: %s",
+                            counted)
+                    .isTrue();
+            assertThat(recoveredAt).as("the next completed checkpoint came after the restart")
+                    .isGreaterThanOrEqualTo(startedAfterRestart.toEpochMilli());
+        }
     }
 }

@@ -5,10 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +40,8 @@ class ComposeClusterITCase {
     @BeforeAll
     static void up() throws Exception {
         cluster = ComposeCluster.up("eo-compose-" + ProcessHandle.current().pid());
-        say("compose cluster healthy in " + cluster.startup().toSeconds() + " s");
+        FaultScenario.say(SCENARIO, "compose cluster healthy in " + cluster.startup().toSeconds()
+                + " s");
     }
 
     @AfterAll
@@ -54,78 +53,68 @@ class ComposeClusterITCase {
 
     @Test
     void aTaskManagerKilledAndStartedAgainByComposeNeitherLosesNorDuplicates() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("compose", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of());
-        RestartTaskManager fault = new RestartTaskManager();
-
-        FaultScenario.Outcome outcome =
-                FaultScenario.run(cluster.jobRunner(), cluster, SCENARIO, plan, fault);
-        Duration run = outcome.took();
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, cluster.startup(), run);
-        say("run took " + run.toSeconds() + " s; the kill came " + fault.intoTraffic.toSeconds()
-                + " s into the traffic; recovery (kill to the next completed checkpoint) "
-                + fault.recovery.toMillis() / 1000.0 + " s; checkpoint restores "
-                + fault.restoresBefore + " -> " + fault.restoresAfter + "; failures "
-                + fault.failures);
-
-        FaultScenario.assertTaskManagerKillHit(fault.freeSlotsAtKill, fault.killed,
-                fault.failures, fault.restoresBefore, fault.restoresAfter);
-        assertThat(fault.restartedContainer).as("docker-compose started the same container")
-                .isEqualTo(fault.killed.containerId());
-        assertThat(fault.restartedAt).as("start time of the restarted TaskManager")
-                .isAfter(fault.killed.killedAt());
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(cluster.jobRunner(), cluster, cluster.startup(), SCENARIO,
+                FaultScenario.plan("compose", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                new RestartTaskManager());
     }
 
     /**
      * Once the job has completed two checkpoints, kills a TaskManager that runs part of it from
      * outside, starts the same container again as an operator would, and waits for the first
-     * checkpoint after the kill. Records what proves that the fault happened.
+     * checkpoint after the kill.
      */
-    private static final class RestartTaskManager implements VerifiedRun.Fault {
+    private static final class RestartTaskManager extends ContainerFault {
 
         /** From the start of the traffic (a minute of it) to the kill; for the log. */
         private Duration intoTraffic;
         private int freeSlotsAtKill;
-        private long restoresBefore;
+        private final JobFailures counted = new JobFailures();
         private Killed killed;
         private String restartedContainer;
         private Instant restartedAt;
-        private long restoresAfter;
-        private List<String> failures;
-        private Duration recovery;
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
             // The run starts its traffic just before this.
             Instant trafficStarted = Instant.now();
             FlinkRest rest = cluster.rest();
             String jobId = job.jobId();
             await("two completed checkpoints").atMost(WAIT).ignoreExceptions()
                     .until(() -> rest.completedCheckpoints(jobId) >= 2);
-            restoresBefore = rest.restores(jobId);
+            counted.countBefore(rest, jobId);
             freeSlotsAtKill = rest.availableSlots();
 
             killed = HardKill.kill(DockerClientFactory.instance().client(), KILLED_SERVICE,
                     cluster.containerId(KILLED_SERVICE));
             intoTraffic = Duration.between(trafficStarted, killed.killedAt());
-            say("killed " + KILLED_SERVICE + " (exit code " + killed.exitCode() + ") "
+            scenario.say("killed " + KILLED_SERVICE + " (exit code " + killed.exitCode() + ") "
                     + intoTraffic.toSeconds() + " s into the traffic");
             cluster.start(KILLED_SERVICE);
             restartedContainer = cluster.containerId(KILLED_SERVICE);
             restartedAt = HardKill.startedAt(
                     DockerClientFactory.instance().client(), restartedContainer);
-            say(KILLED_SERVICE + " started again");
+            scenario.say(KILLED_SERVICE + " started again");
 
             long killedAt = killed.killedAt().toEpochMilli();
-            recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, killedAt);
-            restoresAfter = rest.restores(jobId);
-            failures = rest.failuresSince(jobId, killedAt);
+            recovery = counted.awaitRecovery(rest, jobId, killedAt, killedAt);
             return job;
         }
-    }
 
-    private static void say(String message) {
-        FaultScenario.say(SCENARIO, message);
+        @Override
+        String outcome() {
+            return "the kill came " + intoTraffic.toSeconds() + " s into the traffic; recovery"
+                    + " (kill to the next completed checkpoint) " + seconds(recovery) + "; "
+                    + counted;
+        }
+
+        @Override
+        void assertStruck() {
+            FaultScenario.assertTaskManagerKillHit(freeSlotsAtKill, killed, counted);
+            assertThat(restartedContainer).as("docker-compose started the same container")
+                    .isEqualTo(killed.containerId());
+            assertThat(restartedAt).as("start time of the restarted TaskManager")
+                    .isAfter(killed.killedAt());
+        }
     }
 }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.List;
@@ -40,27 +39,9 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
 
     @Test
     void databaseKilledBetweenXaPrepareAndCommitNeitherLosesNorDuplicates() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("db_prepared", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of());
-        KillDatabaseWhilePrepared fault = new KillDatabaseWhilePrepared(plan);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
-                outcome.took());
-        FaultScenario.say(SCENARIO, "scenario took " + outcome.took().toSeconds() + " s; window"
-                + " caught at attempt " + fault.attempts + "; held " + fault.held
-                + "; after the restart " + fault.afterRestart + "; TaskManagers frozen "
-                + fault.frozen.toMillis() / 1000.0 + " s; recovery (kill to the next completed"
-                + " checkpoint) " + fault.recovery.toMillis() / 1000.0 + " s");
-
-        assertThat(fault.held).as("XA transactions prepared and not committed when the database"
-                + " was killed").isNotEmpty();
-        assertThat(fault.killed.exitCode()).as("exit code of the killed database (SIGKILL)")
-                .isEqualTo(137);
-        assertThat(fault.afterRestart).as("prepared transactions after the restart: InnoDB"
-                + " recovered them").containsAll(fault.held);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("db_prepared",
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                new KillDatabaseWhilePrepared());
     }
 
     /**
@@ -68,27 +49,21 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
      * TaskManagers, kills and restarts the database inside the freeze, thaws, and waits for the
      * job to resolve the held transactions and complete a checkpoint.
      */
-    private static final class KillDatabaseWhilePrepared implements VerifiedRun.Fault {
+    private static final class KillDatabaseWhilePrepared extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
         private int attempts;
         private List<SinkXid> held = List.of();
         private List<SinkXid> afterRestart = List.of();
         private Killed killed;
         private Duration frozen;
-        private Duration recovery;
-
-        KillDatabaseWhilePrepared(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerEnvironment environment = CONTAINERS.environment();
-            ContainerServices services = environment.services();
-            FlinkCluster flink = environment.flink();
-            String prefix = VerifiedRun.config(plan, services).countsToDatabase().xidPrefix();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            ContainerServices services = scenario.environment().services();
+            FlinkCluster flink = scenario.environment().flink();
+            String prefix = scenario.xidPrefix();
+            scenario.awaitUncheckpointedOutput(job.jobId());
 
             PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
                     services, flink, prefix, ATTEMPTS, prepared -> true);
@@ -96,7 +71,7 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
             attempts = caught.attempts();
             long frozenAt = caught.frozenAtMillis();
             try {
-                FaultScenario.say(SCENARIO, "TaskManagers frozen with " + held
+                scenario.say("TaskManagers frozen with " + held
                         + " prepared; killing the database");
                 killed = services.killMariaDb();
                 services.restartMariaDb(FaultScenario.WAIT);
@@ -105,7 +80,7 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
                 flink.unpauseTaskManagers();
             }
             frozen = Duration.ofMillis(System.currentTimeMillis() - frozenAt);
-            FaultScenario.say(SCENARIO, "database restarted, TaskManagers thawed; prepared now: "
+            scenario.say("database restarted, TaskManagers thawed; prepared now: "
                     + afterRestart);
 
             long killedAt = killed.killedAt().toEpochMilli();
@@ -115,6 +90,24 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
                     .ignoreExceptions().until(() -> services.preparedXids(prefix).stream()
                             .noneMatch(held::contains));
             return job;
+        }
+
+        @Override
+        String outcome() {
+            return "window caught at attempt " + attempts + "; held " + held
+                    + "; after the restart " + afterRestart + "; TaskManagers frozen "
+                    + seconds(frozen) + "; recovery (kill to the next completed checkpoint) "
+                    + seconds(recovery);
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(held).as("XA transactions prepared and not committed when the database"
+                    + " was killed").isNotEmpty();
+            assertThat(killed.exitCode()).as("exit code of the killed database (SIGKILL)")
+                    .isEqualTo(137);
+            assertThat(afterRestart).as("prepared transactions after the restart: InnoDB"
+                    + " recovered them").containsAll(held);
         }
     }
 }

@@ -12,18 +12,31 @@ import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What the fault scenarios share: the run's plan, the moment to strike, their log lines. */
+/**
+ * The template of the container fault scenarios. A scenario states its plan and its fault with
+ * the proof that the fault struck ({@link ContainerFault}); {@link #run} does the rest the same
+ * way for each: the verified run, the summary line, the proof, then the verdict. A fault gets
+ * the running scenario, with the moment to strike and the scenario's log.
+ */
 final class FaultScenario {
 
     /** Longest wait for any one thing the job is expected to do. */
     static final Duration WAIT = Duration.ofMinutes(2);
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
 
-    private FaultScenario() {}
+    private final String name;
+    private final VerifiedRun.Plan plan;
+    /** Null on a cluster that is not a {@link ContainerEnvironment}, e.g. the compose one. */
+    private final ContainerEnvironment environment;
+
+    private FaultScenario(String name, VerifiedRun.Plan plan, ContainerEnvironment environment) {
+        this.name = name;
+        this.plan = plan;
+        this.environment = environment;
+    }
 
     /**
      * Seeded traffic of {@code events} at {@code eventsPerSecond}, one window per second of it,
@@ -50,19 +63,66 @@ final class FaultScenario {
     }
 
     /**
+     * Runs {@code plan} on the scenario's containers with {@code fault} while the traffic flows;
+     * then appends the summary line, logs the fault's outcome, and asserts that the fault struck
+     * and the verdict.
+     */
+    static void run(ContainerEnvironment environment, String name, VerifiedRun.Plan plan,
+            ContainerFault fault) throws Exception {
+        run(new FaultScenario(name, plan, environment), environment.flink().jobRunner(),
+                environment.services(), environment.startup(), fault);
+    }
+
+    /** The same on another cluster, which {@code runner} submits to and {@code services} are of. */
+    static void run(JobRunner runner, Infrastructure services, Duration startup, String name,
+            VerifiedRun.Plan plan, ContainerFault fault) throws Exception {
+        run(new FaultScenario(name, plan, null), runner, services, startup, fault);
+    }
+
+    private static void run(FaultScenario scenario, JobRunner runner, Infrastructure services,
+            Duration startup, ContainerFault fault) throws Exception {
+        long begin = System.nanoTime();
+        Verdict.Report report = VerifiedRun.run(runner, scenario.plan, services,
+                job -> fault.inject(scenario, job), scenario::say);
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        System.out.println(report.table());
+        FaultSummary.append(scenario.name, report, fault.recovery, startup, took);
+        scenario.say("scenario took " + took.toSeconds() + " s; " + fault.outcome());
+        fault.assertStruck();
+        fault.assertVerdict(report);
+    }
+
+    String name() {
+        return name;
+    }
+
+    VerifiedRun.Plan plan() {
+        return plan;
+    }
+
+    ContainerEnvironment environment() {
+        if (environment == null) {
+            throw new IllegalStateException(name + " runs on a cluster of its own");
+        }
+        return environment;
+    }
+
+    void say(String message) {
+        say(name, message);
+    }
+
+    /**
      * Waits until the job has completed two checkpoints and a second of traffic has arrived
      * after the last of them: its results sit in open Kafka transactions and unprepared XA
      * branches when the fault strikes.
      */
-    static void awaitUncheckpointedOutput(ContainerEnvironment environment,
-            VerifiedRun.Plan plan, String jobId) throws Exception {
-        FlinkRest rest = environment.flink().rest();
+    void awaitUncheckpointedOutput(String jobId) throws Exception {
+        FlinkRest rest = environment().flink().rest();
         await("two completed checkpoints").atMost(WAIT).ignoreExceptions()
                 .until(() -> rest.completedCheckpoints(jobId) >= 2);
-        long atCheckpoint = inputRecords(environment, plan);
+        long atCheckpoint = inputRecords();
         await("more input after the checkpoint").atMost(WAIT).ignoreExceptions()
-                .until(() -> inputRecords(environment, plan)
-                        >= atCheckpoint + plan.recordsPerSecond());
+                .until(() -> inputRecords() >= atCheckpoint + plan.recordsPerSecond());
     }
 
     /**
@@ -81,32 +141,15 @@ final class FaultScenario {
     }
 
     /** Records in the run's input topic so far. */
-    static long inputRecords(ContainerEnvironment environment, VerifiedRun.Plan plan)
-            throws Exception {
-        ContainerServices services = environment.services();
+    long inputRecords() throws Exception {
+        ContainerServices services = environment().services();
         return services.recordsIn(
                 VerifiedRun.config(plan, services).inputTopic(), plan.parallelism());
     }
 
-    /** What a scenario's run gave: the verdict, and how long the run took. */
-    record Outcome(Verdict.Report report, Duration took) {}
-
-    /** Runs the plan on the scenario's cluster with {@code fault}, and prints the verdict. */
-    static Outcome run(ContainerEnvironment environment, String scenario, VerifiedRun.Plan plan,
-            VerifiedRun.Fault fault) throws Exception {
-        return run(environment.flink().jobRunner(), environment.services(), scenario, plan,
-                fault);
-    }
-
-    /** Runs the plan with {@code runner} against {@code services}, and prints the verdict. */
-    static Outcome run(JobRunner runner, Infrastructure services, String scenario,
-            VerifiedRun.Plan plan, VerifiedRun.Fault fault) throws Exception {
-        long begin = System.nanoTime();
-        Verdict.Report report = VerifiedRun.run(runner, plan, services, fault,
-                message -> say(scenario, message));
-        Duration took = Duration.ofNanos(System.nanoTime() - begin);
-        System.out.println(report.table());
-        return new Outcome(report, took);
+    /** The prefix of the XIDs the run's XA sink prepares. */
+    String xidPrefix() {
+        return VerifiedRun.config(plan, environment().services()).countsToDatabase().xidPrefix();
     }
 
     /**
@@ -115,15 +158,16 @@ final class FaultScenario {
      * checkpoint after it.
      */
     static void assertTaskManagerKillHit(int freeSlotsAtKill, HardKill.Killed killed,
-            List<String> failures, long restoresBefore, long restoresAfter) {
+            JobFailures counted) {
         assertThat(freeSlotsAtKill).as("free slots when the kill struck: the killed"
                 + " TaskManager ran part of the job").isZero();
         assertThat(killed.running()).as("the killed TaskManager still runs").isFalse();
         assertThat(killed.exitCode()).as("exit code of the killed TaskManager (SIGKILL)")
                 .isEqualTo(137);
-        assertThat(failures).as("job failures Flink recorded after the kill").isNotEmpty();
-        assertThat(restoresAfter).as("checkpoint restores (restarts) after the kill")
-                .isGreaterThan(restoresBefore);
+        assertThat(counted.failures).as("job failures Flink recorded after the kill")
+                .isNotEmpty();
+        assertThat(counted.restoresAfter).as("checkpoint restores (restarts) after the kill")
+                .isGreaterThan(counted.restoresBefore);
     }
 
     /** What every scenario ends with: all paths exercised, every sink exact. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -35,32 +34,9 @@ class JobManagerKillITCase {
     @Test
     void killMinus9OfTheJobManagerAndResumeFromRetainedCheckpointNeitherLosesNorDuplicates()
             throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan(
-                "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of());
-        KillJobManager fault = new KillJobManager(plan);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
-                outcome.took());
-        FaultScenario.say(SCENARIO, "scenario took " + outcome.took().toSeconds() + " s;"
-                + " recovery (kill to the resumed job's first checkpoint) "
-                + fault.recovery.toMillis() / 1000.0 + " s; newest checkpoint before the kill "
-                + fault.completedBeforeKill + ", resumed from " + fault.resumedFrom);
-
-        assertThat(fault.killed.exitCode()).as("exit code of the killed JobManager (SIGKILL)")
-                .isEqualTo(137);
-        assertThat(fault.containerAfterRestart).as("the restarted JobManager is the same"
-                + " container").isEqualTo(fault.killed.containerId());
-        assertThat(fault.startedAfterRestart).as("start time of the restarted JobManager")
-                .isAfter(fault.killed.startedAt());
-        assertThat(fault.inputAtKill).as("input records when the JobManager died")
-                .isPositive().isLessThan(EVENTS);
-        assertThat(checkpointId(fault.resumedFrom)).as("the checkpoint the job resumed from:"
-                        + " the newest completed one, or one that completed as the kill struck")
-                .isGreaterThanOrEqualTo(fault.completedBeforeKill);
-        assertThat(fault.resumedJobId).isNotEqualTo(fault.killedJobId);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan(
+                "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                new KillJobManager());
     }
 
     private static long checkpointId(String path) {
@@ -72,9 +48,8 @@ class JobManagerKillITCase {
      * waits for both TaskManagers to register, and resumes the job from its newest retained
      * checkpoint.
      */
-    private static final class KillJobManager implements VerifiedRun.Fault {
+    private static final class KillJobManager extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
         private Killed killed;
         private String killedJobId;
         private String resumedJobId;
@@ -83,23 +58,18 @@ class JobManagerKillITCase {
         private String resumedFrom;
         private String containerAfterRestart;
         private Instant startedAfterRestart;
-        private Duration recovery;
-
-        KillJobManager(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerEnvironment environment = CONTAINERS.environment();
-            FlinkCluster flink = environment.flink();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            FlinkCluster flink = scenario.environment().flink();
             killedJobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, killedJobId);
+            scenario.awaitUncheckpointedOutput(killedJobId);
             completedBeforeKill = flink.rest().latestCompletedCheckpointId(killedJobId);
 
             killed = flink.killJobManager();
-            inputAtKill = FaultScenario.inputRecords(environment, plan);
-            FaultScenario.say(SCENARIO, "killed the JobManager (exit code " + killed.exitCode()
+            inputAtKill = scenario.inputRecords();
+            scenario.say("killed the JobManager (exit code " + killed.exitCode()
                     + ") after checkpoint " + completedBeforeKill + ", " + inputAtKill
                     + " input records produced");
 
@@ -109,12 +79,36 @@ class JobManagerKillITCase {
             resumedFrom = flink.latestRetainedCheckpoint(killedJobId);
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom, Map.of());
             resumedJobId = resumed.jobId();
-            FaultScenario.say(SCENARIO, "JobManager back after " + Duration.between(
-                    killed.killedAt(), Instant.now()).toMillis() / 1000.0 + " s; job "
+            scenario.say("JobManager back after "
+                    + seconds(Duration.between(killed.killedAt(), Instant.now())) + "; job "
                     + resumedJobId + " resumed from " + resumedFrom);
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(
                     flink.rest(), resumedJobId, killed.killedAt().toEpochMilli());
             return resumed;
+        }
+
+        @Override
+        String outcome() {
+            return "recovery (kill to the resumed job's first checkpoint) " + seconds(recovery)
+                    + "; newest checkpoint before the kill " + completedBeforeKill
+                    + ", resumed from " + resumedFrom;
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(killed.exitCode()).as("exit code of the killed JobManager (SIGKILL)")
+                    .isEqualTo(137);
+            assertThat(containerAfterRestart).as("the restarted JobManager is the same"
+                    + " container").isEqualTo(killed.containerId());
+            assertThat(startedAfterRestart).as("start time of the restarted JobManager")
+                    .isAfter(killed.startedAt());
+            assertThat(inputAtKill).as("input records when the JobManager died")
+                    .isPositive().isLessThan(EVENTS);
+            assertThat(checkpointId(resumedFrom)).as("the checkpoint the job resumed from:"
+                            + " the newest completed one, or one that completed as the kill"
+                            + " struck")
+                    .isGreaterThanOrEqualTo(completedBeforeKill);
+            assertThat(resumedJobId).isNotEqualTo(killedJobId);
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,32 +49,11 @@ class NetworkPartitionITCase {
 
     private static void runWithCut(String scenario, String runName,
             Function<ContainerServices, String> peer) throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan(runName, PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
         ContainerEnvironment environment = CONTAINERS.environment();
-        Cut fault = new Cut(scenario, plan, peer.apply(environment.services()));
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, scenario, plan, fault);
-        FaultSummary.append(scenario, outcome.report(), fault.recovery, environment.startup(),
-                outcome.took());
-        FaultScenario.say(scenario, "scenario took " + outcome.took().toSeconds() + " s; cut for "
-                + fault.held.toMillis() / 1000.0 + " s; recovery (cut to the next checkpoint"
-                + " after the heal) " + fault.recovery.toMillis() / 1000.0 + " s; failed"
-                + " checkpoints " + fault.failedBefore + " -> " + fault.failedAfter
-                + "; restores " + fault.restoresBefore + " -> " + fault.restoresAfter
-                + "; packets dropped " + fault.droppedPackets + "; checkpoints failed during"
-                + " the cut " + fault.failedDuringCut + "; failures " + fault.failures);
-
-        assertThat(fault.peers).as("TaskManager addresses cut off").hasSize(PARALLELISM);
-        assertThat(fault.droppedPackets).as("packets the cut dropped between the TaskManagers"
-                + " and the peer: the job tried to reach it").isPositive();
-        // The reason depends on which timeout ends the hang first: "Checkpoint expired before
-        // completing." (broker cut) or a failover of the job ("Checkpoint Coordinator is
-        // suspending.", database cut, where the driver gave up first).
-        assertThat(fault.failedDuringCut).as("checkpoints that failed during the cut, with the"
-                + " JobManager's reason").isNotEmpty();
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(environment, scenario, FaultScenario.plan(runName, PARALLELISM, EVENTS,
+                EVENTS_PER_SECOND,
+                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms")),
+                new Cut(peer.apply(environment.services())));
     }
 
     /**
@@ -83,62 +61,68 @@ class NetworkPartitionITCase {
      * TaskManagers and {@code containerId} for {@link #CUT} and until Flink has noticed, heals,
      * and waits for the first checkpoint that completes after that.
      */
-    private static final class Cut implements VerifiedRun.Fault {
+    private static final class Cut extends ContainerFault {
 
-        private final String scenario;
-        private final VerifiedRun.Plan plan;
         private final String containerId;
         private List<String> peers;
-        private long failedBefore;
-        private long failedAfter;
-        private long restoresBefore;
-        private long restoresAfter;
-        private List<String> failures;
+        private final JobFailures counted = new JobFailures();
         /** Checkpoints that failed between the cut and the heal, with their reasons. */
         private List<String> failedDuringCut = List.of();
         private long droppedPackets;
         private Duration held;
-        private Duration recovery;
 
-        Cut(String scenario, VerifiedRun.Plan plan, String containerId) {
-            this.scenario = scenario;
-            this.plan = plan;
+        Cut(String containerId) {
             this.containerId = containerId;
         }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerEnvironment environment = CONTAINERS.environment();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            ContainerEnvironment environment = scenario.environment();
             FlinkRest rest = environment.flink().rest();
             String jobId = job.jobId();
             peers = environment.flink().taskManagerAddresses(environment.networkId());
             try (NetworkPartition partition = new NetworkPartition(containerId)) {
-                FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
-                failedBefore = rest.failedCheckpoints(jobId);
-                restoresBefore = rest.restores(jobId);
+                scenario.awaitUncheckpointedOutput(jobId);
+                counted.countBefore(rest, jobId);
 
                 Instant cutAt = Instant.now();
                 partition.cut(peers);
-                FaultScenario.say(scenario, "cut " + peers + " off");
+                scenario.say("cut " + peers + " off");
                 await("the cut to outlast the heartbeat timeout and Flink to notice it")
                         .atMost(FaultScenario.WAIT).ignoreExceptions()
                         .until(() -> Duration.between(cutAt, Instant.now()).compareTo(CUT) >= 0
-                                && (rest.failedCheckpoints(jobId) > failedBefore
-                                        || rest.restores(jobId) > restoresBefore));
+                                && (rest.failedCheckpoints(jobId) > counted.failedBefore
+                                        || rest.restores(jobId) > counted.restoresBefore));
                 droppedPackets = partition.droppedPackets();
                 failedDuringCut = rest.failedCheckpointsSince(jobId, cutAt.toEpochMilli());
                 partition.heal();
                 held = Duration.between(cutAt, Instant.now());
-                FaultScenario.say(scenario, "healed after " + held.toMillis() / 1000.0 + " s");
+                scenario.say("healed after " + seconds(held));
 
-                long healedAt = System.currentTimeMillis();
-                recovery = Duration.between(cutAt, Instant.ofEpochMilli(healedAt)).plus(
-                        FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, healedAt));
-                failedAfter = rest.failedCheckpoints(jobId);
-                restoresAfter = rest.restores(jobId);
-                failures = rest.failuresSince(jobId, cutAt.toEpochMilli());
+                recovery = counted.awaitRecovery(rest, jobId, cutAt.toEpochMilli(),
+                        System.currentTimeMillis());
             }
             return job;
+        }
+
+        @Override
+        String outcome() {
+            return "cut for " + seconds(held) + "; recovery (cut to the next checkpoint after"
+                    + " the heal) " + seconds(recovery) + "; packets dropped " + droppedPackets
+                    + "; checkpoints failed during the cut " + failedDuringCut + "; " + counted;
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(peers).as("TaskManager addresses cut off").hasSize(PARALLELISM);
+            assertThat(droppedPackets).as("packets the cut dropped between the TaskManagers"
+                    + " and the peer: the job tried to reach it").isPositive();
+            // The reason depends on which timeout ends the hang first: "Checkpoint expired
+            // before completing." (broker cut) or a failover of the job ("Checkpoint
+            // Coordinator is suspending.", database cut, where the driver gave up first).
+            assertThat(failedDuringCut).as("checkpoints that failed during the cut, with the"
+                    + " JobManager's reason").isNotEmpty();
         }
     }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
@@ -63,39 +62,14 @@ class PreparedRescaleITCase {
     }
 
     private static void killWhilePreparedAndResumeAt(int resumedParallelism) throws Exception {
-        String scenario = SCENARIO + "-2-to-" + resumedParallelism;
         ContainerEnvironment environment = CONTAINERS.environment();
         for (int i = environment.flink().taskManagers().size(); i < PARALLELISM; i++) {
             environment.flink().startTaskManager();
         }
-        VerifiedRun.Plan plan = FaultScenario.plan("prep_rescale_" + resumedParallelism,
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of());
-        KillWhilePreparedAndRescale fault =
-                new KillWhilePreparedAndRescale(plan, scenario, resumedParallelism);
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, scenario, plan, fault);
-        FaultSummary.append(scenario, outcome.report(), fault.recovery, environment.startup(),
-                outcome.took());
-        FaultScenario.say(scenario, "scenario took " + outcome.took().toSeconds() + " s; caught"
-                + " at attempt " + fault.attempts + "; held above checkpoint "
-                + fault.completedAtKill + ": " + fault.heldAbove + "; resumed from "
-                + fault.resumedFrom + " at parallelism " + fault.parallelismAfter
-                + "; recovery (kill to the resumed job's first checkpoint) "
-                + fault.recovery.toMillis() / 1000.0 + " s");
-
-        assertThat(fault.heldAbove).as("XA transactions prepared above the newest completed"
-                        + " checkpoint (%d), by old subtask", fault.completedAtKill)
-                .extracting(SinkXid::subtask).contains(0, 1);
-        assertThat(fault.exitCodes).as("exit codes of the killed TaskManagers (SIGKILL)")
-                .containsOnly(137L).hasSizeGreaterThanOrEqualTo(PARALLELISM);
-        assertThat(fault.listedBeforeResume).as("XA RECOVER after the kill, before the resume")
-                .containsAll(fault.heldAbove);
-        assertThat(checkpointId(fault.resumedFrom)).as("the checkpoint the job resumed from")
-                .isEqualTo(fault.completedAtKill);
-        assertThat(fault.parallelismBefore).isEqualTo(PARALLELISM);
-        assertThat(fault.parallelismAfter).as("parallelism of the resumed job")
-                .isEqualTo(resumedParallelism);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(environment, SCENARIO + "-2-to-" + resumedParallelism,
+                FaultScenario.plan("prep_rescale_" + resumedParallelism, PARALLELISM, EVENTS,
+                        EVENTS_PER_SECOND, Map.of()),
+                new KillWhilePreparedAndRescale(resumedParallelism));
     }
 
     private static long checkpointId(String path) {
@@ -108,10 +82,8 @@ class PreparedRescaleITCase {
      * cancels the job, and resumes it from its newest retained checkpoint at the other
      * parallelism on as many new TaskManagers.
      */
-    private static final class KillWhilePreparedAndRescale implements VerifiedRun.Fault {
+    private static final class KillWhilePreparedAndRescale extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
-        private final String scenario;
         private final int resumedParallelism;
         private int attempts;
         private List<SinkXid> heldAbove = List.of();
@@ -121,24 +93,20 @@ class PreparedRescaleITCase {
         private String resumedFrom;
         private int parallelismBefore;
         private int parallelismAfter;
-        private Duration recovery;
 
-        KillWhilePreparedAndRescale(VerifiedRun.Plan plan, String scenario,
-                int resumedParallelism) {
-            this.plan = plan;
-            this.scenario = scenario;
+        KillWhilePreparedAndRescale(int resumedParallelism) {
             this.resumedParallelism = resumedParallelism;
         }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerEnvironment environment = CONTAINERS.environment();
-            ContainerServices services = environment.services();
-            FlinkCluster flink = environment.flink();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            ContainerServices services = scenario.environment().services();
+            FlinkCluster flink = scenario.environment().flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
-            String prefix = VerifiedRun.config(plan, services).countsToDatabase().xidPrefix();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
+            String prefix = scenario.xidPrefix();
+            scenario.awaitUncheckpointedOutput(jobId);
             parallelismBefore = rest.parallelism(jobId);
 
             PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
@@ -162,9 +130,9 @@ class PreparedRescaleITCase {
             completedAtKill = rest.latestCompletedCheckpointId(jobId);
             listedBeforeResume = services.preparedXids(prefix);
             resumedFrom = flink.latestRetainedCheckpoint(jobId);
-            FaultScenario.say(scenario, "TaskManagers killed with " + heldAbove + " prepared"
-                    + " above checkpoint " + completedAtKill + "; job cancelled; resuming from "
-                    + resumedFrom + " at parallelism " + resumedParallelism);
+            scenario.say("TaskManagers killed with " + heldAbove + " prepared above checkpoint "
+                    + completedAtKill + "; job cancelled; resuming from " + resumedFrom
+                    + " at parallelism " + resumedParallelism);
 
             for (int i = 0; i < resumedParallelism; i++) {
                 flink.startTaskManager();
@@ -190,6 +158,30 @@ class PreparedRescaleITCase {
             } catch (ConditionTimeoutException stillPending) {
                 return true;
             }
+        }
+
+        @Override
+        String outcome() {
+            return "caught at attempt " + attempts + "; held above checkpoint " + completedAtKill
+                    + ": " + heldAbove + "; resumed from " + resumedFrom + " at parallelism "
+                    + parallelismAfter + "; recovery (kill to the resumed job's first"
+                    + " checkpoint) " + seconds(recovery);
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(heldAbove).as("XA transactions prepared above the newest completed"
+                            + " checkpoint (%d), by old subtask", completedAtKill)
+                    .extracting(SinkXid::subtask).contains(0, 1);
+            assertThat(exitCodes).as("exit codes of the killed TaskManagers (SIGKILL)")
+                    .containsOnly(137L).hasSizeGreaterThanOrEqualTo(PARALLELISM);
+            assertThat(listedBeforeResume).as("XA RECOVER after the kill, before the resume")
+                    .containsAll(heldAbove);
+            assertThat(checkpointId(resumedFrom)).as("the checkpoint the job resumed from")
+                    .isEqualTo(completedAtKill);
+            assertThat(parallelismBefore).isEqualTo(PARALLELISM);
+            assertThat(parallelismAfter).as("parallelism of the resumed job")
+                    .isEqualTo(resumedParallelism);
         }
     }
 }

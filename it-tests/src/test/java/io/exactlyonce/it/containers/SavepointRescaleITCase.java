@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.util.Map;
@@ -35,35 +34,14 @@ class SavepointRescaleITCase {
     @Test
     void stopWithSavepointAndResumeAtAnotherParallelismNeitherLosesNorDuplicates()
             throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan(
-                "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of());
-        StopAndRescale fault = new StopAndRescale(plan);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
-                outcome.took());
-        FaultScenario.say(SCENARIO, "scenario took " + outcome.took().toSeconds() + " s; down "
-                + fault.down.toMillis() / 1000.0 + " s; recovery (stop to the resumed job's first"
-                + " checkpoint) " + fault.recovery.toMillis() / 1000.0 + " s; savepoint "
-                + fault.savepoint + "; parallelism " + fault.parallelismBefore + " -> "
-                + fault.parallelismAfter);
-
-        assertThat(fault.savepoint).as("the savepoint flink stop wrote").contains("savepoint-");
-        assertThat(fault.resumedJobId).as("the resumed job is a new job")
-                .isNotEqualTo(fault.stoppedJobId);
-        assertThat(fault.parallelismBefore).isEqualTo(PARALLELISM);
-        assertThat(fault.parallelismAfter).as("parallelism of the resumed job")
-                .isEqualTo(RESUMED_PARALLELISM);
-        assertThat(fault.inputWhenStopped).as("input records when the job stopped")
-                .isPositive().isLessThan(EVENTS);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan(
+                "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                new StopAndRescale());
     }
 
     /** Stops the job with a savepoint mid-stream and resumes it at the other parallelism. */
-    private static final class StopAndRescale implements VerifiedRun.Fault {
+    private static final class StopAndRescale extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
         private String stoppedJobId;
         private String resumedJobId;
         private String savepoint;
@@ -71,25 +49,20 @@ class SavepointRescaleITCase {
         private int parallelismBefore;
         private int parallelismAfter;
         private Duration down;
-        private Duration recovery;
-
-        StopAndRescale(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerEnvironment environment = CONTAINERS.environment();
-            FlinkRest rest = environment.flink().rest();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            FlinkRest rest = scenario.environment().flink().rest();
             stoppedJobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, stoppedJobId);
+            scenario.awaitUncheckpointedOutput(stoppedJobId);
             parallelismBefore = rest.parallelism(stoppedJobId);
 
             long stoppedAt = System.currentTimeMillis();
             savepoint = ((ClusterJob) job).stopWithSavepoint(FaultScenario.WAIT);
-            inputWhenStopped = FaultScenario.inputRecords(environment, plan);
-            FaultScenario.say(SCENARIO, "stopped " + stoppedJobId + " with savepoint " + savepoint
-                    + " at " + inputWhenStopped + " input records");
+            inputWhenStopped = scenario.inputRecords();
+            scenario.say("stopped " + stoppedJobId + " with savepoint " + savepoint + " at "
+                    + inputWhenStopped + " input records");
 
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(savepoint,
                     Map.of(JobOption.PARALLELISM, Integer.toString(RESUMED_PARALLELISM)));
@@ -98,6 +71,25 @@ class SavepointRescaleITCase {
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumedJobId, stoppedAt);
             parallelismAfter = rest.parallelism(resumedJobId);
             return resumed;
+        }
+
+        @Override
+        String outcome() {
+            return "down " + seconds(down) + "; recovery (stop to the resumed job's first"
+                    + " checkpoint) " + seconds(recovery) + "; savepoint " + savepoint
+                    + "; parallelism " + parallelismBefore + " -> " + parallelismAfter;
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(savepoint).as("the savepoint flink stop wrote").contains("savepoint-");
+            assertThat(resumedJobId).as("the resumed job is a new job")
+                    .isNotEqualTo(stoppedJobId);
+            assertThat(parallelismBefore).isEqualTo(PARALLELISM);
+            assertThat(parallelismAfter).as("parallelism of the resumed job")
+                    .isEqualTo(RESUMED_PARALLELISM);
+            assertThat(inputWhenStopped).as("input records when the job stopped")
+                    .isPositive().isLessThan(EVENTS);
         }
     }
 }

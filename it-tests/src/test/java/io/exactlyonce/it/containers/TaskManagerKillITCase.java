@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,151 +43,131 @@ class TaskManagerKillITCase {
 
     @Test
     void killMinus9OfATaskManagerMidStreamNeitherLosesNorDuplicates() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("tm_kill", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of());
-        KillTaskManager fault = new KillTaskManager(plan);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        Duration scenario = outcome.took();
-        FaultSummary.append(
-                SCENARIO, outcome.report(), fault.recovery, environment.startup(), scenario);
-        say("scenario took " + scenario.toSeconds() + " s; recovery (kill to the next completed"
-                + " checkpoint) " + fault.recovery.toMillis() / 1000.0 + " s; checkpoint restores "
-                + fault.restoresBefore + " -> " + fault.restoresAfter + "; failures "
-                + fault.failures);
-
-        FaultScenario.assertTaskManagerKillHit(fault.freeSlotsAtKill, fault.killed,
-                fault.failures, fault.restoresBefore, fault.restoresAfter);
-        assertThat(fault.inputAtKill).as("input records in the topic when the kill struck")
-                .isPositive().isLessThan(EVENTS);
-        assertThat(fault.replacement.container().getContainerId())
-                .as("the replacement is a new container").isNotEqualTo(fault.killed.containerId());
-        assertThat(fault.replacementStartedAt).as("start time of the replacement")
-                .isAfter(fault.killed.startedAt());
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("tm_kill",
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()), new KillTaskManager());
     }
 
     @Test
     void repeatedKillsMinus9OfTaskManagersNeitherLoseNorDuplicate() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("tm_kills", PARALLELISM, REPEATED_EVENTS,
-                EVENTS_PER_SECOND, Map.of());
-        KillTaskManagersRepeatedly fault = new KillTaskManagersRepeatedly(plan, KILLS);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome =
-                FaultScenario.run(environment, REPEATED_SCENARIO, plan, fault);
-        Duration slowest = fault.recoveries.stream().max(Duration::compareTo).orElseThrow();
-        FaultSummary.append(REPEATED_SCENARIO, outcome.report(), slowest, environment.startup(),
-                outcome.took());
-        FaultScenario.say(REPEATED_SCENARIO, "scenario took " + outcome.took().toSeconds()
-                + " s; recoveries " + fault.recoveries + "; exit codes " + fault.exitCodes
-                + "; restores " + fault.restoresBefore + " -> " + fault.restoresAfter);
-
-        assertThat(fault.exitCodes).as("exit codes of the killed TaskManagers (SIGKILL)")
-                .hasSize(KILLS).containsOnly(137L);
-        assertThat(fault.restoresAfter - fault.restoresBefore)
-                .as("checkpoint restores: at least one per kill").isGreaterThanOrEqualTo(KILLS);
-        assertThat(fault.recoveries).as("a checkpoint completed after every kill")
-                .hasSize(KILLS);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        FaultScenario.run(CONTAINERS.environment(), REPEATED_SCENARIO, FaultScenario.plan(
+                "tm_kills", PARALLELISM, REPEATED_EVENTS, EVENTS_PER_SECOND, Map.of()),
+                new KillTaskManagersRepeatedly(KILLS));
     }
 
     /**
      * {@code kills} times: waits for output no completed checkpoint covers, kills the
      * TaskManager that has run longest, starts a replacement and waits for the next checkpoint.
-     * A kill never comes before the job recovered from the previous one.
+     * A kill never comes before the job recovered from the previous one. The recovery it
+     * reports is the slowest.
      */
-    private static final class KillTaskManagersRepeatedly implements VerifiedRun.Fault {
+    private static final class KillTaskManagersRepeatedly extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
         private final int kills;
         private final List<Long> exitCodes = new ArrayList<>();
         private final List<Duration> recoveries = new ArrayList<>();
         private long restoresBefore;
         private long restoresAfter;
 
-        KillTaskManagersRepeatedly(VerifiedRun.Plan plan, int kills) {
-            this.plan = plan;
+        KillTaskManagersRepeatedly(int kills) {
             this.kills = kills;
         }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            FlinkCluster flink = CONTAINERS.environment().flink();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            FlinkCluster flink = scenario.environment().flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(CONTAINERS.environment(), plan, jobId);
+            scenario.awaitUncheckpointedOutput(jobId);
             restoresBefore = rest.restores(jobId);
             for (int kill = 1; kill <= kills; kill++) {
-                long input = FaultScenario.inputRecords(CONTAINERS.environment(), plan);
+                long input = scenario.inputRecords();
                 await("output after the last recovery").atMost(WAIT).ignoreExceptions()
-                        .until(() -> FaultScenario
-                        .inputRecords(CONTAINERS.environment(), plan) >= input
-                                + plan.recordsPerSecond());
+                        .until(() -> scenario.inputRecords()
+                                >= input + scenario.plan().recordsPerSecond());
                 Killed killed = flink.kill(flink.taskManagers().get(0));
                 exitCodes.add(killed.exitCode());
                 flink.startTaskManager();
                 recoveries.add(FaultScenario.awaitCheckpointTriggeredAfter(
                         rest, jobId, killed.killedAt().toEpochMilli()));
-                FaultScenario.say(REPEATED_SCENARIO, "kill " + kill + " of " + kills + ": "
-                        + killed.resourceId() + " exit " + killed.exitCode() + ", recovered in "
-                        + recoveries.get(recoveries.size() - 1).toMillis() / 1000.0 + " s");
+                scenario.say("kill " + kill + " of " + kills + ": " + killed.resourceId()
+                        + " exit " + killed.exitCode() + ", recovered in "
+                        + seconds(recoveries.get(recoveries.size() - 1)));
             }
             restoresAfter = rest.restores(jobId);
+            recovery = recoveries.stream().max(Duration::compareTo).orElseThrow();
             return job;
+        }
+
+        @Override
+        String outcome() {
+            return "recoveries " + recoveries + "; exit codes " + exitCodes + "; restores "
+                    + restoresBefore + " -> " + restoresAfter;
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(exitCodes).as("exit codes of the killed TaskManagers (SIGKILL)")
+                    .hasSize(kills).containsOnly(137L);
+            assertThat(restoresAfter - restoresBefore)
+                    .as("checkpoint restores: at least one per kill").isGreaterThanOrEqualTo(kills);
+            assertThat(recoveries).as("a checkpoint completed after every kill").hasSize(kills);
         }
     }
 
     /**
      * Waits until the job has completed checkpoints and has written output that no completed
      * checkpoint covers yet, kills a TaskManager that runs part of it, starts a replacement, and
-     * waits for the first checkpoint after the kill. Records what proves that the fault happened.
+     * waits for the first checkpoint after the kill.
      */
-    private static final class KillTaskManager implements VerifiedRun.Fault {
+    private static final class KillTaskManager extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
         private Killed killed;
         private TaskManager replacement;
         private Instant replacementStartedAt;
         private long inputAtKill;
         private int freeSlotsAtKill;
-        private long restoresBefore;
-        private long restoresAfter;
-        private List<String> failures;
-        private Duration recovery;
-
-        KillTaskManager(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
+        private final JobFailures counted = new JobFailures();
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            FlinkCluster flink = CONTAINERS.environment().flink();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            FlinkCluster flink = scenario.environment().flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
-            FaultScenario.awaitUncheckpointedOutput(CONTAINERS.environment(), plan, jobId);
-            restoresBefore = rest.restores(jobId);
+            scenario.awaitUncheckpointedOutput(jobId);
+            counted.countBefore(rest, jobId);
             freeSlotsAtKill = rest.availableSlots();
 
             killed = flink.kill(flink.taskManagers().get(0));
-            inputAtKill = FaultScenario.inputRecords(CONTAINERS.environment(), plan);
-            say("killed " + killed.resourceId() + " (container " + killed.containerId()
-                    .substring(0, 12) + ", exit code " + killed.exitCode() + ") with "
-                    + inputAtKill + " input records produced");
+            inputAtKill = scenario.inputRecords();
+            scenario.say("killed " + killed.resourceId() + " (container "
+                    + killed.containerId().substring(0, 12) + ", exit code " + killed.exitCode()
+                    + ") with " + inputAtKill + " input records produced");
             replacement = flink.startTaskManager();
             replacementStartedAt = flink.startedAt(replacement);
-            say("replacement " + replacement.resourceId() + " registered");
+            scenario.say("replacement " + replacement.resourceId() + " registered");
 
             long killedAt = killed.killedAt().toEpochMilli();
-            recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, killedAt);
-            restoresAfter = rest.restores(jobId);
-            failures = rest.failuresSince(jobId, killedAt);
+            recovery = counted.awaitRecovery(rest, jobId, killedAt, killedAt);
             return job;
         }
-    }
 
-    private static void say(String message) {
-        FaultScenario.say(SCENARIO, message);
+        @Override
+        String outcome() {
+            return "recovery (kill to the next completed checkpoint) " + seconds(recovery) + "; "
+                    + counted;
+        }
+
+        @Override
+        void assertStruck() {
+            FaultScenario.assertTaskManagerKillHit(freeSlotsAtKill, killed, counted);
+            assertThat(inputAtKill).as("input records in the topic when the kill struck")
+                    .isPositive().isLessThan(EVENTS);
+            assertThat(replacement.container().getContainerId())
+                    .as("the replacement is a new container").isNotEqualTo(killed.containerId());
+            assertThat(replacementStartedAt).as("start time of the replacement")
+                    .isAfter(killed.startedAt());
+        }
     }
 }

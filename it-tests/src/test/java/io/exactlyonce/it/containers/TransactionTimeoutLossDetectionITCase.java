@@ -75,8 +75,8 @@ class TransactionTimeoutLossDetectionITCase {
     @Test
     void jobDownLongerThanTheTransactionTimeoutLosesOutputAndTheVerifierReportsIt()
             throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("down_long", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND,
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("down_long",
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND,
                 Map.of(JobOption.TRANSACTION_TIMEOUT.key(), TRANSACTION_TIMEOUT.toMillis() + " ms",
                         JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
                         JobOption.RESTART_MAX_BACKOFF.key(), RESTART_MAX_BACKOFF.toMillis() + " ms",
@@ -84,56 +84,17 @@ class TransactionTimeoutLossDetectionITCase {
                         RESTART_RECOVERY_TIME.toMillis() + " ms",
                         // Restarts fail while no TaskManager is there, at most one a second
                         // (the max backoff): room for the outage plus the heartbeat timeout.
-                        JobOption.RESTART_ATTEMPTS.key(), "100"));
-        KeepJobDown fault = new KeepJobDown(plan);
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        Verdict.Report report = outcome.report();
-        FaultSummary.append(SCENARIO, report, fault.recovery, environment.startup(),
-                outcome.took());
-        Verdict.SinkResult kafka = sink(report, "kafka");
-        FaultScenario.say(SCENARIO, "scenario took " + outcome.took().toSeconds() + " s; caught"
-                + " checkpoint " + fault.caughtCheckpoint + " at attempt " + fault.attempts
-                + "; job down " + fault.down.toMillis() / 1000.0 + " s; kafka missing "
-                + kafka.missing().size() + ", mysql missing "
-                + sink(report, "mysql").missing().size());
-
-        assertThat(fault.completedWhileFrozen).as("newest completed checkpoint while the"
-                + " TaskManagers were frozen, against the caught one")
-                .isGreaterThanOrEqualTo(fault.caughtCheckpoint).isPositive();
-        assertThat(fault.openCounts).as("the counts sink's transactions of the caught checkpoint"
-                + " that were open when every TaskManager was killed").isNotEmpty();
-        assertThat(fault.exitCodes).containsOnly(137L).hasSize(PARALLELISM);
-        assertThat(fault.afterOutage).as("the broker's description, after the outage and before"
-                        + " any TaskManager came back, of the transactions open at the kill")
-                .hasSameSizeAs(fault.openCounts)
-                .allSatisfy((id, after) -> {
-                    assertThat(after.state()).as(id + ": aborted by the broker")
-                            .isEqualTo(TransactionState.COMPLETE_ABORT);
-                    assertThat(after.producerEpoch()).as(id + ": producer epoch, bumped by"
-                                    + " the abort (it was "
-                                    + fault.atKill.get(id).producerEpoch() + " at the kill)")
-                            .isGreaterThan(fault.atKill.get(id).producerEpoch());
-                });
-        assertThat(report.exactlyOnce()).as("the verifier reports the loss").isFalse();
-        assertThat(kafka.missing()).as("windows lost from the Kafka topic").isNotEmpty();
-        assertThat(report.problems()).as("the report names the missing windows")
-                .anyMatch(problem -> problem.startsWith("kafka") && problem.contains("missing"));
-    }
-
-    private static Verdict.SinkResult sink(Verdict.Report report, String name) {
-        return report.sinks().stream().filter(s -> s.sink().equals(name)).findFirst()
-                .orElseThrow();
+                        JobOption.RESTART_ATTEMPTS.key(), "100")),
+                new KeepJobDown());
     }
 
     /**
      * Catches a completed checkpoint whose commits have not run, kills every TaskManager, keeps
-     * the job without any for {@link #DOWN}, then starts new ones.
+     * the job without any for {@link #DOWN}, then starts new ones. The verdict it expects is a
+     * loss on the Kafka side.
      */
-    private static final class KeepJobDown implements VerifiedRun.Fault {
+    private static final class KeepJobDown extends ContainerFault {
 
-        private final VerifiedRun.Plan plan;
         private int attempts;
         private long caughtCheckpoint;
         private List<String> openCounts = List.of();
@@ -145,23 +106,18 @@ class TransactionTimeoutLossDetectionITCase {
         /** The same after the outage, before new TaskManagers could touch them. */
         private Map<String, TransactionDescription> afterOutage = Map.of();
         private Duration down;
-        private Duration recovery;
-
-        KeepJobDown(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            ContainerEnvironment environment = CONTAINERS.environment();
-            ContainerServices services = environment.services();
-            FlinkCluster flink = environment.flink();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            ContainerServices services = scenario.environment().services();
+            FlinkCluster flink = scenario.environment().flink();
             FlinkRest rest = flink.rest();
             String jobId = job.jobId();
-            String prefix = VerifiedRun.config(plan, services).countsToDatabase().xidPrefix();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, jobId);
+            String prefix = scenario.xidPrefix();
+            scenario.awaitUncheckpointedOutput(jobId);
 
-            String countsPrefix = VerifiedRun.config(plan, services).countsToKafka()
+            String countsPrefix = VerifiedRun.config(scenario.plan(), services).countsToKafka()
                     .transactionalIdPrefix();
             PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
                     services, flink, prefix, ATTEMPTS, held -> {
@@ -184,14 +140,14 @@ class TransactionTimeoutLossDetectionITCase {
                 exitCodes.add(killed.exitCode());
             }
             atKill = CommittedRecords.describeTransactions(services.bootstrapServers(), openCounts);
-            FaultScenario.say(SCENARIO, "checkpoint " + caughtCheckpoint + " completed with "
-                    + openCounts + " still open " + atKill.values() + "; every TaskManager"
-                    + " killed; down for " + DOWN.toSeconds() + " s");
+            scenario.say("checkpoint " + caughtCheckpoint + " completed with " + openCounts
+                    + " still open " + atKill.values() + "; every TaskManager killed; down for "
+                    + DOWN.toSeconds() + " s");
             await("the outage to outlast the transaction timeout").atMost(DOWN.plusMinutes(1))
                     .until(() -> Duration.between(downSince, Instant.now()).compareTo(DOWN) >= 0);
             afterOutage = CommittedRecords.describeTransactions(
                     services.bootstrapServers(), openCounts);
-            FaultScenario.say(SCENARIO, "after the outage: " + afterOutage.values());
+            scenario.say("after the outage: " + afterOutage.values());
             for (int i = 0; i < PARALLELISM; i++) {
                 flink.startTaskManager();
             }
@@ -213,6 +169,45 @@ class TransactionTimeoutLossDetectionITCase {
             } catch (ConditionTimeoutException notCompleted) {
                 return false;
             }
+        }
+
+        @Override
+        String outcome() {
+            return "caught checkpoint " + caughtCheckpoint + " at attempt " + attempts
+                    + "; job down " + seconds(down);
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(completedWhileFrozen).as("newest completed checkpoint while the"
+                    + " TaskManagers were frozen, against the caught one")
+                    .isGreaterThanOrEqualTo(caughtCheckpoint).isPositive();
+            assertThat(openCounts).as("the counts sink's transactions of the caught checkpoint"
+                    + " that were open when every TaskManager was killed").isNotEmpty();
+            assertThat(exitCodes).containsOnly(137L).hasSize(PARALLELISM);
+            assertThat(afterOutage).as("the broker's description, after the outage and before"
+                            + " any TaskManager came back, of the transactions open at the kill")
+                    .hasSameSizeAs(openCounts)
+                    .allSatisfy((id, after) -> {
+                        assertThat(after.state()).as(id + ": aborted by the broker")
+                                .isEqualTo(TransactionState.COMPLETE_ABORT);
+                        assertThat(after.producerEpoch()).as(id + ": producer epoch, bumped by"
+                                        + " the abort (it was "
+                                        + atKill.get(id).producerEpoch() + " at the kill)")
+                                .isGreaterThan(atKill.get(id).producerEpoch());
+                    });
+        }
+
+        /** Loss is expected: the verifier must report the windows missing from the topic. */
+        @Override
+        void assertVerdict(Verdict.Report report) {
+            Verdict.SinkResult kafka = report.sinks().stream()
+                    .filter(s -> s.sink().equals("kafka")).findFirst().orElseThrow();
+            assertThat(report.exactlyOnce()).as("the verifier reports the loss").isFalse();
+            assertThat(kafka.missing()).as("windows lost from the Kafka topic").isNotEmpty();
+            assertThat(report.problems()).as("the report names the missing windows")
+                    .anyMatch(problem -> problem.startsWith("kafka")
+                            && problem.contains("missing"));
         }
     }
 }

@@ -1,0 +1,39 @@
+package io.exactlyonce.it.containers;
+
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.verify.Verdict;
+import java.time.Duration;
+
+/**
+ * What a fault scenario states of its own: the fault it does to the running job, and the proof
+ * that the fault struck. {@link FaultScenario#run} does everything else, the same way for every
+ * scenario.
+ */
+abstract class ContainerFault {
+
+    /** From the fault to the first checkpoint completed after it; the summary line shows it. */
+    Duration recovery;
+
+    /**
+     * Does the fault to the running job while traffic flows and waits until the job is past it;
+     * sets {@link #recovery}. Returns the job the run goes on with: {@code job}, or the job that
+     * replaced it.
+     */
+    abstract JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+            throws Exception;
+
+    /** What the fault did and what the job did about it, for the log line after the run. */
+    abstract String outcome();
+
+    /** Asserts that the fault happened as the scenario means it to. */
+    abstract void assertStruck();
+
+    /** Asserts the verdict a run with this fault must get: exactly-once, unless overridden. */
+    void assertVerdict(Verdict.Report report) {
+        FaultScenario.assertExactlyOnce(report);
+    }
+
+    static String seconds(Duration duration) {
+        return duration.toMillis() / 1000.0 + " s";
+    }
+}
