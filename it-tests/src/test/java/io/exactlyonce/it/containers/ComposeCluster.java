@@ -5,9 +5,8 @@ import static org.awaitility.Awaitility.await;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import io.exactlyonce.testkit.embedded.Infrastructure;
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.run.ClusterJobRunner;
 import io.exactlyonce.testkit.embedded.ServiceAddresses;
-import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.io.IOException;
@@ -29,8 +28,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.testcontainers.DockerClientFactory;
 
 /**
@@ -66,7 +63,6 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     private static final String CONFIG_IN_CONTAINER = "/opt/visit-count/config/job.properties";
     private static final String SAVEPOINTS = "file:///opt/flink/data/savepoints";
     private static final String REGISTRY_PATH = "/apis/ccompat/v7";
-    private static final Pattern SUBMITTED = Pattern.compile("JobID ([0-9a-f]{32})");
 
     private final String project;
     private final Path composeFile;
@@ -166,30 +162,28 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         compose(COMMAND_TIMEOUT, "start", service);
     }
 
-    /** Submits with {@code submit-job.sh} in the JobManager container, as the README does. */
-    JobRunner jobRunner() {
-        return (config, plan) -> {
-            writeJobProperties(config);
-            String output = compose(SUBMIT_TIMEOUT, "exec", "-T", "jobmanager", SUBMIT_SCRIPT,
-                    "--config", CONFIG_IN_CONTAINER, "-p", Integer.toString(plan.parallelism()));
-            Matcher submitted = SUBMITTED.matcher(output);
-            if (!submitted.find()) {
-                throw new IllegalStateException("submit-job.sh printed no job id:\n" + output);
-            }
-            String jobId = submitted.group(1);
-            return new JobRunner.SubmittedJob() {
-                @Override
-                public String jobId() {
-                    return jobId;
-                }
+    /**
+     * Submits with {@code submit-job.sh} in the JobManager container, as the README does, and
+     * stops with the {@code flink} command line there.
+     */
+    ClusterJobRunner jobRunner() {
+        return new ClusterJobRunner((args, timeout) -> {
+            List<String> command = new ArrayList<>(List.of("exec", "-T", "jobmanager", "flink"));
+            command.addAll(args);
+            return compose(timeout, command.toArray(String[]::new));
+        }, this::submitWithScript, SAVEPOINTS);
+    }
 
-                @Override
-                public void drainWithSavepoint(Duration timeout) throws Exception {
-                    compose(timeout, "exec", "-T", "jobmanager", "flink", "stop", "--drain",
-                            "--savepointPath", SAVEPOINTS + "/" + plan.name(), jobId);
-                }
-            };
-        };
+    private String submitWithScript(Map<String, String> options, String savepoint)
+            throws Exception {
+        writeJobProperties(options);
+        List<String> command = new ArrayList<>(List.of("exec", "-T", "jobmanager", SUBMIT_SCRIPT,
+                "--config", CONFIG_IN_CONTAINER,
+                "-p", options.get(JobOption.PARALLELISM.key())));
+        if (savepoint != null) {
+            command.addAll(List.of("-s", savepoint));
+        }
+        return compose(SUBMIT_TIMEOUT, command.toArray(String[]::new));
     }
 
     @Override
@@ -321,20 +315,19 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
      * The run's options as the properties file submit-job.sh reads (mounted into the
      * JobManager), with no password, and the parallelism left to {@code -p}.
      */
-    private void writeJobProperties(JobConfig config) throws IOException {
+    private void writeJobProperties(Map<String, String> options) throws IOException {
         List<String> lines = new ArrayList<>();
-        for (JobOption option : JobOption.ALL) {
-            String value = config.get(option);
-            if (option == JobOption.CONFIG_FILE || option == JobOption.PARALLELISM
-                    || value.isEmpty()) {
-                continue;
+        options.forEach((key, value) -> {
+            if (key.equals(JobOption.CONFIG_FILE.key())
+                    || key.equals(JobOption.PARALLELISM.key())) {
+                return;
             }
             if (value.contains("\\") || value.contains("\n")) {
                 // submit-job.sh reads plain key=value lines only.
-                throw new IllegalArgumentException(option.key() + " needs escaping: " + value);
+                throw new IllegalArgumentException(key + " needs escaping: " + value);
             }
-            lines.add(option.key() + "=" + value);
-        }
+            lines.add(key + "=" + value);
+        });
         Files.write(configDirectory.resolve("job.properties"), lines, StandardCharsets.UTF_8);
     }
 

@@ -4,6 +4,7 @@ import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -11,10 +12,11 @@ import java.util.regex.Pattern;
 
 /**
  * Runs the job on a real Flink cluster the way an operator does: {@code flink run -d} with the
- * job jar and its options as {@code --key value} arguments, and {@code flink stop --drain} with a
- * savepoint at the end. The job's {@code main()} builds its config in the CLI's JVM, so the CLI's
- * environment must hold {@value JobConfig#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never
- * an argument (JobConfig refuses it there).
+ * job jar and its options as {@code --key value} arguments (or a deployment's own submit script
+ * that runs it, see {@link Submitter}), and {@code flink stop --drain} with a savepoint at the
+ * end. The job's {@code main()} builds its config in the CLI's JVM, so the CLI's environment must
+ * hold {@value JobConfig#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never an argument
+ * (JobConfig refuses it there).
  */
 public final class ClusterJobRunner implements JobRunner {
 
@@ -26,22 +28,56 @@ public final class ClusterJobRunner implements JobRunner {
         String run(List<String> args, Duration timeout) throws Exception;
     }
 
+    /** How a job is submitted, detached: {@code flink run -d}, or a script that runs it. */
+    @FunctionalInterface
+    public interface Submitter {
+
+        /**
+         * Submits the job and returns what was printed, which names the job's id as {@code
+         * flink run} does.
+         *
+         * @param options the job's options by key, in {@link JobOption#ALL}'s order, empty ones
+         *     left out
+         * @param savepoint the savepoint or retained checkpoint to resume from; null for none
+         */
+        String submit(Map<String, String> options, String savepoint) throws Exception;
+    }
+
     private static final Duration SUBMIT_TIMEOUT = Duration.ofMinutes(2);
     private static final Pattern SUBMITTED = Pattern.compile("JobID ([0-9a-f]{32})");
     private static final Pattern SAVEPOINT_PATH =
             Pattern.compile("Savepoint completed\\. Path: (\\S+)");
 
     private final FlinkCli cli;
-    private final String jobJar;
+    private final Submitter submitter;
     private final String savepointDir;
 
     /**
+     * Submits with {@code flink run -d JAR --key value...}.
+     *
      * @param jobJar the job jar's path as the CLI sees it
      * @param savepointDir where savepoints go, as the JobManager and TaskManagers see it
      */
     public ClusterJobRunner(FlinkCli cli, String jobJar, String savepointDir) {
+        this(cli, (options, savepoint) -> {
+            List<String> args = new ArrayList<>(List.of("run", "--detached"));
+            if (savepoint != null) {
+                args.addAll(List.of("--fromSavepoint", savepoint));
+            }
+            args.add(jobJar);
+            options.forEach((key, value) -> args.addAll(List.of("--" + key, value)));
+            return cli.run(args, SUBMIT_TIMEOUT);
+        }, savepointDir);
+    }
+
+    /**
+     * Submits with {@code submitter}; {@code cli} stops the job.
+     *
+     * @param savepointDir where savepoints go, as the JobManager and TaskManagers see it
+     */
+    public ClusterJobRunner(FlinkCli cli, Submitter submitter, String savepointDir) {
         this.cli = cli;
-        this.jobJar = jobJar;
+        this.submitter = submitter;
         this.savepointDir = savepointDir;
     }
 
@@ -51,29 +87,23 @@ public final class ClusterJobRunner implements JobRunner {
             throw new IllegalArgumentException("a failure injected from inside the job needs its"
                     + " tasks in this JVM; on a cluster, inject faults from outside");
         }
-        return run(config, plan.name(), List.of(), Map.of());
+        return run(config, plan.name(), null, Map.of());
     }
 
-    /**
-     * {@code flink run -d [flinkOptions] JAR --key value...}: the config's options, with
-     * {@code changed} ones replaced.
-     */
-    private ClusterJob run(JobConfig config, String runName, List<String> flinkOptions,
+    /** Submits the job with the config's options, {@code changed} ones replaced. */
+    private ClusterJob run(JobConfig config, String runName, String savepoint,
             Map<JobOption, String> changed) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--detached"));
-        args.addAll(flinkOptions);
-        args.add(jobJar);
+        Map<String, String> options = new LinkedHashMap<>();
         for (JobOption option : JobOption.ALL) {
             String value = changed.getOrDefault(option, config.get(option));
             if (!value.isEmpty()) {
-                args.add("--" + option.key());
-                args.add(value);
+                options.put(option.key(), value);
             }
         }
-        String output = cli.run(args, SUBMIT_TIMEOUT);
+        String output = submitter.submit(options, savepoint);
         Matcher submitted = SUBMITTED.matcher(output);
         if (!submitted.find()) {
-            throw new IllegalStateException("flink run printed no job id:\n" + output);
+            throw new IllegalStateException("the submission printed no job id:\n" + output);
         }
         return new ClusterJob(submitted.group(1), config, runName);
     }
@@ -124,7 +154,7 @@ public final class ClusterJobRunner implements JobRunner {
          */
         public ClusterJob resumeFrom(String path, Map<JobOption, String> changed)
                 throws Exception {
-            return run(config, runName, List.of("--fromSavepoint", path), changed);
+            return run(config, runName, path, changed);
         }
 
         private String savepointTarget() {
