@@ -50,12 +50,12 @@ public final class SideTopicRecords {
     /** @param maxRecordBytes the side producer's max.request.size */
     public static ForwardedRecord deadLetter(DeadLetter deadLetter, int maxRecordBytes) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put(REASON, deadLetter.getReason().name());
-        headers.put(DETAIL, bounded(String.valueOf(deadLetter.getDetail())));
-        headers.put(SOURCE_TOPIC, deadLetter.getSourceTopic());
-        headers.put(SOURCE_PARTITION, Integer.toString(deadLetter.getSourcePartition()));
-        headers.put(SOURCE_OFFSET, Long.toString(deadLetter.getSourceOffset()));
-        return fitting(deadLetter.getKey(), deadLetter.getValue(), headers, maxRecordBytes);
+        headers.put(REASON, deadLetter.reason().name());
+        headers.put(DETAIL, bounded(String.valueOf(deadLetter.detail())));
+        headers.put(SOURCE_TOPIC, deadLetter.sourceTopic());
+        headers.put(SOURCE_PARTITION, Integer.toString(deadLetter.sourcePartition()));
+        headers.put(SOURCE_OFFSET, Long.toString(deadLetter.sourceOffset()));
+        return fitting(deadLetter.key(), deadLetter.value(), headers, maxRecordBytes);
     }
 
     private static ForwardedRecord fitting(

@@ -39,7 +39,7 @@ public final class SplitDeadLetters extends ProcessFunction<DecodedRecord, Visit
             visits.inc();
             out.collect(record.getVisit());
         } else {
-            deadLettersByReason.get(record.getDeadLetter().getReason()).inc();
+            deadLettersByReason.get(record.getDeadLetter().reason()).inc();
             context.output(DEAD_LETTERS, record.getDeadLetter());
         }
     }

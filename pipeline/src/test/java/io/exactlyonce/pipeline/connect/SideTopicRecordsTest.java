@@ -31,9 +31,9 @@ class SideTopicRecordsTest {
         ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, tenMegabytes));
 
         assertThat(producerSizeEstimate(forwarded)).isLessThanOrEqualTo(MAX_REQUEST_SIZE);
-        assertThat(forwarded.getValue()).isNull();
-        assertThat(forwarded.getKey()).isEqualTo(KEY);
-        assertThat(forwarded.getHeaders())
+        assertThat(forwarded.value()).isNull();
+        assertThat(forwarded.key()).isEqualTo(KEY);
+        assertThat(forwarded.headers())
                 .containsEntry(SideTopicHeaders.VALUE_OMITTED_BYTES, "10000000")
                 .containsEntry(SideTopicHeaders.REASON, "MALFORMED_AVRO")
                 .containsEntry(SideTopicHeaders.SOURCE_PARTITION, "3")
@@ -48,9 +48,9 @@ class SideTopicRecordsTest {
         ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(tenMegabytes, KEY));
 
         assertThat(producerSizeEstimate(forwarded)).isLessThanOrEqualTo(MAX_REQUEST_SIZE);
-        assertThat(forwarded.getKey()).isNull();
-        assertThat(forwarded.getValue()).isNull();
-        assertThat(forwarded.getHeaders())
+        assertThat(forwarded.key()).isNull();
+        assertThat(forwarded.value()).isNull();
+        assertThat(forwarded.headers())
                 .containsEntry(SideTopicHeaders.KEY_OMITTED_BYTES, "10000000")
                 .containsEntry(SideTopicHeaders.VALUE_OMITTED_BYTES, "1");
     }
@@ -62,8 +62,8 @@ class SideTopicRecordsTest {
         ForwardedRecord forwarded = SideTopicRecords.lateVisit(visit, "visits", MAX_REQUEST_SIZE);
 
         assertThat(producerSizeEstimate(forwarded)).isLessThanOrEqualTo(MAX_REQUEST_SIZE);
-        assertThat(forwarded.getValue()).isNull();
-        assertThat(forwarded.getHeaders())
+        assertThat(forwarded.value()).isNull();
+        assertThat(forwarded.headers())
                 .containsEntry(SideTopicHeaders.VALUE_OMITTED_BYTES, "5000000")
                 .containsEntry(SideTopicHeaders.EVENT_ID, "e-1")
                 .containsEntry(SideTopicHeaders.REASON, SideTopicHeaders.LATE_REASON)
@@ -77,9 +77,9 @@ class SideTopicRecordsTest {
 
         ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, largestInput));
 
-        assertThat(forwarded.getValue()).isEqualTo(largestInput);
-        assertThat(forwarded.getKey()).isEqualTo(KEY);
-        assertThat(forwarded.getHeaders()).doesNotContainKeys(
+        assertThat(forwarded.value()).isEqualTo(largestInput);
+        assertThat(forwarded.key()).isEqualTo(KEY);
+        assertThat(forwarded.headers()).doesNotContainKeys(
                 SideTopicHeaders.VALUE_OMITTED_BYTES, SideTopicHeaders.KEY_OMITTED_BYTES);
     }
 
@@ -87,8 +87,8 @@ class SideTopicRecordsTest {
     void aDeadLetterWithoutValueStaysWithoutValue() throws Exception {
         ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, null));
 
-        assertThat(forwarded.getValue()).isNull();
-        assertThat(forwarded.getHeaders()).doesNotContainKey(SideTopicHeaders.VALUE_OMITTED_BYTES);
+        assertThat(forwarded.value()).isNull();
+        assertThat(forwarded.headers()).doesNotContainKey(SideTopicHeaders.VALUE_OMITTED_BYTES);
     }
 
     private static DeadLetter deadLetter(byte[] key, byte[] value) {
@@ -98,10 +98,10 @@ class SideTopicRecordsTest {
 
     /** What Kafka's producer compares with max.request.size before it sends the record. */
     private static int producerSizeEstimate(ForwardedRecord record) {
-        Header[] headers = record.getHeaders().entrySet().stream()
+        Header[] headers = record.headers().entrySet().stream()
                 .map(h -> new RecordHeader(h.getKey(), h.getValue().getBytes(StandardCharsets.UTF_8)))
                 .toArray(Header[]::new);
         return AbstractRecords.estimateSizeInBytesUpperBound(RecordBatch.CURRENT_MAGIC_VALUE,
-                CompressionType.NONE, record.getKey(), record.getValue(), headers);
+                CompressionType.NONE, record.key(), record.value(), headers);
     }
 }

@@ -153,17 +153,17 @@ class VisitDecoderFuzzTest {
             return complete ? null : "visit lacks an id or its original bytes: " + visit;
         }
         DeadLetter deadLetter = decoded.getDeadLetter();
-        if (deadLetter.getReason() == null || deadLetter.getDetail() == null
-                || deadLetter.getDetail().isBlank()) {
+        if (deadLetter.reason() == null || deadLetter.detail() == null
+                || deadLetter.detail().isBlank()) {
             return "dead letter without reason or detail: " + deadLetter;
         }
-        if (!Arrays.equals(deadLetter.getValue(), input) || deadLetter.getSourceOffset() != 7L) {
+        if (!Arrays.equals(deadLetter.value(), input) || deadLetter.sourceOffset() != 7L) {
             return "dead letter does not carry the original record: " + deadLetter;
         }
         // An unmutated record is well-formed Avro: only its field values may be refused.
-        boolean unusableWriter = deadLetter.getReason() == DeadLetterReason.UNUSABLE_SCHEMA
+        boolean unusableWriter = deadLetter.reason() == DeadLetterReason.UNUSABLE_SCHEMA
                 && input.length >= 5 && ByteBuffer.wrap(input, 1, 4).getInt() == loopingWriterId;
-        if (mutation == Mutation.NONE && !FIELD_REASONS.contains(deadLetter.getReason())
+        if (mutation == Mutation.NONE && !FIELD_REASONS.contains(deadLetter.reason())
                 && !unusableWriter) {
             return "well-formed record dead-lettered: " + deadLetter;
         }
@@ -171,7 +171,7 @@ class VisitDecoderFuzzTest {
     }
 
     private static String outcomeOf(DecodedRecord decoded) {
-        return decoded.isVisit() ? "VISIT" : decoded.getDeadLetter().getReason().name();
+        return decoded.isVisit() ? "VISIT" : decoded.getDeadLetter().reason().name();
     }
 
     private static String describe(int index, Mutation mutation, byte[] input, String problem) {

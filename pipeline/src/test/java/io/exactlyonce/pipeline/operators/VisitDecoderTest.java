@@ -132,8 +132,8 @@ class VisitDecoderTest {
             DecodedRecord decoded = decoder.decode(new RawRecord(TestVisits.TOPIC, 0, 7L, recordTimestamp, null, bytes));
 
             assertThat(decoded.isVisit()).as("record timestamp %s", recordTimestamp).isFalse();
-            assertThat(decoded.getDeadLetter().getReason()).isEqualTo(DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
-            assertThat(decoded.getDeadLetter().getDetail()).contains("no usable timestamp");
+            assertThat(decoded.getDeadLetter().reason()).isEqualTo(DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
+            assertThat(decoded.getDeadLetter().detail()).contains("no usable timestamp");
         }
     }
 
@@ -178,7 +178,7 @@ class VisitDecoderTest {
         record.put("event_time", RECORD_TIME);
 
         DeadLetter deadLetter = assertDeadLetter(visits.bytes(record), DeadLetterReason.INCOMPATIBLE_SCHEMA);
-        assertThat(deadLetter.getDetail()).contains("user_id");
+        assertThat(deadLetter.detail()).contains("user_id");
     }
 
     @Test
@@ -203,8 +203,8 @@ class VisitDecoderTest {
             DecodedRecord decoded = overHttp.decode(visits.raw(bytes));
 
             assertThat(decoded.isVisit()).isFalse();
-            assertThat(decoded.getDeadLetter().getReason()).isEqualTo(DeadLetterReason.UNUSABLE_SCHEMA);
-            assertThat(decoded.getDeadLetter().getDetail()).contains("PROTOBUF");
+            assertThat(decoded.getDeadLetter().reason()).isEqualTo(DeadLetterReason.UNUSABLE_SCHEMA);
+            assertThat(decoded.getDeadLetter().detail()).contains("PROTOBUF");
         } finally {
             protobufRegistry.stop(0);
         }
@@ -227,11 +227,11 @@ class VisitDecoderTest {
 
         assertThat(decoded.isVisit()).isFalse();
         DeadLetter deadLetter = decoded.getDeadLetter();
-        assertThat(deadLetter.getReason()).isEqualTo(reason);
-        assertThat(deadLetter.getDetail()).isNotBlank();
-        assertThat(deadLetter.getValue()).isEqualTo(bytes);
-        assertThat(deadLetter.getSourceTopic()).isEqualTo(TestVisits.TOPIC);
-        assertThat(deadLetter.getSourceOffset()).isEqualTo(7L);
+        assertThat(deadLetter.reason()).isEqualTo(reason);
+        assertThat(deadLetter.detail()).isNotBlank();
+        assertThat(deadLetter.value()).isEqualTo(bytes);
+        assertThat(deadLetter.sourceTopic()).isEqualTo(TestVisits.TOPIC);
+        assertThat(deadLetter.sourceOffset()).isEqualTo(7L);
         return deadLetter;
     }
 

@@ -8,9 +8,9 @@ import java.util.Objects;
 /**
  * A record forwarded verbatim to a side topic (late events, dead letters): the original key and
  * value bytes, untouched so a consumer can decode or replay them, plus headers that say why.
- * A Flink POJO, so it travels without Kryo.
+ * Flink's type extraction takes a record as a POJO, so it travels without Kryo.
  */
-public class ForwardedRecord {
+public record ForwardedRecord(byte[] key, byte[] value, Map<String, String> headers) {
 
     /** Header values copied from the input are cut to this many characters. */
     public static final int MAX_HEADER_VALUE_CHARS = 1_000;
@@ -24,52 +24,17 @@ public class ForwardedRecord {
      */
     public static final int MAX_BYTES_BEYOND_INPUT = 32 * 1024;
 
-    private byte[] key;
-    private byte[] value;
-    private Map<String, String> headers = new LinkedHashMap<>();
-
-    public ForwardedRecord() {}
-
-    public ForwardedRecord(byte[] key, byte[] value, Map<String, String> headers) {
-        this.key = key;
-        this.value = value;
-        this.headers = new LinkedHashMap<>(headers);
+    /** The headers in the order given. */
+    public ForwardedRecord {
+        headers = new LinkedHashMap<>(headers);
     }
 
-    public byte[] getKey() {
-        return key;
-    }
-
-    public void setKey(byte[] key) {
-        this.key = key;
-    }
-
-    public byte[] getValue() {
-        return value;
-    }
-
-    public void setValue(byte[] value) {
-        this.value = value;
-    }
-
-    public Map<String, String> getHeaders() {
-        return headers;
-    }
-
-    public void setHeaders(Map<String, String> headers) {
-        this.headers = headers;
-    }
+    // Arrays compare by content, which a record's generated methods do not.
 
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof ForwardedRecord)) {
-            return false;
-        }
-        ForwardedRecord that = (ForwardedRecord) o;
-        return Arrays.equals(key, that.key)
+        return o instanceof ForwardedRecord that
+                && Arrays.equals(key, that.key)
                 && Arrays.equals(value, that.value)
                 && Objects.equals(headers, that.headers);
     }

@@ -24,8 +24,8 @@ final class ForwardedRecordSerializer implements KafkaRecordSerializationSchema<
     public ProducerRecord<byte[], byte[]> serialize(
             ForwardedRecord record, KafkaSinkContext context, Long timestamp) {
         ProducerRecord<byte[], byte[]> producerRecord =
-                new ProducerRecord<>(topic, null, usable(timestamp), record.getKey(), record.getValue());
-        record.getHeaders()
+                new ProducerRecord<>(topic, null, usable(timestamp), record.key(), record.value());
+        record.headers()
                 .forEach(
                         (name, value) ->
                                 producerRecord

@@ -20,7 +20,7 @@ class ForwardedRecordSerializerTest {
             ProducerRecord<byte[], byte[]> produced = serializer.serialize(record, null, timestamp);
 
             assertThat(produced.timestamp()).as("timestamp %s", timestamp).isNull();
-            assertThat(produced.value()).isEqualTo(record.getValue());
+            assertThat(produced.value()).isEqualTo(record.value());
             assertThat(produced.headers().lastHeader("reason").value())
                     .isEqualTo("TRUNCATED".getBytes(StandardCharsets.UTF_8));
         }
