@@ -164,6 +164,31 @@ public final class JdbcSinkSettings implements Serializable {
                 : DEFAULT_SESSION_IDLE_TIMEOUT;
     }
 
+    /** Settings built from the same values are equal. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof JdbcSinkSettings that
+                && Objects.equals(name, that.name)
+                && Objects.equals(jdbcUrl, that.jdbcUrl)
+                && Objects.equals(username, that.username)
+                && Objects.equals(password, that.password)
+                && deliveryGuarantee == that.deliveryGuarantee
+                && Objects.equals(xidPrefix, that.xidPrefix)
+                && batchSize == that.batchSize
+                && maxRetries == that.maxRetries
+                && Objects.equals(connectTimeout, that.connectTimeout)
+                && Objects.equals(socketTimeout, that.socketTimeout)
+                && Objects.equals(commitMarkerTable, that.commitMarkerTable)
+                && commitMarkerRetention == that.commitMarkerRetention
+                && Objects.equals(sessionIdleTimeout, that.sessionIdleTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        // Not the password: a hash must not help guess it.
+        return Objects.hash(name, jdbcUrl, username, deliveryGuarantee, xidPrefix, batchSize);
+    }
+
     @Override
     public String toString() {
         return "JdbcSinkSettings{name="
