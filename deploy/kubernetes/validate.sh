@@ -113,14 +113,14 @@ elif [ -z "$job_jar" ] || ! ls "$flink_lib"/flink-core-*.jar >/dev/null 2>&1 || 
 else
     mkdir -p "$work/check"
     cat > "$work/check/CheckJobOptions.java" <<'JAVA'
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.JobSettings;
 import java.util.Map;
 
 /** Runs the job's own option parsing and validation, as VisitCountJob.main does first. */
 public class CheckJobOptions {
     public static void main(String[] args) {
-        JobConfig config = JobConfig.fromArgs(args, Map.of());
-        System.out.println("PASS job options accepted by JobConfig: " + config);
+        JobSettings config = JobSettings.fromArgs(args, Map.of());
+        System.out.println("PASS job options accepted by JobSettings: " + config);
     }
 }
 JAVA
@@ -130,7 +130,7 @@ JAVA
             > "$work/check.out" 2>&1; then
         grep '^PASS' "$work/check.out"
     else
-        echo "FAIL job options rejected by JobConfig:"; sed 's/^/       /' "$work/check.out" | head -n 30
+        echo "FAIL job options rejected by JobSettings:"; sed 's/^/       /' "$work/check.out" | head -n 30
         failed=1
     fi
 fi

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,7 +38,7 @@ class BlockedSinkCheckpointTimeoutITCase {
     void checkpointExpiringBehindABlockedSinkNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("blocked_sink", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
+                OptionValues.of(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT));
         FreezeDatabase fault = new FreezeDatabase(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 

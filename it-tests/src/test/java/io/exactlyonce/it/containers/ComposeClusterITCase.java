@@ -6,10 +6,10 @@ import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -55,7 +55,7 @@ class ComposeClusterITCase {
     @Test
     void aTaskManagerKilledAndStartedAgainByComposeNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("compose", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of());
+                EVENTS_PER_SECOND, OptionValues.of());
         RestartTaskManager fault = new RestartTaskManager();
 
         FaultScenario.Outcome outcome =

@@ -7,12 +7,12 @@ import io.exactlyonce.local.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.local.JobRunner;
 import io.exactlyonce.local.Poll;
 import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
@@ -68,7 +68,7 @@ class PreparedRescaleITCase {
             environment.flink().startTaskManager();
         }
         VerifiedRun.Plan plan = FaultScenario.plan("prep_rescale_" + resumedParallelism,
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of());
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of());
         KillWhilePreparedAndRescale fault =
                 new KillWhilePreparedAndRescale(plan, scenario, resumedParallelism);
 
@@ -169,7 +169,7 @@ class PreparedRescaleITCase {
                 flink.startTaskManager();
             }
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom,
-                    Map.of(JobOption.PARALLELISM, Integer.toString(resumedParallelism)));
+                    OptionValues.of(JobOptions.PARALLELISM, resumedParallelism));
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumed.jobId(),
                     killedAt);
             parallelismAfter = rest.parallelism(resumed.jobId());
