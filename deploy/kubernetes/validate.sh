@@ -19,7 +19,7 @@
 #      openAPIV3Schema (Ajv, unknown fields rejected), the built-in kinds and the PodMonitor
 #      against the schemas in npm `kubernetes-models` / `@kubernetes-models/prometheus-operator`;
 #      then the project's rules (validate/validate-manifests.mjs says which);
-#   4. the job options in the ConfigMap are accepted by the job's own JobConfig (the checks
+#   4. the job options in the ConfigMap are accepted by the job's own JobSettings (the checks
 #      VisitCountJob runs before it builds the pipeline), if the job jar and the eo-flink lib/
 #      jars have been built and java is installed; skipped with a note otherwise.
 #
@@ -99,7 +99,7 @@ if [ "${#rendered[@]}" -gt 0 ]; then
 fi
 
 # --- 4. the job's own option checks
-log "4. the job options against the job's JobConfig"
+log "4. the job options against the job's JobSettings"
 job_jar=""
 for candidate in "$root"/deploy/job-jar/target/visit-count-job-*.jar; do
     case "$candidate" in */original-*|*-sources.jar|*-tests.jar) continue ;; esac

@@ -89,17 +89,7 @@ public final class LocalRun {
         }
         OptionValues options;
         try {
-            options = COMMAND_LINE.parse(args);
-            for (ConfigOption<Duration> positive : List.of(WINDOW_SIZE, CHECKPOINT_INTERVAL, DURATION)) {
-                if (options.get(positive).isZero() || options.get(positive).isNegative()) {
-                    throw new InvalidJobConfigException("--" + positive.key() + " must be positive");
-                }
-            }
-            for (ConfigOption<Integer> atLeastOne : List.of(EVENTS, USERS, PARALLELISM)) {
-                if (options.get(atLeastOne) < 1) {
-                    throw new InvalidJobConfigException("--" + atLeastOne.key() + " must be at least 1");
-                }
-            }
+            options = parse(args);
         } catch (InvalidJobConfigException e) {
             System.err.println("local-run: " + e.getMessage());
             System.exit(2);
@@ -153,6 +143,22 @@ public final class LocalRun {
         }
         // Flink's and Kafka's client threads are not all daemons.
         System.exit(0);
+    }
+
+    /** The run's options; a bad one is an {@link InvalidJobConfigException} of one line. */
+    static OptionValues parse(String[] args) {
+        OptionValues options = COMMAND_LINE.parse(args);
+        for (ConfigOption<Duration> positive : List.of(WINDOW_SIZE, CHECKPOINT_INTERVAL, DURATION)) {
+            if (options.get(positive).isZero() || options.get(positive).isNegative()) {
+                throw new InvalidJobConfigException("--" + positive.key() + " must be positive");
+            }
+        }
+        for (ConfigOption<Integer> atLeastOne : List.of(EVENTS, USERS, PARALLELISM)) {
+            if (options.get(atLeastOne) < 1) {
+                throw new InvalidJobConfigException("--" + atLeastOne.key() + " must be at least 1");
+            }
+        }
+        return options;
     }
 
     /** Checkpoints completed (from Flink's REST API) and windows committed to the table. */
