@@ -2,13 +2,13 @@ package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.local.EmbeddedInfrastructure;
-import io.exactlyonce.local.FailOnceAfterCheckpoint;
-import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.Verdict;
-import io.exactlyonce.local.verify.VisitTraffic;
 import io.exactlyonce.pipeline.config.JobOptions;
 import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.Verdict;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import java.time.Duration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

@@ -4,12 +4,15 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.exactlyonce.local.verify.Verdict;
-import io.exactlyonce.local.verify.VisitTraffic;
 import io.exactlyonce.pipeline.config.CommandLineOptions;
 import io.exactlyonce.pipeline.config.InvalidJobConfigException;
 import io.exactlyonce.pipeline.config.OptionValues;
-import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.Verdict;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
