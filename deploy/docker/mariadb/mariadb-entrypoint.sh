@@ -14,7 +14,8 @@ set -euo pipefail
 shopt -s nullglob
 
 datadir=/var/lib/mysql
-init_socket=/run/mysqld/init.sock
+# The server's usual socket (99-eo.cnf); the temporary server of the first start listens only on it.
+init_socket=/run/mysqld/mysqld.sock
 init_wait_seconds="${MARIADB_INIT_WAIT_SECONDS:-60}"
 
 log() { printf '[mariadb-entrypoint] %s\n' "$*" >&2; }
@@ -145,8 +146,8 @@ if [ ! -d "$datadir/mysql" ]; then
     mariadb-install-db --user=mysql --datadir="$datadir" --skip-test-db \
         --auth-root-authentication-method=socket >/dev/null
 
-    # A temporary server on a private socket only, to run the init SQL: the healthcheck (on the
-    # usual socket) and clients (on TCP) see no server until initialization is over.
+    # A temporary server on the socket only, to run the init SQL: clients on TCP, and so the
+    # healthcheck, see no server until initialization is over.
     mariadbd --user=mysql --datadir="$datadir" --skip-networking --socket="$init_socket" &
     init_pid=$!
     deadline=$((SECONDS + init_wait_seconds))
@@ -183,8 +184,7 @@ if [ ! -d "$datadir/mysql" ]; then
     } | mariadb --protocol=socket --socket="$init_socket" -uroot
 
     for f in /docker-entrypoint-initdb.d/*; do
-        # A client started by a script finds the temporary server without being told where.
-        MARIADB_SOCKET="$init_socket" MYSQL_UNIX_PORT="$init_socket" run_init_file "$f"
+        MARIADB_SOCKET="$init_socket" run_init_file "$f"
     done
 
     mariadb-admin --socket="$init_socket" -uroot shutdown
