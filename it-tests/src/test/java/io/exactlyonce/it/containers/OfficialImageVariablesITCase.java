@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.exactlyonce.local.Poll;
+import io.exactlyonce.testkit.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
