@@ -59,10 +59,10 @@ if ! "$mvn_cmd" -B -q -Dstyle.color=never -f "$here/image/pom.xml" dependency:co
     tail -n 30 "$log_dir/job-image-mvn.log" >&2
     die "mvn dependency:copy-dependencies failed (full output: $log_dir/job-image-mvn.log)"
 fi
-cp "$here/image/eo-k8s-entrypoint.sh" "$here/image/eo-k8s-launch.sh" "$context/"
+cp "$here/image/eo-k8s-launch.sh" "$context/"
 cp "$job_jar" "$context/visit-count-job.jar"
 chmod 0644 "$context"/lib/*.jar "$context/visit-count-job.jar"
-chmod 0755 "$context/eo-k8s-entrypoint.sh" "$context/eo-k8s-launch.sh"
+chmod 0755 "$context/eo-k8s-launch.sh"
 
 log "docker build -t $image (from $base_image, job jar $(basename "$job_jar"))"
 if ! docker build --build-arg BASE_IMAGE="$base_image" -t "$image" -f "$here/Dockerfile.job" "$context" \
