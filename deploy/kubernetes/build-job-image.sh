@@ -6,7 +6,7 @@
 # Usage: deploy/kubernetes/build-job-image.sh
 #
 # Needs: the job jar (deploy/job-jar/target/visit-count-job-*.jar, from the Maven build), a
-# Docker engine (deploy/docker/ensure-docker.sh starts one), and the base image; if the base
+# Docker engine (tools/ensure-docker.sh starts one), and the base image; if the base
 # image is missing it is built with deploy/docker/build-images.sh flink.
 #
 # Environment (optional):
@@ -42,7 +42,7 @@ if [ -z "$job_jar" ] || [ ! -f "$job_jar" ]; then
     die "no job jar in deploy/job-jar/target/: build the project with Maven first (or set JOB_JAR)"
 fi
 
-"$root/deploy/docker/ensure-docker.sh"
+"$root/tools/ensure-docker.sh"
 if ! docker image inspect "$base_image" >/dev/null 2>&1; then
     [ "$base_image" = "eo-flink:local" ] || die "base image $base_image not found"
     log "building $base_image first"
