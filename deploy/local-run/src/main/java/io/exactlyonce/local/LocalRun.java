@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -119,11 +120,10 @@ public final class LocalRun {
         say("starting Kafka, MariaDB and the schema registry in " + options.get(WORK_DIR));
         try (EmbeddedInfrastructure infrastructure =
                 EmbeddedInfrastructure.start(Path.of(options.get(WORK_DIR)))) {
-            Configuration flink = new Configuration();
-            flink.set(RestOptions.PORT, options.get(WEB_UI_PORT));
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
-            String webUi = "http://localhost:" + options.get(WEB_UI_PORT);
+                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+                            webUi(options.get(WEB_UI_PORT)));
+            String webUi = "http://127.0.0.1:" + options.get(WEB_UI_PORT);
             say("Flink web UI: " + webUi);
             ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
             reporter.scheduleAtFixedRate(
@@ -146,6 +146,19 @@ public final class LocalRun {
         }
         // Flink's and Kafka's client threads are not all daemons.
         System.exit(0);
+    }
+
+    /**
+     * The MiniCluster's REST endpoint and web UI: on loopback only, and without jar upload, which
+     * would let anyone who reaches it run code in this JVM.
+     */
+    static Configuration webUi(int port) {
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.PORT, port);
+        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        flink.set(RestOptions.ADDRESS, "127.0.0.1");
+        flink.set(WebOptions.SUBMIT_ENABLE, false);
+        return flink;
     }
 
     /** The run's options; a bad one is an {@link InvalidJobConfigException} of one line. */
