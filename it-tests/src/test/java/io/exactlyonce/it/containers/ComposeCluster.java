@@ -4,11 +4,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import io.exactlyonce.testkit.embedded.Infrastructure;
-import io.exactlyonce.testkit.run.ClusterJobRunner;
-import io.exactlyonce.testkit.embedded.ServiceAddresses;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.testkit.embedded.Infrastructure;
+import io.exactlyonce.testkit.embedded.ServiceAddresses;
+import io.exactlyonce.testkit.run.ClusterJobRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.ConfigOption;
 import org.testcontainers.DockerClientFactory;
 
 /**
@@ -174,12 +176,11 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         }, this::submitWithScript, SAVEPOINTS);
     }
 
-    private String submitWithScript(Map<String, String> options, String savepoint)
-            throws Exception {
+    private String submitWithScript(OptionValues options, String savepoint) throws Exception {
         writeJobProperties(options);
         List<String> command = new ArrayList<>(List.of("exec", "-T", "jobmanager", SUBMIT_SCRIPT,
                 "--config", CONFIG_IN_CONTAINER,
-                "-p", options.get(JobOption.PARALLELISM.key())));
+                "-p", Integer.toString(options.get(JobOptions.PARALLELISM))));
         if (savepoint != null) {
             command.addAll(List.of("-s", savepoint));
         }
@@ -199,7 +200,7 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     /** The cluster's one database, whatever the run is called (see the class comment). */
     @Override
     public String jdbcUrl(String database) {
-        URI job = URI.create(jobProperty(JobOption.JDBC_URL).substring("jdbc:".length()));
+        URI job = URI.create(jobProperty(JobOptions.JDBC_URL).substring("jdbc:".length()));
         return "jdbc:mysql://localhost:" + mariaDbPort + job.getRawPath()
                 + (job.getRawQuery() == null ? "" : "?" + job.getRawQuery());
     }
@@ -209,24 +210,24 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         return new ServiceAddresses() {
             @Override
             public String bootstrapServers() {
-                return jobProperty(JobOption.BOOTSTRAP_SERVERS);
+                return jobProperty(JobOptions.BOOTSTRAP_SERVERS);
             }
 
             @Override
             public String registryUrl() {
-                return jobProperty(JobOption.SCHEMA_REGISTRY_URL);
+                return jobProperty(JobOptions.SCHEMA_REGISTRY_URL);
             }
 
             @Override
             public String jdbcUrl(String database) {
-                return jobProperty(JobOption.JDBC_URL);
+                return jobProperty(JobOptions.JDBC_URL);
             }
         };
     }
 
     @Override
     public String jdbcUser() {
-        return jobProperty(JobOption.JDBC_USER);
+        return jobProperty(JobOptions.JDBC_USER);
     }
 
     @Override
@@ -315,13 +316,9 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
      * The run's options as the properties file submit-job.sh reads (mounted into the
      * JobManager), with no password, and the parallelism left to {@code -p}.
      */
-    private void writeJobProperties(Map<String, String> options) throws IOException {
+    private void writeJobProperties(OptionValues options) throws IOException {
         List<String> lines = new ArrayList<>();
-        options.forEach((key, value) -> {
-            if (key.equals(JobOption.CONFIG_FILE.key())
-                    || key.equals(JobOption.PARALLELISM.key())) {
-                return;
-            }
+        options.without(JobOptions.PARALLELISM).toProperties().forEach((key, value) -> {
             if (value.contains("\\") || value.contains("\n")) {
                 // submit-job.sh reads plain key=value lines only.
                 throw new IllegalArgumentException(key + " needs escaping: " + value);
@@ -331,7 +328,7 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         Files.write(configDirectory.resolve("job.properties"), lines, StandardCharsets.UTF_8);
     }
 
-    private String jobProperty(JobOption option) {
+    private String jobProperty(ConfigOption<String> option) {
         String value = jobProperties.getProperty(option.key());
         if (value == null || value.isBlank()) {
             throw new IllegalStateException(option.key() + " is missing from "

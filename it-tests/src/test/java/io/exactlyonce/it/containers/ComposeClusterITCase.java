@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.JobRunner;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -54,7 +54,7 @@ class ComposeClusterITCase {
     @Test
     void aTaskManagerKilledAndStartedAgainByComposeNeitherLosesNorDuplicates() throws Exception {
         FaultScenario.run(cluster.jobRunner(), cluster, cluster.startup(), SCENARIO,
-                FaultScenario.plan("compose", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                FaultScenario.plan("compose", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new RestartTaskManager());
     }
 

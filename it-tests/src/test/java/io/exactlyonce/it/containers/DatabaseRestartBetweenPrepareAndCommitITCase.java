@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.sinks.jdbc.SinkXid;
+import io.exactlyonce.testkit.run.JobRunner;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,7 +40,7 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
     @Test
     void databaseKilledBetweenXaPrepareAndCommitNeitherLosesNorDuplicates() throws Exception {
         FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("db_prepared",
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new KillDatabaseWhilePrepared());
     }
 

@@ -3,11 +3,11 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,7 +35,7 @@ class JobManagerKillITCase {
     void killMinus9OfTheJobManagerAndResumeFromRetainedCheckpointNeitherLosesNorDuplicates()
             throws Exception {
         FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan(
-                "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new KillJobManager());
     }
 
@@ -77,7 +77,7 @@ class JobManagerKillITCase {
             containerAfterRestart = flink.jobManagerContainerId();
             startedAfterRestart = flink.jobManagerStartedAt();
             resumedFrom = flink.latestRetainedCheckpoint(killedJobId);
-            ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom, Map.of());
+            ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom, OptionValues.of());
             resumedJobId = resumed.jobId();
             scenario.say("JobManager back after "
                     + seconds(Duration.between(killed.killedAt(), Instant.now())) + "; job "

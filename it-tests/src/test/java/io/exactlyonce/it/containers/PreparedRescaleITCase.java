@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.pipeline.api.JobOption;
-import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.awaitility.core.ConditionTimeoutException;
@@ -68,7 +68,7 @@ class PreparedRescaleITCase {
         }
         FaultScenario.run(environment, SCENARIO + "-2-to-" + resumedParallelism,
                 FaultScenario.plan("prep_rescale_" + resumedParallelism, PARALLELISM, EVENTS,
-                        EVENTS_PER_SECOND, Map.of()),
+                        EVENTS_PER_SECOND, OptionValues.of()),
                 new KillWhilePreparedAndRescale(resumedParallelism));
     }
 
@@ -138,7 +138,7 @@ class PreparedRescaleITCase {
                 flink.startTaskManager();
             }
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom,
-                    Map.of(JobOption.PARALLELISM, Integer.toString(resumedParallelism)));
+                    OptionValues.of(JobOptions.PARALLELISM, resumedParallelism));
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumed.jobId(),
                     killedAt);
             parallelismAfter = rest.parallelism(resumed.jobId());

@@ -2,11 +2,11 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,7 +35,7 @@ class SavepointRescaleITCase {
     void stopWithSavepointAndResumeAtAnotherParallelismNeitherLosesNorDuplicates()
             throws Exception {
         FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan(
-                "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()),
+                "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new StopAndRescale());
     }
 
@@ -65,7 +65,7 @@ class SavepointRescaleITCase {
                     + inputWhenStopped + " input records");
 
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(savepoint,
-                    Map.of(JobOption.PARALLELISM, Integer.toString(RESUMED_PARALLELISM)));
+                    OptionValues.of(JobOptions.PARALLELISM, RESUMED_PARALLELISM));
             resumedJobId = resumed.jobId();
             down = Duration.ofMillis(System.currentTimeMillis() - stoppedAt);
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumedJobId, stoppedAt);

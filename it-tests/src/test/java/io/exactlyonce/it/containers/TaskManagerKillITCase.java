@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.JobRunner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,13 +44,13 @@ class TaskManagerKillITCase {
     @Test
     void killMinus9OfATaskManagerMidStreamNeitherLosesNorDuplicates() throws Exception {
         FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("tm_kill",
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of()), new KillTaskManager());
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()), new KillTaskManager());
     }
 
     @Test
     void repeatedKillsMinus9OfTaskManagersNeitherLoseNorDuplicate() throws Exception {
         FaultScenario.run(CONTAINERS.environment(), REPEATED_SCENARIO, FaultScenario.plan(
-                "tm_kills", PARALLELISM, REPEATED_EVENTS, EVENTS_PER_SECOND, Map.of()),
+                "tm_kills", PARALLELISM, REPEATED_EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new KillTaskManagersRepeatedly(KILLS));
     }
 

@@ -5,12 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.CommittedRecords;
 import io.exactlyonce.testkit.verify.Verdict;
-import io.exactlyonce.pipeline.api.JobOption;
-import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,14 +78,13 @@ class TransactionTimeoutLossDetectionITCase {
             throws Exception {
         FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("down_long",
                 PARALLELISM, EVENTS, EVENTS_PER_SECOND,
-                Map.of(JobOption.TRANSACTION_TIMEOUT.key(), TRANSACTION_TIMEOUT.toMillis() + " ms",
-                        JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
-                        JobOption.RESTART_MAX_BACKOFF.key(), RESTART_MAX_BACKOFF.toMillis() + " ms",
-                        JobOption.RESTART_RECOVERY_TIME.key(),
-                        RESTART_RECOVERY_TIME.toMillis() + " ms",
+                OptionValues.of(JobOptions.TRANSACTION_TIMEOUT, TRANSACTION_TIMEOUT)
+                        .with(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT)
+                        .with(JobOptions.RESTART_MAX_BACKOFF, RESTART_MAX_BACKOFF)
+                        .with(JobOptions.RESTART_RECOVERY_TIME, RESTART_RECOVERY_TIME)
                         // Restarts fail while no TaskManager is there, at most one a second
                         // (the max backoff): room for the outage plus the heartbeat timeout.
-                        JobOption.RESTART_ATTEMPTS.key(), "100")),
+                        .with(JobOptions.RESTART_ATTEMPTS, 100)),
                 new KeepJobDown());
     }
 

@@ -1,12 +1,10 @@
 package io.exactlyonce.testkit.run;
 
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,8 +13,8 @@ import java.util.regex.Pattern;
  * job jar and its options as {@code --key value} arguments (or a deployment's own submit script
  * that runs it, see {@link Submitter}), and {@code flink stop --drain} with a savepoint at the
  * end. The job's {@code main()} builds its config in the CLI's JVM, so the CLI's environment must
- * hold {@value JobConfig#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never an argument
- * (JobConfig refuses it there).
+ * hold {@value JobSettings#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never an argument
+ * (JobSettings refuses it there).
  */
 public final class ClusterJobRunner implements JobRunner {
 
@@ -36,11 +34,10 @@ public final class ClusterJobRunner implements JobRunner {
          * Submits the job and returns what was printed, which names the job's id as {@code
          * flink run} does.
          *
-         * @param options the job's options by key, in {@link JobOption#ALL}'s order, empty ones
-         *     left out
+         * @param options the job's options
          * @param savepoint the savepoint or retained checkpoint to resume from; null for none
          */
-        String submit(Map<String, String> options, String savepoint) throws Exception;
+        String submit(OptionValues options, String savepoint) throws Exception;
     }
 
     private static final Duration SUBMIT_TIMEOUT = Duration.ofMinutes(2);
@@ -65,7 +62,7 @@ public final class ClusterJobRunner implements JobRunner {
                 args.addAll(List.of("--fromSavepoint", savepoint));
             }
             args.add(jobJar);
-            options.forEach((key, value) -> args.addAll(List.of("--" + key, value)));
+            args.addAll(options.toArguments());
             return cli.run(args, SUBMIT_TIMEOUT);
         }, savepointDir);
     }
@@ -82,25 +79,18 @@ public final class ClusterJobRunner implements JobRunner {
     }
 
     @Override
-    public ClusterJob submit(JobConfig config, VerifiedRun.Plan plan) throws Exception {
+    public ClusterJob submit(JobSettings config, VerifiedRun.Plan plan) throws Exception {
         if (plan.failAfterCheckpoint() > 0) {
             throw new IllegalArgumentException("a failure injected from inside the job needs its"
                     + " tasks in this JVM; on a cluster, inject faults from outside");
         }
-        return run(config, plan.name(), null, Map.of());
+        return run(config, plan.name(), null, OptionValues.of());
     }
 
     /** Submits the job with the config's options, {@code changed} ones replaced. */
-    private ClusterJob run(JobConfig config, String runName, String savepoint,
-            Map<JobOption, String> changed) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (JobOption option : JobOption.ALL) {
-            String value = changed.getOrDefault(option, config.get(option));
-            if (!value.isEmpty()) {
-                options.put(option.key(), value);
-            }
-        }
-        String output = submitter.submit(options, savepoint);
+    private ClusterJob run(JobSettings config, String runName, String savepoint,
+            OptionValues changed) throws Exception {
+        String output = submitter.submit(config.options().with(changed), savepoint);
         Matcher submitted = SUBMITTED.matcher(output);
         if (!submitted.find()) {
             throw new IllegalStateException("the submission printed no job id:\n" + output);
@@ -112,10 +102,10 @@ public final class ClusterJobRunner implements JobRunner {
     public final class ClusterJob implements SubmittedJob {
 
         private final String jobId;
-        private final JobConfig config;
+        private final JobSettings config;
         private final String runName;
 
-        private ClusterJob(String jobId, JobConfig config, String runName) {
+        private ClusterJob(String jobId, JobSettings config, String runName) {
             this.jobId = jobId;
             this.config = config;
             this.runName = runName;
@@ -152,8 +142,7 @@ public final class ClusterJobRunner implements JobRunner {
          * -s}), with {@code changed} options, e.g. another parallelism. Same transactional-id
          * and XID prefixes: it takes over what the old job left prepared.
          */
-        public ClusterJob resumeFrom(String path, Map<JobOption, String> changed)
-                throws Exception {
+        public ClusterJob resumeFrom(String path, OptionValues changed) throws Exception {
             return run(config, runName, path, changed);
         }
 
