@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.checkpoint.RestoredCheckpointStats;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -17,7 +18,9 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
  * and a replacement is started, as a deployment would, so the job gets its slots back.
  *
  * <p>To be sure the lost TaskManager ran part of the job, give the MiniCluster one slot per
- * TaskManager and the job as many subtasks as there are TaskManagers.
+ * TaskManager and the job as many subtasks as there are TaskManagers. A test composes the
+ * steps: await checkpoints while traffic flows, kill between two checkpoints, await the
+ * restore.
  */
 public final class TaskManagerKill {
 
@@ -25,25 +28,55 @@ public final class TaskManagerKill {
 
     private TaskManagerKill() {}
 
-    /**
-     * Waits for {@code checkpoints} completed checkpoints of {@code job}, kills TaskManager
-     * {@code taskManager}, starts a replacement and waits until the job has restored a
-     * checkpoint and runs again.
-     *
-     * @return the id of the checkpoint the job restored
-     */
-    public static long afterCheckpoints(
-            MiniCluster cluster, JobID job, int taskManager, long checkpoints, Duration timeout)
-            throws Exception {
+    /** Waits until {@code job} has completed {@code checkpoints} checkpoints in all. */
+    public static void awaitCompletedCheckpoints(
+            MiniCluster cluster, JobID job, long checkpoints, Duration timeout) throws Exception {
         Poll.until(checkpoints + " completed checkpoints of job " + job, timeout, POLL_INTERVAL,
                 () -> stats(cluster, job).getCounts().getNumberOfCompletedCheckpoints()
                         >= checkpoints);
+    }
+
+    /**
+     * Waits until {@code job} has completed {@code checkpoints} checkpoints and its newest
+     * completed checkpoint is {@code age} old. What the job wrote since is in transactions that
+     * no completed checkpoint covers: a kill then leaves them to recovery, which must roll them
+     * back and write their records again. Keep {@code age} below the checkpoint interval, or the
+     * next checkpoint may always complete first.
+     */
+    public static void awaitNewestCheckpointAge(
+            MiniCluster cluster, JobID job, long checkpoints, Duration age, Duration timeout)
+            throws Exception {
+        Poll.until("job " + job + " to be " + age + " past its newest of " + checkpoints
+                + " completed checkpoints", timeout, POLL_INTERVAL, () -> {
+                    CheckpointStatsSnapshot stats = stats(cluster, job);
+                    CompletedCheckpointStats newest =
+                            stats.getHistory().getLatestCompletedCheckpoint();
+                    return stats.getCounts().getNumberOfCompletedCheckpoints() >= checkpoints
+                            && newest != null
+                            && System.currentTimeMillis() - newest.getLatestAckTimestamp()
+                                    >= age.toMillis();
+                });
+    }
+
+    /** Terminates TaskManager {@code taskManager} and starts a replacement. */
+    public static void kill(MiniCluster cluster, int taskManager, Duration timeout)
+            throws Exception {
         cluster.terminateTaskManager(taskManager).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         cluster.startTaskManager();
+    }
+
+    /**
+     * Waits until {@code job} has restored a checkpoint and runs again.
+     *
+     * @return the id of the checkpoint it restored
+     */
+    public static long awaitRestored(MiniCluster cluster, JobID job, Duration timeout)
+            throws Exception {
         long[] restored = new long[1];
         Poll.until("job " + job + " to restore a checkpoint and run again", timeout,
                 POLL_INTERVAL, () -> {
-                    RestoredCheckpointStats latest = stats(cluster, job).getLatestRestoredCheckpoint();
+                    RestoredCheckpointStats latest =
+                            stats(cluster, job).getLatestRestoredCheckpoint();
                     if (latest == null || graph(cluster, job).getState() != JobStatus.RUNNING) {
                         return false;
                     }
