@@ -62,9 +62,9 @@ public final class RevenuePerMerchantJob {
                     options.get("dead-letter.topic", "orders-dead-letter"),
                     required(options, "jdbc.url"), required(options, "jdbc.user"),
                     env.getOrDefault("JDBC_PASSWORD", ""),
-                    Duration.ofSeconds(options.getLong("window.seconds", 60)),
-                    Duration.ofSeconds(options.getLong("out-of-orderness.seconds", 5)),
-                    Duration.ofSeconds(options.getLong("checkpoint.seconds", 5)));
+                    seconds(options, "window.seconds", 60),
+                    seconds(options, "out-of-orderness.seconds", 5),
+                    seconds(options, "checkpoint.seconds", 5));
         }
 
         private static String required(ParameterTool options, String key) {
@@ -73,6 +73,16 @@ public final class RevenuePerMerchantJob {
                 throw new IllegalArgumentException("missing --" + key);
             }
             return value;
+        }
+
+        private static Duration seconds(ParameterTool options, String key, long byDefault) {
+            String value = options.get(key, Long.toString(byDefault));
+            try {
+                return Duration.ofSeconds(Long.parseLong(value));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        "--" + key + " must be a whole number of seconds, got '" + value + "'");
+            }
         }
 
         CheckpointTiming checkpoints() {
