@@ -129,14 +129,16 @@ public final class RevenuePerMerchantJob {
                 .setBootstrapServers(settings.bootstrapServers())
                 .setTopics(settings.inputTopic())
                 .setGroupId(settings.jobId())
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(
+                        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .setDeserializer(new OrderDecoder(settings.serdeConfig()))
                 .build();
         // Dead letters carry no event time and do not move the watermark.
         WatermarkStrategy<Input> watermarks = WatermarkStrategy
                 .<Input>forBoundedOutOfOrderness(settings.outOfOrderness())
-                .withTimestampAssigner((in, kafkaTime) -> in.isOrder() ? in.eventTime : Long.MIN_VALUE);
+                .withTimestampAssigner(
+                        (in, kafkaTime) -> in.isOrder() ? in.eventTime : Long.MIN_VALUE);
         DataStream<Input> inputs = env.fromSource(source, watermarks, "orders").uid("orders");
 
         SingleOutputStreamOperator<MerchantRevenue> revenue = inputs
@@ -149,7 +151,8 @@ public final class RevenuePerMerchantJob {
 
         revenue.sinkTo(TransactionalKafkaSinks.create(
                         kafka(settings, "revenue", settings.outputTopic()),
-                        new MerchantRevenueSerializer(settings.outputTopic(), settings.serdeConfig())))
+                        new MerchantRevenueSerializer(
+                                settings.outputTopic(), settings.serdeConfig())))
                 .name("revenue-to-kafka").uid("revenue-to-kafka");
         revenue.sinkTo(MerchantRevenueTable.sink(JdbcSinkSettings.builder("revenue-to-database")
                         .jdbcUrl(settings.jdbcUrl())

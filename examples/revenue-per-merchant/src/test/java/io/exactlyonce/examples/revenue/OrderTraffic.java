@@ -29,7 +29,8 @@ final class OrderTraffic {
         List<PlannedRecord> planned = new ArrayList<>();
         for (int i = 0; i < orders; i++) {
             long base = start + span * i / orders;
-            long eventTime = Math.max(start, base - (long) (random.nextDouble() * jitter.toMillis()));
+            long eventTime =
+                    Math.max(start, base - (long) (random.nextDouble() * jitter.toMillis()));
             String merchant = "merchant-" + random.nextInt(10);
             long amount = 100 + random.nextInt(100_000);
             String orderId = "order-" + seed + "-" + i;

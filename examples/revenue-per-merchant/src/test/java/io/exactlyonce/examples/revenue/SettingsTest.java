@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class SettingsTest {
 
     private static final String[] REQUIRED = {"--job.id", "shop", "--bootstrap.servers", "k:9092",
-        "--schema.registry.url", "http://r", "--jdbc.url", "jdbc:mysql://db/shop", "--jdbc.user", "u"};
+        "--schema.registry.url", "http://r", "--jdbc.url", "jdbc:mysql://db/shop",
+        "--jdbc.user", "u"};
 
     @Test
     void readsTheOptionsAndThePasswordFromTheEnvironment() {
