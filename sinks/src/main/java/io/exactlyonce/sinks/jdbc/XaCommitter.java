@@ -1,5 +1,6 @@
 package io.exactlyonce.sinks.jdbc;
 
+import io.exactlyonce.sinks.CommitOutcomes;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
@@ -42,7 +43,7 @@ final class XaCommitter implements Committer<SinkXid> {
 
     private final JdbcSinkSettings settings;
     private final Counter committed;
-    private final Counter recommitsOfCommitted;
+    private final CommitOutcomes outcomes;
     private final Counter rolledBackByDatabase;
     private final Histogram commitMillis;
     private final CommitSession.Opener opener;
@@ -65,7 +66,7 @@ final class XaCommitter implements Committer<SinkXid> {
         this.opener = opener;
         this.pause = pause;
         this.committed = metrics.counter("xaTransactionsCommitted");
-        this.recommitsOfCommitted = metrics.counter("xaRecommitsOfCommittedTransactions");
+        this.outcomes = new CommitOutcomes(settings.name(), metrics);
         this.rolledBackByDatabase = metrics.counter("xaTransactionsRolledBackByDatabase");
         this.commitMillis = metrics.histogram(
                 "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -125,7 +126,7 @@ final class XaCommitter implements Committer<SinkXid> {
                             + " the committer then takes it as committed. The interval's rows"
                             + " of subtask " + xid.subtask() + " stay missing until repaired"
                             + " from the source.";
-                    LOG.error(message, e);
+                    outcomes.lost(message, e);
                     request.signalFailedWithUnknownReason(new IllegalStateException(message, e));
                 } else {
                     reconnect();
@@ -143,8 +144,7 @@ final class XaCommitter implements Committer<SinkXid> {
             }
             attemptsWhilePreparedElsewhere.remove(xid);
             if (session().hasCommitMarker(xid)) {
-                recommitsOfCommitted.inc();
-                LOG.info("{}: {} committed earlier (its commit marker exists)", settings.name(), xid);
+                outcomes.recommitted(xid, "its commit marker exists");
                 request.signalAlreadyCommitted();
                 return 0;
             }
@@ -154,18 +154,12 @@ final class XaCommitter implements Committer<SinkXid> {
             request.retryLater();
             return 0;
         }
-        String message;
+        boolean cannotTell;
         try {
-            message = CommitMarkerTable.mayHaveBeenCleanedUp(
-                            xid.checkpointId(),
-                            session().newestCommitMarkerCheckpoint(xid.prefix()),
-                            settings.commitMarkerRetention())
-                    ? cannotTell(xid)
-                    : settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
-                            + " marked committed in " + settings.commitMarkerTable() + ": the"
-                            + " database rolled it back or lost it, and its rows are lost. The"
-                            + " job fails. To accept the loss, insert its marker by hand ("
-                            + markerInsert(xid) + ") and restart.";
+            cannotTell = CommitMarkerTable.mayHaveBeenCleanedUp(
+                    xid.checkpointId(),
+                    session().newestCommitMarkerCheckpoint(xid.prefix()),
+                    settings.commitMarkerRetention());
         } catch (SQLException e) {
             LOG.warn("{}: cannot look up the marker horizon for {}, retrying", settings.name(),
                     xid, e);
@@ -173,7 +167,18 @@ final class XaCommitter implements Committer<SinkXid> {
             request.retryLater();
             return 0;
         }
-        LOG.error(message);
+        String message;
+        if (cannotTell) {
+            message = cannotTell(xid);
+            outcomes.unknown(message, null);
+        } else {
+            message = settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
+                    + " marked committed in " + settings.commitMarkerTable() + ": the"
+                    + " database rolled it back or lost it, and its rows are lost. The"
+                    + " job fails. To accept the loss, insert its marker by hand ("
+                    + markerInsert(xid) + ") and restart.";
+            outcomes.lost(message, null);
+        }
         request.signalFailedWithUnknownReason(new IllegalStateException(message));
         return 0;
     }

@@ -98,7 +98,8 @@ class XaCommitterTest {
         RecordingCommitRequest request = commit(XID);
 
         assertThat(request.alreadyCommitted).isTrue();
-        assertThat(metrics.count("xaRecommitsOfCommittedTransactions")).isEqualTo(1);
+        assertThat(metrics.count("recommitsOfCommittedTransactions")).isEqualTo(1);
+        assertThat(metrics.count("commitsLost")).isZero();
     }
 
     @Test
@@ -114,6 +115,8 @@ class XaCommitterTest {
         assertThat(request.unknownFailures.get(0).getMessage())
                 .contains(XID.toString())
                 .contains("lost");
+        assertThat(metrics.count("commitsLost")).isEqualTo(1);
+        assertThat(metrics.count("recommitsOfCommittedTransactions")).isZero();
     }
 
     /**
@@ -144,6 +147,8 @@ class XaCommitterTest {
                 .contains("cannot tell whether committed")
                 .contains("marker may have been cleaned up")
                 .doesNotContain("rows are lost");
+        assertThat(metrics.count("commitOutcomeUnknown")).isEqualTo(1);
+        assertThat(metrics.count("commitsLost")).isZero();
     }
 
     @Test
@@ -174,6 +179,7 @@ class XaCommitterTest {
                 .contains(XID.toString())
                 .contains("rolled back");
         assertThat(metrics.count("xaTransactionsRolledBackByDatabase")).isEqualTo(1);
+        assertThat(metrics.count("commitsLost")).isEqualTo(1);
     }
 
     /**
