@@ -5,10 +5,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import javax.transaction.xa.XAException;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -51,6 +54,8 @@ final class XaCommitter implements Committer<SinkXid> {
     /** Per id still prepared in another session: the commit attempts that met it so. */
     private final Map<SinkXid, Integer> attemptsWhilePreparedElsewhere = new HashMap<>();
     private CommitSession session;
+    /** See {@link #countLeftPrepared}; -1 until known. */
+    private volatile long leftPrepared = -1;
 
     /** Waits between commit attempts; tests pass one that only records. */
     interface Pause {
@@ -68,6 +73,7 @@ final class XaCommitter implements Committer<SinkXid> {
         this.committed = metrics.counter("xaTransactionsCommitted");
         this.outcomes = new CommitOutcomes(settings.name(), metrics);
         this.rolledBackByDatabase = metrics.counter("xaTransactionsRolledBackByDatabase");
+        metrics.gauge("xaTransactionsLeftPrepared", (Gauge<Long>) () -> leftPrepared);
         this.commitMillis = metrics.histogram(
                 "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
@@ -75,6 +81,8 @@ final class XaCommitter implements Committer<SinkXid> {
     @Override
     public void commit(Collection<CommitRequest<SinkXid>> requests) throws InterruptedException {
         int mostAttemptsWhilePrepared = 0;
+        long highestCommitted = -1;
+        Set<Integer> subtasks = new HashSet<>();
         for (CommitRequest<SinkXid> request : requests) {
             SinkXid xid = request.getCommittable();
             try {
@@ -83,6 +91,8 @@ final class XaCommitter implements Committer<SinkXid> {
                 commitMillis.update((System.nanoTime() - started) / 1_000_000);
                 committed.inc();
                 attemptsWhilePreparedElsewhere.remove(xid);
+                highestCommitted = Math.max(highestCommitted, xid.checkpointId());
+                subtasks.add(xid.subtask());
             } catch (XAException e) {
                 mostAttemptsWhilePrepared =
                         Math.max(mostAttemptsWhilePrepared, handle(request, xid, e));
@@ -92,9 +102,30 @@ final class XaCommitter implements Committer<SinkXid> {
                 request.retryLater();
             }
         }
+        if (highestCommitted >= 0) {
+            countLeftPrepared(highestCommitted, subtasks);
+        }
         if (mostAttemptsWhilePrepared > 0) {
             // Flink calls again right away; give the preparing session time to go.
             pause.pause(pauseAfter(mostAttemptsWhilePrepared));
+        }
+    }
+
+    /**
+     * Transactions of this sink's prefix and of the subtasks just committed that are still
+     * prepared at or below the checkpoint just committed: every one of them should have been
+     * committed by now or rolled back at the last restore, so each is left behind, holding row
+     * locks, its rows invisible (e.g. the prefix was changed, or another job shares it).
+     */
+    private void countLeftPrepared(long committedCheckpoint, Set<Integer> subtasks) {
+        try {
+            leftPrepared = PreparedTransactions.recover(session().xaResource()).stream()
+                    .filter(xid -> xid.prefix().equals(settings.xidPrefix())
+                            && subtasks.contains(xid.subtask())
+                            && xid.checkpointId() <= committedCheckpoint)
+                    .count();
+        } catch (XAException | SQLException e) {
+            LOG.warn("{}: cannot list prepared transactions (XA RECOVER)", settings.name(), e);
         }
     }
 

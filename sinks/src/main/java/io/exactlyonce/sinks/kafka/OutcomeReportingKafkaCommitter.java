@@ -192,5 +192,10 @@ final class OutcomeReportingKafkaCommitter implements Committer<KafkaCommittable
         public void signalAlreadyCommitted() {
             original.signalAlreadyCommitted();
         }
+
+        @Override
+        public String toString() {
+            return original.toString();
+        }
     }
 }

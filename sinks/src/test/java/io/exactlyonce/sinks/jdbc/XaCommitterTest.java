@@ -40,6 +40,25 @@ class XaCommitterTest {
     }
 
     @Test
+    void countsTransactionsLeftPreparedAtOrBelowTheCommittedCheckpoint() throws Exception {
+        SinkXid leftBehind = new SinkXid("counts", XID.subtask(), XID.checkpointId() - 2, 0);
+        SinkXid otherSubtask = new SinkXid("counts", XID.subtask() + 1, XID.checkpointId() - 2, 0);
+        SinkXid otherPrefix = new SinkXid("other", XID.subtask(), XID.checkpointId() - 2, 0);
+        SinkXid next = new SinkXid("counts", XID.subtask(), XID.checkpointId() + 1, 0);
+        database.prepared(leftBehind).prepared(otherSubtask).prepared(otherPrefix).prepared(next)
+                .prepared(XID);
+        assertThat(metrics.gaugeValue("xaTransactionsLeftPrepared")).isEqualTo(-1L);
+
+        commit(XID);
+
+        assertThat(metrics.gaugeValue("xaTransactionsLeftPrepared")).isEqualTo(1L);
+        database.rollback(leftBehind);
+        database.prepared(new SinkXid("counts", XID.subtask(), XID.checkpointId() + 2, 0));
+        commit(next);
+        assertThat(metrics.gaugeValue("xaTransactionsLeftPrepared")).isEqualTo(0L);
+    }
+
+    @Test
     void anIdStillPreparedInAnotherSessionIsRetriedNotTakenAsCommitted() throws Exception {
         database.prepared(XID).attach(XID);
 
