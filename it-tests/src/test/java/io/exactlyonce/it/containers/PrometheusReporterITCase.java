@@ -55,7 +55,8 @@ class PrometheusReporterITCase {
         Files.writeString(scraped.resolve("taskmanagers.prom"), String.join("\n", scrape.taskManagers));
         Set<String> served = seriesNames(scrape.jobManager + "\n" + String.join("\n", scrape.taskManagers));
         Set<String> read = new TreeSet<>();
-        read.addAll(seriesNames(Files.readString(Promtool.RULES)));
+        read.addAll(seriesNames(Files.readString(Promtool.RULES).lines()
+                .filter(line -> !line.strip().startsWith("#")).collect(Collectors.joining("\n"))));
         read.addAll(seriesNames(Files.readString(Promtool.MONITORING.resolve("grafana").resolve("visit-count.json"))));
         FaultScenario.say(SCENARIO, "rules and dashboard read " + read.size() + " series; the reporters serve "
                 + served.size() + "; scrapes in " + scraped.toAbsolutePath());
@@ -69,9 +70,14 @@ class PrometheusReporterITCase {
                     "recommitsOfCommittedTransactions")) {
                 assertThat(taskManagers).as("%s of %s", counter, committer)
                         .containsPattern("flink_taskmanager_job_task_operator_" + counter
-                                + "\\{[^}]*operator_name=\"" + Pattern.quote(committer) + "[^\"]*Committer\"");
+                                + "\\{[^}]*operator_name=\"" + Pattern.quote(labelValue(committer + ": Committer")) + "\"");
             }
         }
+    }
+
+    /** The reporter writes "-" and " " in label values as "_". */
+    private static String labelValue(String value) {
+        return value.replace('-', '_').replace(' ', '_');
     }
 
     static Set<String> seriesNames(String text) {
