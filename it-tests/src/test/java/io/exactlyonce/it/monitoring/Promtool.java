@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Prometheus' {@code promtool}, from the PATH or from Debian's {@code prometheus} package
- * ({@code deploy/monitoring/ensure-promtool.sh}, which fails with a message when it can get
+ * ({@code tools/ensure-promtool.sh}, which fails with a message when it can get
  * neither).
  */
 public final class Promtool {
@@ -35,10 +35,11 @@ public final class Promtool {
 
     private static synchronized Path executable() throws IOException, InterruptedException {
         if (executable == null) {
-            Result found = exec(MONITORING, List.of(MONITORING.resolve("ensure-promtool.sh").toString(),
+            Path script = Path.of("..", "tools", "ensure-promtool.sh").toAbsolutePath().normalize();
+            Result found = exec(MONITORING, List.of(script.toString(),
                     Path.of("target", "tools").toAbsolutePath().toString()));
             assertThat(found.exitCode())
-                    .as("deploy/monitoring/ensure-promtool.sh found no promtool:%n%s", found.output())
+                    .as("tools/ensure-promtool.sh found no promtool:%n%s", found.output())
                     .isZero();
             String[] lines = found.output().strip().split("\n");
             executable = Path.of(lines[lines.length - 1].strip());

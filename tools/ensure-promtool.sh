@@ -2,7 +2,7 @@
 # Prints the path of a promtool: the one on PATH, or the one from Debian's `prometheus` package,
 # downloaded (`apt-get download`) and unpacked into DIR (default: target/tools next to this
 # script) without installing it, so no Prometheus server gets started on this machine.
-#   deploy/monitoring/ensure-promtool.sh [DIR]
+#   tools/ensure-promtool.sh [DIR]
 # Fails with a message when neither works (no apt, no Debian mirror, no package lists and no
 # root or sudo to fetch them).
 set -euo pipefail
