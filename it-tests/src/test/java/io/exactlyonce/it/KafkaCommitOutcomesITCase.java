@@ -116,8 +116,7 @@ class KafkaCommitOutcomesITCase {
         String prefix = EmbeddedServices.uniqueName("aborted");
         String transactionalId = prefix + "-0-4";
         KafkaCommittable prepared = preparedTransaction(transactionalId, Duration.ofSeconds(1));
-        Poll.until(transactionalId + " aborted by the broker at its timeout", Duration.ofSeconds(60),
-                () -> stateOf(transactionalId).equals("COMPLETE_ABORT"));
+        awaitState(transactionalId, "COMPLETE_ABORT");
         RecordingCommitterMetrics metrics = new RecordingCommitterMetrics();
 
         commitOnce(projectSink(prefix), prepared, metrics, OptionalLong.of(3));
@@ -161,7 +160,7 @@ class KafkaCommitOutcomesITCase {
         assertThat(metrics.count(CommitOutcomes.RECOMMITS)
                 + metrics.count(CommitOutcomes.LOST)
                 + metrics.count(CommitOutcomes.UNKNOWN)).isZero();
-        assertThat(stateOf(prefix + "-0-1")).isEqualTo("COMPLETE_COMMIT");
+        awaitState(prefix + "-0-1", "COMPLETE_COMMIT");
     }
 
     // --- a transaction as the sink's writer leaves it at a checkpoint barrier
@@ -188,7 +187,7 @@ class KafkaCommitOutcomesITCase {
         commitOnce(connectorSink(prefix), KafkaCommittable.of(producer), metrics, OptionalLong.empty());
         producer.close(Duration.ZERO);
         assertThat(metrics.count("failedCommittables")).as("the first commit").isZero();
-        assertThat(stateOf(transactionalId)).isEqualTo("COMPLETE_COMMIT");
+        awaitState(transactionalId, "COMPLETE_COMMIT");
         return restored;
     }
 
@@ -217,6 +216,12 @@ class KafkaCommitOutcomesITCase {
         properties.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(transactionTimeout.toMillis()));
         return properties;
+    }
+
+    /** The coordinator answers the commit or abort first and writes the markers after it. */
+    private static void awaitState(String transactionalId, String state) throws Exception {
+        Poll.until(transactionalId + " " + state + " on the broker", Duration.ofSeconds(60),
+                () -> stateOf(transactionalId).equals(state));
     }
 
     private static String stateOf(String transactionalId) throws Exception {

@@ -3,6 +3,7 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.monitoring.Promtool;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -43,7 +43,7 @@ class PrometheusReporterITCase {
 
     @Test
     void theReportersServeEverySeriesTheAlertRulesRead() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("prom", PARALLELISM, 6_000, 200, Map.of());
+        VerifiedRun.Plan plan = FaultScenario.plan("prom", PARALLELISM, 6_000, 200, OptionValues.of());
         Scrape scrape = new Scrape();
         ContainerEnvironment environment = CONTAINERS.environment();
 

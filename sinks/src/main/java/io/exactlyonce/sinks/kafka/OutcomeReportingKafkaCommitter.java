@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * committed before the failure (fenced, because the broker ended that transaction and moved its
  * epoch on), and a transaction the broker aborted before its checkpoint's commit reached it (its
  * records are lost). Flink counts both in {@code failedCommittables}. This committer asks the
- * broker: a transaction it reports {@code COMPLETE_COMMIT} was committed before, and is passed on
+ * broker: a transaction it reports {@code COMPLETE_COMMIT} (or {@code PREPARE_COMMIT}, decided and
+ * being completed) was committed before, and is passed on
  * to Flink as already committed; one it reports aborted is lost; anything else (the id expired,
  * reused, or the broker cannot be asked) is unknown. Lost and unknown ones stay failed with the
  * connector's reason, as without this class: the job runs on.
@@ -92,10 +93,12 @@ final class OutcomeReportingKafkaCommitter implements Committer<KafkaCommittable
         }
         String which = whichTransaction(transactionalId);
         switch (state) {
+            // PREPARE_COMMIT: the coordinator has logged the decision and is writing the markers.
             case "COMPLETE_COMMIT":
+            case "PREPARE_COMMIT":
                 outcomes.recommitted(
                         "Kafka transaction " + transactionalId + " " + which,
-                        "the broker reports it COMPLETE_COMMIT; the connector's fenced-commit"
+                        "the broker reports it " + state + "; the connector's fenced-commit"
                                 + " error about it can be ignored");
                 request.signalAlreadyCommitted();
                 return;
