@@ -29,7 +29,7 @@ public final class Bench {
 
     static {
         option("runs", "3", "rounds; each round runs every system once per scenario");
-        option("scenarios", "input-heavy:4000000:10000:12,output-heavy:1000000:50000:12",
+        option("scenarios", "input-heavy:1500000:10000:12,output-heavy:400000:50000:12",
                 "name:visits:users:windows, comma-separated");
         option("systems", "JOB_EO,JOB_ALO,JOB_KAFKA_EO,KAFKA_STREAMS_EO,CEILING",
                 "which systems, in the order each round runs them");

@@ -33,7 +33,7 @@ final class OutputCheck {
     private long problemCount;
     private long sum;
 
-    private OutputCheck(Oracle oracle, String where) {
+    OutputCheck(Oracle oracle, String where) {
         this.oracle = oracle;
         this.where = where;
         this.seen = new BitSet(oracle.cells());
@@ -81,7 +81,7 @@ final class OutputCheck {
                 + " records, expected none");
     }
 
-    private void add(String userId, long windowStart, long windowEnd, long count) {
+    void add(String userId, long windowStart, long windowEnd, long count) {
         if (userId.startsWith(Oracle.FLUSH_USER_PREFIX)) {
             return;
         }
@@ -113,7 +113,7 @@ final class OutputCheck {
         problemCount++;
     }
 
-    private List<String> finish() {
+    List<String> finish() {
         int missing = 0;
         for (int cell = 0; cell < oracle.cells(); cell++) {
             if (oracle.count(cell) > 0 && !seen.get(cell)) {
