@@ -3,10 +3,10 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.local.EmbeddedInfrastructure;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.VisitTraffic;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import io.exactlyonce.pipeline.VisitCountJob;

@@ -3,7 +3,7 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
-import io.exactlyonce.local.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;

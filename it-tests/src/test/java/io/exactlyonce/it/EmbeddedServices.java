@@ -1,6 +1,6 @@
 package io.exactlyonce.it;
 
-import io.exactlyonce.local.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -2,11 +2,11 @@ package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.local.EmbeddedInfrastructure;
-import io.exactlyonce.local.FailOnceAfterCheckpoint;
-import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.Verdict;
-import io.exactlyonce.local.verify.VisitTraffic;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.Verdict;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.util.Map;

@@ -2,12 +2,12 @@ package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.local.EmbeddedInfrastructure;
-import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.MiniClusterJobRunner;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.VisitTraffic;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.run.MiniClusterJobRunner;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;

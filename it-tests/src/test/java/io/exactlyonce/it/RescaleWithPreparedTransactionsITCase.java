@@ -3,7 +3,7 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.local.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.SinkXid;

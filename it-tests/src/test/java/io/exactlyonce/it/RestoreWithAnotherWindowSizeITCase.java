@@ -2,7 +2,7 @@ package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.local.Poll;
+import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.pipeline.VisitCountJob;
 import io.exactlyonce.pipeline.operators.ByUser;
 import io.exactlyonce.pipeline.operators.RestoredWatermarkGate;

@@ -3,10 +3,10 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
-import io.exactlyonce.local.EmbeddedInfrastructure;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.VisitTraffic;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.pipeline.VisitCountJob;
 import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobOption;

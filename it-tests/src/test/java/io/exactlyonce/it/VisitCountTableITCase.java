@@ -3,8 +3,8 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.local.EmbeddedMariaDb;
-import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import io.exactlyonce.testkit.embedded.EmbeddedMariaDb;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -3,7 +3,7 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.exactlyonce.local.EmbeddedMariaDb;
+import io.exactlyonce.testkit.embedded.EmbeddedMariaDb;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;

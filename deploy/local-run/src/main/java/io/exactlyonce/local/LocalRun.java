@@ -1,10 +1,14 @@
 package io.exactlyonce.local;
 
+import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.run.VerifiedRun;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.exactlyonce.local.verify.Verdict;
-import io.exactlyonce.local.verify.VisitTraffic;
-import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import io.exactlyonce.testkit.verify.Verdict;
+import io.exactlyonce.testkit.verify.VisitTraffic;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

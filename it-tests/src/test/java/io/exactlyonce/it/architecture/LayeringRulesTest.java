@@ -10,43 +10,59 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The layering model ← sinks ← pipeline ← local. Module dependencies hold it only until someone
- * adds one; these rules state it, and hold what Maven cannot: the direction between packages inside
- * a module, and which packages may see connector classes at all.
+ * The layering, as sentences: model and sinks know nothing of each other; the pipeline is the job
+ * built on both; the testkit proves jobs and sits above them; the local run and the benchmark are
+ * applications on top. Module dependencies hold it only until someone adds one; these rules state
+ * it, and hold what Maven cannot: the direction between packages inside a module, and which
+ * packages may see connector classes at all. {@link PlantedViolationsTest} shows each rule fails.
  */
 @AnalyzeClasses(packages = "io.exactlyonce", importOptions = ImportOption.DoNotIncludeTests.class)
-class LayeringRulesTest {
+public class LayeringRulesTest {
 
-    private static final String MODEL = "io.exactlyonce.model..";
-    private static final String SINKS = "io.exactlyonce.sinks..";
-    private static final String PIPELINE = "io.exactlyonce.pipeline..";
-    private static final String LOCAL = "io.exactlyonce.local..";
+    static final String MODEL = "io.exactlyonce.model..";
+    static final String SINKS = "io.exactlyonce.sinks..";
+    static final String PIPELINE = "io.exactlyonce.pipeline..";
+    static final String TESTKIT = "io.exactlyonce.testkit..";
+    static final String LOCAL = "io.exactlyonce.local..";
+    static final String BENCH = "io.exactlyonce.bench..";
 
-    /** Non-Flink producers and tests reuse the model, so it must not drag Flink in. */
+    /** Non-Flink producers and consumers reuse the model, so it must not drag Flink in. */
     @ArchTest
-    static final ArchRule the_model_depends_on_neither_flink_nor_any_layer_above_it =
+    public static final ArchRule the_model_depends_on_neither_flink_nor_any_other_module =
             noClasses()
                     .that()
                     .resideInAPackage(MODEL)
                     .should()
                     .dependOnClassesThat()
-                    .resideInAnyPackage("org.apache.flink..", SINKS, PIPELINE, LOCAL);
+                    .resideInAnyPackage(
+                            "org.apache.flink..", SINKS, PIPELINE, TESTKIT, LOCAL, BENCH);
 
+    /** Another team takes the sinks for its own element type, without this job's schema. */
     @ArchTest
-    static final ArchRule the_sinks_depend_on_neither_the_pipeline_nor_the_local_run =
+    public static final ArchRule the_sinks_know_no_job_and_no_schema =
             noClasses()
                     .that()
                     .resideInAPackage(SINKS)
                     .should()
                     .dependOnClassesThat()
-                    .resideInAnyPackage(PIPELINE, LOCAL);
+                    .resideInAnyPackage(MODEL, PIPELINE, TESTKIT, LOCAL, BENCH);
+
+    /** The embedded services and fault primitives are for proving a job, never part of one. */
+    @ArchTest
+    public static final ArchRule production_code_never_depends_on_the_testkit =
+            noClasses()
+                    .that()
+                    .resideInAnyPackage(MODEL, SINKS, PIPELINE)
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(TESTKIT, LOCAL, BENCH);
 
     /**
      * Operators see records, not where they come from or go to: that keeps them testable with
      * Flink's operator harnesses alone, and lets the job swap its source and sinks.
      */
     @ArchTest
-    static final ArchRule the_operators_depend_on_no_connector_class =
+    public static final ArchRule the_operators_depend_on_no_connector_class =
             noClasses()
                     .that()
                     .resideInAPackage("io.exactlyonce.pipeline.operators..")
@@ -61,27 +77,33 @@ class LayeringRulesTest {
                             "io.exactlyonce.pipeline.connect..");
 
     @ArchTest
-    static final ArchRule each_layer_is_used_only_by_the_layers_above_it =
+    public static final ArchRule each_layer_is_used_only_by_the_layers_above_it =
             layeredArchitecture()
                     .consideringOnlyDependenciesInLayers()
+                    // The applications are not on this module's class path.
+                    .withOptionalLayers(true)
                     .layer("Model")
                     .definedBy(MODEL)
                     .layer("Sinks")
                     .definedBy(SINKS)
                     .layer("Pipeline")
                     .definedBy(PIPELINE)
-                    .layer("Local")
-                    .definedBy(LOCAL)
-                    .whereLayer("Local")
+                    .layer("Testkit")
+                    .definedBy(TESTKIT)
+                    .layer("Applications")
+                    .definedBy(LOCAL, BENCH)
+                    .whereLayer("Applications")
                     .mayNotBeAccessedByAnyLayer()
+                    .whereLayer("Testkit")
+                    .mayOnlyBeAccessedByLayers("Applications")
                     .whereLayer("Pipeline")
-                    .mayOnlyBeAccessedByLayers("Local")
+                    .mayOnlyBeAccessedByLayers("Testkit", "Applications")
                     .whereLayer("Sinks")
-                    .mayOnlyBeAccessedByLayers("Pipeline", "Local")
+                    .mayOnlyBeAccessedByLayers("Pipeline", "Testkit", "Applications")
                     .whereLayer("Model")
-                    .mayOnlyBeAccessedByLayers("Sinks", "Pipeline", "Local");
+                    .mayOnlyBeAccessedByLayers("Pipeline", "Testkit", "Applications");
 
     @ArchTest
-    static final ArchRule no_two_packages_depend_on_each_other =
+    public static final ArchRule no_two_packages_depend_on_each_other =
             slices().matching("io.exactlyonce.(**)").should().beFreeOfCycles();
 }

@@ -2,9 +2,9 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;

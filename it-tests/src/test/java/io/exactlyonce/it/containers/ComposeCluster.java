@@ -2,13 +2,13 @@ package io.exactlyonce.it.containers;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import io.exactlyonce.local.Infrastructure;
-import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.ServiceAddresses;
+import io.exactlyonce.testkit.embedded.Infrastructure;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobOption;
-import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -2,12 +2,12 @@ package io.exactlyonce.it.containers;
 
 import com.github.dockerjava.api.DockerClient;
 import com.mysql.cj.jdbc.MysqlXADataSource;
-import io.exactlyonce.local.Infrastructure;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.ServiceAddresses;
+import io.exactlyonce.testkit.embedded.Infrastructure;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.SinkXid;
-import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;

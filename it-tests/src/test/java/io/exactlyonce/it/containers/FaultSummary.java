@@ -1,6 +1,6 @@
 package io.exactlyonce.it.containers;
 
-import io.exactlyonce.local.verify.Verdict;
+import io.exactlyonce.testkit.verify.Verdict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

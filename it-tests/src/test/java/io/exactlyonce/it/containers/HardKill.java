@@ -2,7 +2,7 @@ package io.exactlyonce.it.containers;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import io.exactlyonce.local.Poll;
+import io.exactlyonce.testkit.Poll;
 import java.time.Duration;
 import java.time.Instant;
 

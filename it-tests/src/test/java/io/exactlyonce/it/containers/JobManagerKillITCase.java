@@ -3,9 +3,9 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.local.ClusterJobRunner.ClusterJob;
-import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

@@ -3,10 +3,10 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
-import io.exactlyonce.local.ClusterJobRunner.ClusterJob;
-import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.exactlyonce.it.containers;
 
-import io.exactlyonce.local.Poll;
+import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.List;

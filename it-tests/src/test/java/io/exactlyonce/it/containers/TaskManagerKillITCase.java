@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.VerifiedRun;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

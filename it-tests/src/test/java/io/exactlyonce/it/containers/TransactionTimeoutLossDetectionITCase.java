@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.local.JobRunner;
-import io.exactlyonce.local.Poll;
-import io.exactlyonce.local.VerifiedRun;
-import io.exactlyonce.local.verify.CommittedRecords;
-import io.exactlyonce.local.verify.Verdict;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.CommittedRecords;
+import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.exactlyonce.it.EmbeddedServices;
 import io.exactlyonce.it.XaRecover;
-import io.exactlyonce.local.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -14,13 +14,13 @@ import org.apache.avro.io.EncoderFactory;
 
 /**
  * Writes and reads generic records in the wire format, standing in for a producer or consumer that has
- * a different schema version than the generated classes.
+ * a different schema version than the generated classes. In the test-jar, for the modules above too.
  */
-final class GenericWireFormat {
+public final class GenericWireFormat {
 
     private GenericWireFormat() {}
 
-    static byte[] serialize(GenericRecord record, int schemaId) {
+    public static byte[] serialize(GenericRecord record, int schemaId) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ConfluentWireFormat.writeHeader(out, schemaId);
         try {
@@ -32,7 +32,7 @@ final class GenericWireFormat {
         return out.toByteArray();
     }
 
-    static GenericRecord deserialize(byte[] payload, Schema writerSchema, Schema readerSchema) {
+    public static GenericRecord deserialize(byte[] payload, Schema writerSchema, Schema readerSchema) {
         byte[] body = Arrays.copyOfRange(payload, ConfluentWireFormat.HEADER_LENGTH, payload.length);
         try {
             return new GenericDatumReader<GenericRecord>(writerSchema, readerSchema)
@@ -42,7 +42,7 @@ final class GenericWireFormat {
         }
     }
 
-    static Schema loadSchema(String resource) {
+    public static Schema loadSchema(String resource) {
         try (var in = GenericWireFormat.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalArgumentException("No test resource " + resource);

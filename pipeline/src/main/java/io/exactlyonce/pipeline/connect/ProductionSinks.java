@@ -3,7 +3,6 @@ package io.exactlyonce.pipeline.connect;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobSinks;
-import io.exactlyonce.sinks.jdbc.VisitCountTable;
 import io.exactlyonce.sinks.kafka.ForwardedRecord;
 import io.exactlyonce.sinks.kafka.TransactionalKafkaSinks;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -19,7 +18,9 @@ public final class ProductionSinks implements JobSinks {
 
     @Override
     public Sink<UserVisitCount> countsToKafka() {
-        return TransactionalKafkaSinks.visitCounts(config.countsToKafka(), config.serdeConfig());
+        return TransactionalKafkaSinks.create(
+                config.countsToKafka(),
+                new VisitCountSerializer(config.countsToKafka().topic(), config.serdeConfig()));
     }
 
     @Override

@@ -4,16 +4,10 @@ import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.registry.InMemorySchemaRegistry;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
-import io.exactlyonce.model.serde.ConfluentWireFormat;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.exactlyonce.model.serde.GenericWireFormat;
 import java.time.Instant;
 import java.util.Map;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 
 /** Visit events in their wire format, through an in-memory registry (unit-test stand-in). */
 final class TestVisits {
@@ -38,16 +32,8 @@ final class TestVisits {
 
     /** A record of another writer schema (registered on the way), as a producer on that schema writes it. */
     byte[] bytes(GenericRecord record) {
-        int schemaId = registry.register(TOPIC + "-value", record.getSchema());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ConfluentWireFormat.writeHeader(out, schemaId);
-        try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            new GenericDatumWriter<GenericRecord>(record.getSchema()).write(record, encoder);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return GenericWireFormat.serialize(
+                record, registry.register(TOPIC + "-value", record.getSchema()));
     }
 
     RawRecord raw(byte[] value) {

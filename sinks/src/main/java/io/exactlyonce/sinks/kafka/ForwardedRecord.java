@@ -17,7 +17,7 @@ public class ForwardedRecord {
 
     /**
      * What a forwarded record may carry beyond the input record's key and value: a late
-     * visit's key (its user id, at most {@code VisitCountTable.USER_ID_MAX_LENGTH} characters),
+     * visit's key (its user id, of a length the job bounds),
      * the headers, each value at most {@link #MAX_HEADER_VALUE_CHARS} characters of up to 4
      * UTF-8 bytes, and the record's framing, with room to spare. The side topics and their
      * producers are sized this far above the input topic.

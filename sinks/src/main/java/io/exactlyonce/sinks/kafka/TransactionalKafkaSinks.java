@@ -1,7 +1,5 @@
 package io.exactlyonce.sinks.kafka;
 
-import io.exactlyonce.model.avro.UserVisitCount;
-import java.util.Map;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
@@ -15,18 +13,13 @@ public final class TransactionalKafkaSinks {
 
     private TransactionalKafkaSinks() {}
 
-    /** The visit counts, Avro in Confluent's wire format, keyed by user id. */
-    public static KafkaSink<UserVisitCount> visitCounts(
-            KafkaSinkSettings settings, Map<String, String> serdeConfig) {
-        return build(settings, new VisitCountSerializer(settings.topic(), serdeConfig));
-    }
-
     /** Records forwarded verbatim with explanatory headers (late events, dead letters). */
     public static KafkaSink<ForwardedRecord> forwardedRecords(KafkaSinkSettings settings) {
-        return build(settings, new ForwardedRecordSerializer(settings.topic()));
+        return create(settings, new ForwardedRecordSerializer(settings.topic()));
     }
 
-    private static <T> KafkaSink<T> build(
+    /** A sink of any element type: the serializer names the topic, key and value. */
+    public static <T> KafkaSink<T> create(
             KafkaSinkSettings settings, KafkaRecordSerializationSchema<T> serializer) {
         var builder =
                 KafkaSink.<T>builder()

@@ -1,0 +1,105 @@
+package io.exactlyonce.testkit.verify;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Reads what a topic holds as a {@code read_committed} consumer sees it: nothing aborted or open. */
+public final class CommittedRecords {
+
+    private CommittedRecords() {}
+
+    /** Every committed record of {@code topic}, from the beginning up to the last stable offset. */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(
+            String bootstrapServers, String topic, Duration timeout) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(topic, timeout).stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .collect(Collectors.toList());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            // For a read_committed consumer the end offset is the last stable offset.
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!reached(consumer, end)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "could not read " + topic + " to its end within " + timeout);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static boolean reached(
+            KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
+        return end.entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+    }
+
+    public static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** Transactions the broker still holds open or half-finished, by transactional id. */
+    public static List<String> unfinishedTransactions(String bootstrapServers) throws Exception {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(properties)) {
+            return admin.listTransactions(
+                            new ListTransactionsOptions()
+                                    .filterStates(
+                                            Set.of(
+                                                    TransactionState.ONGOING,
+                                                    TransactionState.PREPARE_COMMIT,
+                                                    TransactionState.PREPARE_ABORT)))
+                    .all()
+                    .get()
+                    .stream()
+                    .map(TransactionListing::transactionalId)
+                    .sorted()
+                    .collect(Collectors.toList());
+        }
+    }
+
+    /**
+     * The broker's description of each of {@code transactionalIds}: its state (an abort shows as
+     * {@code COMPLETE_ABORT}) and producer epoch (the broker bumps it when it aborts on timeout).
+     */
+    public static Map<String, TransactionDescription> describeTransactions(
+            String bootstrapServers, Collection<String> transactionalIds) throws Exception {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(properties)) {
+            return Map.copyOf(admin.describeTransactions(transactionalIds).all().get());
+        }
+    }
+}
