@@ -1,6 +1,6 @@
 package io.exactlyonce.bench;
 
-import io.exactlyonce.local.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.pipeline.api.JobConfig;
 import java.io.IOException;
 import java.nio.file.Files;

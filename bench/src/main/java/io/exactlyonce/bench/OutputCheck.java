@@ -1,9 +1,9 @@
 package io.exactlyonce.bench;
 
-import io.exactlyonce.local.verify.CommittedRecords;
+import io.exactlyonce.testkit.verify.CommittedRecords;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
-import io.exactlyonce.sinks.jdbc.VisitCountTable;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
