@@ -167,7 +167,7 @@ input_topic="$(prop kafka.input-topic)"
 output_topic="$(prop kafka.output-topic)"
 late_topic="$(prop kafka.late-topic)"
 dead_letter_topic="$(prop kafka.dead-letter-topic)"
-# The defaults of JobOption.
+# The defaults of JobOptions.
 topics=("${input_topic:-visits}" "${output_topic:-visit-counts}" "${late_topic:-visits-late}" \
     "${dead_letter_topic:-visits-dead-letter}")
 for topic in "${topics[@]}"; do
@@ -179,7 +179,7 @@ done
 timeout_text="${transaction_timeout:-$(prop kafka.transaction-timeout)}"
 timeout_text="${timeout_text:-10 min}"
 timeout_ms="$(duration_ms "$timeout_text")"
-# The defaults of JobOption, and ForwardedRecord.MAX_BYTES_BEYOND_INPUT.
+# The defaults of JobOptions, and ForwardedRecord.MAX_BYTES_BEYOND_INPUT.
 input_max_bytes="$(prop kafka.input-max-message-bytes)"
 input_max_bytes="${input_max_bytes:-1048588}"
 [[ "$input_max_bytes" =~ ^[0-9]{4,10}$ ]] || die "kafka.input-max-message-bytes must be a number of bytes, got '$input_max_bytes'"

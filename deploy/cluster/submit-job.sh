@@ -3,7 +3,7 @@
 # Run with --help for the options. Every check runs before anything is contacted.
 #
 # Where things are read. `flink run` runs the job's main() in the CLI's JVM on THIS machine.
-# main() (JobConfig) reads the --config file and the database password there, while it builds
+# main() (JobSettings) reads the --config file and the database password there, while it builds
 # the job graph. So both must be readable here, not on the TaskManagers. The password then
 # travels to the cluster inside the serialized JDBC sink, because the TaskManagers open the
 # connections. It never goes into Flink's Configuration or the global job parameters, so the
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 readonly PASSWORD_ENV=VISIT_COUNT_JDBC_PASSWORD
-# The options that JobOption marks as required (defaultValue null). Keep in sync with it.
+# The options in JobOptions.REQUIRED. Keep in sync with it.
 readonly REQUIRED_KEYS=(job.id kafka.bootstrap-servers schema-registry.url jdbc.url jdbc.user)
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/../.." && pwd)"
@@ -171,7 +171,7 @@ check_properties() {
     while IFS= read -r key; do
         case "${key,,}" in
             jdbc.password-file) ;;
-            # JobConfig's rule (plus *secret*), checked here so a refused file never reaches the CLI.
+            # JobSettings' rule (plus *secret*), checked here so a refused file never reaches the CLI.
             *password*|*secret*)
                 die "$config_file: key '$key' is refused: the password goes in a file (--password-file or jdbc.password-file) or \$$PASSWORD_ENV" ;;
         esac
@@ -286,11 +286,11 @@ run=("$flink_cli" run -d "${cluster_args[@]}")
 ! $allow_non_restored || run+=(-n)
 [ -z "$parallelism" ] || run+=(-p "$parallelism")
 run+=("$jar" --config "$config_file")
-# A path, not the secret; when the config file names it, JobConfig reads it from there.
+# A path, not the secret; when the config file names it, JobSettings reads it from there.
 [ -z "$password_file" ] || [ -n "$file_password" ] || run+=(--jdbc.password-file "$password_file")
 
 job_name="$(prop job.name)"
-# JobConfig's default: derived from the deployment's identity, like its transaction prefixes.
+# JobSettings' default: derived from the deployment's identity, like its transaction prefixes.
 job_name="${job_name:-$(prop job.id)}"
 info "JobManager:  $target"
 info "job:         '$job_name', $(basename "$jar")"

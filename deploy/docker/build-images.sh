@@ -25,7 +25,7 @@ for image in "${images[@]}"; do
     modules+=("deploy/docker/$image")
 done
 
-"$here/ensure-docker.sh"
+"$here/../../tools/ensure-docker.sh"
 cd "$repo"
 modules_csv="$(IFS=,; echo "${modules[*]}")"
 ./mvnw -B -q -Dstyle.color=never -pl "$modules_csv" -am package -DskipTests

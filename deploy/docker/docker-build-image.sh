@@ -21,10 +21,10 @@ die() {
 }
 
 docker info >/dev/null 2>&1 || die "no Docker engine answers, so image $name cannot be built.
-  Install and start one with: $here/ensure-docker.sh   (uses apt and root)
+  Install and start one with: $here/../../tools/ensure-docker.sh   (uses apt and root)
   Or build without images and container suite: ./mvnw verify -Pwithout-docker"
 docker image inspect "$base" >/dev/null 2>&1 || die "base image $base is missing.
-  Seed it with: $here/ensure-docker.sh   (debootstrap, no registry needed)"
+  Seed it with: $here/../../tools/ensure-docker.sh   (debootstrap, no registry needed)"
 
 log="$dir/target/docker-build.log"
 mkdir -p "$dir/target"

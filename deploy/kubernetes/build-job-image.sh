@@ -6,7 +6,7 @@
 # Usage: deploy/kubernetes/build-job-image.sh
 #
 # Needs: the job jar (deploy/job-jar/target/visit-count-job-*.jar, from the Maven build), a
-# Docker engine (deploy/docker/ensure-docker.sh starts one), and the base image; if the base
+# Docker engine (tools/ensure-docker.sh starts one), and the base image; if the base
 # image is missing it is built with deploy/docker/build-images.sh flink.
 #
 # Environment (optional):
@@ -42,7 +42,7 @@ if [ -z "$job_jar" ] || [ ! -f "$job_jar" ]; then
     die "no job jar in deploy/job-jar/target/: build the project with Maven first (or set JOB_JAR)"
 fi
 
-"$root/deploy/docker/ensure-docker.sh"
+"$root/tools/ensure-docker.sh"
 if ! docker image inspect "$base_image" >/dev/null 2>&1; then
     [ "$base_image" = "eo-flink:local" ] || die "base image $base_image not found"
     log "building $base_image first"
@@ -59,10 +59,10 @@ if ! "$mvn_cmd" -B -q -Dstyle.color=never -f "$here/image/pom.xml" dependency:co
     tail -n 30 "$log_dir/job-image-mvn.log" >&2
     die "mvn dependency:copy-dependencies failed (full output: $log_dir/job-image-mvn.log)"
 fi
-cp "$here/image/eo-k8s-entrypoint.sh" "$here/image/eo-k8s-launch.sh" "$context/"
+cp "$here/image/eo-k8s-launch.sh" "$context/"
 cp "$job_jar" "$context/visit-count-job.jar"
 chmod 0644 "$context"/lib/*.jar "$context/visit-count-job.jar"
-chmod 0755 "$context/eo-k8s-entrypoint.sh" "$context/eo-k8s-launch.sh"
+chmod 0755 "$context/eo-k8s-launch.sh"
 
 log "docker build -t $image (from $base_image, job jar $(basename "$job_jar"))"
 if ! docker build --build-arg BASE_IMAGE="$base_image" -t "$image" -f "$here/Dockerfile.job" "$context" \

@@ -19,7 +19,7 @@
 #      openAPIV3Schema (Ajv, unknown fields rejected), the built-in kinds and the PodMonitor
 #      against the schemas in npm `kubernetes-models` / `@kubernetes-models/prometheus-operator`;
 #      then the project's rules (validate/validate-manifests.mjs says which);
-#   4. the job options in the ConfigMap are accepted by the job's own JobConfig (the checks
+#   4. the job options in the ConfigMap are accepted by the job's own JobSettings (the checks
 #      VisitCountJob runs before it builds the pipeline), if the job jar and the eo-flink lib/
 #      jars have been built and java is installed; skipped with a note otherwise.
 #
@@ -99,7 +99,7 @@ if [ "${#rendered[@]}" -gt 0 ]; then
 fi
 
 # --- 4. the job's own option checks
-log "4. the job options against the job's JobConfig"
+log "4. the job options against the job's JobSettings"
 job_jar=""
 for candidate in "$root"/deploy/job-jar/target/visit-count-job-*.jar; do
     case "$candidate" in */original-*|*-sources.jar|*-tests.jar) continue ;; esac
@@ -113,14 +113,14 @@ elif [ -z "$job_jar" ] || ! ls "$flink_lib"/flink-core-*.jar >/dev/null 2>&1 || 
 else
     mkdir -p "$work/check"
     cat > "$work/check/CheckJobOptions.java" <<'JAVA'
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.JobSettings;
 import java.util.Map;
 
 /** Runs the job's own option parsing and validation, as VisitCountJob.main does first. */
 public class CheckJobOptions {
     public static void main(String[] args) {
-        JobConfig config = JobConfig.fromArgs(args, Map.of());
-        System.out.println("PASS job options accepted by JobConfig: " + config);
+        JobSettings config = JobSettings.fromArgs(args, Map.of());
+        System.out.println("PASS job options accepted by JobSettings: " + config);
     }
 }
 JAVA
@@ -130,7 +130,7 @@ JAVA
             > "$work/check.out" 2>&1; then
         grep '^PASS' "$work/check.out"
     else
-        echo "FAIL job options rejected by JobConfig:"; sed 's/^/       /' "$work/check.out" | head -n 30
+        echo "FAIL job options rejected by JobSettings:"; sed 's/^/       /' "$work/check.out" | head -n 30
         failed=1
     fi
 fi

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Run by eo-mariadb's entrypoint on the first start only (empty data directory): the visits
-# database, the visit_counts table and the least-privilege job user, from the same
-# deploy/cluster/sql/mariadb.sql a production server gets, with the password that
-# submit-job.sh hands to the job (VISIT_COUNT_JDBC_PASSWORD).
+# Run by the image's entrypoint on the first start only (empty data directory), in eo-mariadb
+# as in the official mariadb image: the visits database, the visit_counts table and the
+# least-privilege job user, from the same deploy/cluster/sql/mariadb.sql a production server
+# gets, with the password that submit-job.sh hands to the job (VISIT_COUNT_JDBC_PASSWORD).
+# Executable, so both images run it in a shell of its own. Both run a temporary server on the
+# usual socket then, and export MARIADB_ROOT_PASSWORD (also a generated one).
 set -euo pipefail
 
 password="${VISIT_COUNT_JDBC_PASSWORD:-}"
@@ -16,5 +18,5 @@ esac
 
 # printf is a builtin: the password shows up in no process list.
 { printf "SET @job_password = '%s';\n" "$password"; cat /opt/visit-count/sql/mariadb.sql; } \
-    | mariadb --protocol=socket --socket="$MARIADB_SOCKET" -uroot
+    | MYSQL_PWD="${MARIADB_ROOT_PASSWORD:-}" mariadb --protocol=socket -uroot
 printf '[visit-count init] database visits, table visit_counts and user visit_count_job created\n' >&2

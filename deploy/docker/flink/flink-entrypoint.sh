@@ -1,26 +1,44 @@
 #!/usr/bin/env bash
-# Entrypoint of eo-flink. Modes:
-#   jobmanager [ARGS...]   standalone session cluster entrypoint (REST API and web UI on 8081)
-#   taskmanager [ARGS...]  TaskManager; memory and CPU options computed by Flink's BashJavaUtils
-#   flink ARGS...          the Flink command line (CliFrontend), e.g. `flink list`, `flink run -d JAR`
-#   help                   this text
-#   anything else          run as given
-# Every mode first writes $FLINK_CONF_DIR/config.yaml from the environment (see below).
+# Entrypoint of eo-flink, also installed as /docker-entrypoint.sh, where the official Flink
+# image has its entrypoint. Modes, named as in the official image:
+#   jobmanager [ARGS...]      standalone session cluster (REST API and web UI on 8081)
+#   standalone-job ARGS...    application cluster for a job in /opt/flink/usrlib:
+#                             --job-classname CLASS [--job-id ID] [--fromSavepoint PATH
+#                             [--allowNonRestoredState]] [--jars JAR,...] [-D key=value] [job args]
+#   taskmanager [ARGS...]     TaskManager; memory and CPU options computed by Flink's BashJavaUtils
+#   flink ARGS...             the Flink command line (CliFrontend), e.g. `flink list`, `flink run -d JAR`
+#   help                      this text
+#   anything else             run as given, with the configuration left as it is
+# ARGS of the daemons are Flink's -D key=value options. The daemon modes first write
+# $FLINK_CONF_DIR/config.yaml from the environment (see below).
 #
-# Environment:
-#   FLINK_JOBMANAGER_HOST   host name of the JobManager (RPC and REST)     (jobmanager)
-#   FLINK_JM_PROCESS_MEMORY jobmanager.memory.process.size                 (1600m)
-#   FLINK_TM_PROCESS_MEMORY taskmanager.memory.process.size                (1728m)
-#   FLINK_TASK_SLOTS        taskmanager.numberOfTaskSlots                  (2)
-#   FLINK_PARALLELISM       parallelism.default                            (1)
+# Environment (the official image's names first; later keys win over earlier ones):
+#   JOB_MANAGER_RPC_ADDRESS            jobmanager.rpc.address and rest.address  (jobmanager)
+#     or FLINK_JOBMANAGER_HOST
+#   TASK_MANAGER_NUMBER_OF_TASK_SLOTS  taskmanager.numberOfTaskSlots            (2)
+#     or FLINK_TASK_SLOTS
+#   FLINK_PROPERTIES        config.yaml lines, `key: value` one a line; a key given here
+#                           replaces the same key set by any other variable. $VAR and ${VAR}
+#                           in a value are replaced by the environment variable's value
+#   ENABLE_BUILT_IN_PLUGINS plugin jars, ';'-separated: the ones this image has are always
+#                           enabled (flink-metrics-prometheus); any other is an error
+#   DISABLE_JEMALLOC        accepted; this image uses glibc's allocator in any case
+#   FLINK_JM_PROCESS_MEMORY jobmanager.memory.process.size                  (1600m)
+#   FLINK_TM_PROCESS_MEMORY taskmanager.memory.process.size                 (1728m)
+#   FLINK_PARALLELISM       parallelism.default                             (1)
 #   FLINK_TM_HOST           taskmanager.host: the address the TaskManager announces
 #                           (this container's IP on its first network)
-#   FLINK_PROPERTIES        extra config.yaml lines, `key: value` one a line; a key given here
-#                           replaces the same key above (e.g. execution.checkpointing.dir)
 #   FLINK_JVM_OPTS          extra JVM options for the JobManager and TaskManager
-#   FLINK_LOG_LEVEL         root log level of JobManager/TaskManager       (INFO)
-#   FLINK_CLI_LOG_LEVEL     root log level of `flink` (to stderr)          (WARN)
+#   FLINK_LOG_LEVEL         root log level of JobManager/TaskManager        (INFO)
+#   FLINK_CLI_LOG_LEVEL     root log level of `flink` (to stderr)           (WARN)
 set -euo pipefail
+
+# Started as a container's PID 1 (a Kubernetes pod's command names this script, replacing the
+# image's ENTRYPOINT): put tini in front, as the image's ENTRYPOINT does, so the JVM is not PID
+# 1, receives the signals and its exit code 143 after SIGTERM counts as a clean stop.
+if [ "$$" -eq 1 ] && [ -x /usr/bin/tini ]; then
+    exec /usr/bin/tini -e 143 -- "$0" "$@"
+fi
 
 FLINK_HOME="${FLINK_HOME:-/opt/flink}"
 conf_dir="${FLINK_CONF_DIR:-$FLINK_HOME/conf}"
@@ -49,17 +67,43 @@ java_module_opts=(
     --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED
 )
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { printf '[flink-entrypoint] ERROR: %s\n' "$*" >&2; exit 1; }
 
 container_ip() {
     getent ahostsv4 "$HOSTNAME" | awk 'NR == 1 { print $1 }'
 }
 
+# $NAME and ${NAME} replaced by the environment variable's value, empty if it is unset (what
+# the official image does with envsubst).
+expand_variables() {
+    local rest="$1" out="" name
+    while [[ "$rest" =~ ^([^\$]*)\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$ ]]; do
+        name="${BASH_REMATCH[3]:-${BASH_REMATCH[4]}}"
+        out+="${BASH_REMATCH[1]}${!name:-}"
+        rest="${BASH_REMATCH[5]}"
+    done
+    printf '%s' "$out$rest"
+}
+
+# The official image links plugins from opt/ into plugins/; this image ships its plugins
+# enabled, so a named one must be there already.
+check_plugins() {
+    local plugin
+    local -a plugins
+    IFS=';' read -r -a plugins <<< "${ENABLE_BUILT_IN_PLUGINS:-}"
+    for plugin in "${plugins[@]}"; do
+        plugin="$(echo "$plugin" | xargs)"
+        [ -n "$plugin" ] || continue
+        compgen -G "$FLINK_HOME/plugins/*/${plugin%.jar}*.jar" >/dev/null \
+            || die "ENABLE_BUILT_IN_PLUGINS names $plugin, which this image does not have; it has: $(cd "$FLINK_HOME/plugins" && ls -d -- */ 2>/dev/null | tr -d / | xargs)"
+    done
+}
+
 # Writes config.yaml (flat `key: value` lines, which Flink 2.x reads) and the log configs.
 write_config() {
     local role="$1" jm_host tm_host line key value
-    jm_host="${FLINK_JOBMANAGER_HOST:-jobmanager}"
+    jm_host="${JOB_MANAGER_RPC_ADDRESS:-${FLINK_JOBMANAGER_HOST:-jobmanager}}"
     declare -A cfg=()
     local -a order=()
     put() { [ -n "${cfg[$1]+x}" ] || order+=("$1"); cfg[$1]="$2"; }
@@ -75,7 +119,7 @@ write_config() {
     put taskmanager.bind-host 0.0.0.0
     put taskmanager.rpc.port 6122
     put taskmanager.memory.process.size "${FLINK_TM_PROCESS_MEMORY:-1728m}"
-    put taskmanager.numberOfTaskSlots "${FLINK_TASK_SLOTS:-2}"
+    put taskmanager.numberOfTaskSlots "${TASK_MANAGER_NUMBER_OF_TASK_SLOTS:-${FLINK_TASK_SLOTS:-2}}"
     put parallelism.default "${FLINK_PARALLELISM:-1}"
     put web.submit.enable true
     put web.cancel.enable true
@@ -93,7 +137,8 @@ write_config() {
             [ "$key" != "$line" ] || die "FLINK_PROPERTIES line is not 'key: value': $line"
             key="$(echo "$key" | xargs)"
             value="${value#"${value%%[![:space:]]*}"}"
-            put "$key" "$value"
+            value="${value%"${value##*[![:space:]]}"}"
+            put "$key" "$(expand_variables "$value")"
         done <<< "$FLINK_PROPERTIES"
     fi
 
@@ -122,6 +167,7 @@ bash_java_utils() {
 start_daemon() {
     local role="$1" main="$2" utils_cmd="$3" result jvm_opts dynamic_opts
     shift 3
+    check_plugins
     write_config "$role"
     result="$(bash_java_utils "$utils_cmd")"
     jvm_opts="$(printf '%s\n' "$result" | sed -n 1p)"
@@ -143,6 +189,10 @@ mode="${1:-help}"
 case "$mode" in
     jobmanager)
         start_daemon jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint \
+            GET_JM_RESOURCE_PARAMS "$@"
+        ;;
+    standalone-job)
+        start_daemon jobmanager org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint \
             GET_JM_RESOURCE_PARAMS "$@"
         ;;
     taskmanager)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Kafka command-line tools without Kafka's shell scripts: dispatches on the name it is called by
-# (symlinks in /usr/local/bin), e.g. `kafka-topics --bootstrap-server localhost:19092 --list`.
+# (symlinks in /usr/local/bin, and the apache/kafka image's names with .sh in /opt/kafka/bin),
+# e.g. `kafka-topics --bootstrap-server localhost:19092 --list` or `/opt/kafka/bin/kafka-topics.sh ...`.
 set -euo pipefail
 KAFKA_HOME="${KAFKA_HOME:-/opt/kafka}"
-name="$(basename "$0")"
+name="$(basename "$0" .sh)"
 case "$name" in
     kafka-topics)           main=org.apache.kafka.tools.TopicCommand ;;
     kafka-console-producer) main=org.apache.kafka.tools.ConsoleProducer ;;

@@ -276,12 +276,11 @@ for (const fd of deployments) {
     "high-availability.type": (v) => String(v).toLowerCase() === "kubernetes",
     "high-availability.storageDir": (v) => typeof v === "string" && v.length > 0,
     "metrics.reporter.prom.factory.class": (v) => v === "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
-    "kubernetes.entry.path": (v) => typeof v === "string" && v.length > 0,
   };
   const bad = Object.entries(required)
     .filter(([key, ok]) => !ok(conf[key]))
     .map(([key]) => `${key}: ${JSON.stringify(conf[key])}`);
-  check(bad.length === 0, `rule  ${id}: exactly-once, state, HA, metrics and entry-path settings`, bad);
+  check(bad.length === 0, `rule  ${id}: exactly-once, state, HA and metrics settings`, bad);
   const nonStrings = Object.entries(conf).filter(([, v]) => typeof v !== "string").map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
   check(nonStrings.length === 0, `rule  ${id}: flinkConfiguration values are strings`, nonStrings);
   check(

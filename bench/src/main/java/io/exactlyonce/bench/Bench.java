@@ -1,7 +1,7 @@
 package io.exactlyonce.bench;
 
 import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.JobSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,7 +155,7 @@ public final class Bench {
             int round, Path logs, String heap, boolean flightRecording) throws Exception {
         List<String> problems = new ArrayList<>();
         if (spec.system().isJob() || spec.system() == SystemUnderTest.KAFKA_STREAMS_EO) {
-            JobConfig config = spec.jobConfig();
+            JobSettings config = spec.jobSettings();
             services.createTopic(spec.outputTopic(), spec.parallelism(), Map.of());
             for (String side : List.of(spec.lateTopic(), spec.deadLetterTopic())) {
                 services.createTopic(side, spec.parallelism(), Map.of("max.message.bytes",

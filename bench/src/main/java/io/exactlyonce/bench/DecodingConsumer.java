@@ -1,6 +1,6 @@
 package io.exactlyonce.bench;
 
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
 import io.exactlyonce.pipeline.operators.RawRecord;
 import io.exactlyonce.pipeline.operators.Visit;
@@ -30,7 +30,7 @@ final class DecodingConsumer {
     private DecodingConsumer() {}
 
     static SystemRun.Decoded run(RunSpec spec) throws Exception {
-        JobConfig config = spec.jobConfig();
+        JobSettings config = spec.jobSettings();
         ExecutorService threads = Executors.newFixedThreadPool(spec.parallelism());
         try {
             List<Future<SystemRun.Decoded>> parts = new ArrayList<>();
@@ -55,7 +55,7 @@ final class DecodingConsumer {
 
     /** Decoded visits of the real users and their checksum; the flush visits are left out. */
     private static SystemRun.Decoded consume(
-            RunSpec spec, JobConfig config, List<TopicPartition> partitions) {
+            RunSpec spec, JobSettings config, List<TopicPartition> partitions) {
         VisitDecoder decoder = new VisitDecoder(config.serdeConfig(), config.eventTimeBounds());
         decoder.open();
         Properties properties = new Properties();

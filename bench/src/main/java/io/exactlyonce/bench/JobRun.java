@@ -2,7 +2,7 @@ package io.exactlyonce.bench;
 
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.pipeline.VisitCountJob;
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.api.JobSinks;
 import io.exactlyonce.pipeline.api.VisitSource;
 import io.exactlyonce.pipeline.connect.KafkaVisitSource;
@@ -25,7 +25,7 @@ final class JobRun {
     private JobRun() {}
 
     static SystemRun.Decoded run(RunSpec spec) throws Exception {
-        JobConfig config = spec.jobConfig();
+        JobSettings config = spec.jobSettings();
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(spec.parallelism(), new Configuration());
         VisitCountJob.configure(env, config);

@@ -3,7 +3,7 @@ package io.exactlyonce.bench;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
 import io.exactlyonce.pipeline.operators.RawRecord;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
@@ -56,7 +56,7 @@ final class KafkaStreamsPeer {
     private KafkaStreamsPeer() {}
 
     static SystemRun.Decoded run(RunSpec spec) throws Exception {
-        JobConfig config = spec.jobConfig();
+        JobSettings config = spec.jobSettings();
         Topology topology = topology(spec, config);
         try (KafkaStreams streams = new KafkaStreams(topology, properties(spec));
                 Admin admin = Admin.create(Map.of(
@@ -78,7 +78,7 @@ final class KafkaStreamsPeer {
         return SystemRun.Decoded.NOT_COUNTED;
     }
 
-    static Topology topology(RunSpec spec, JobConfig config) {
+    static Topology topology(RunSpec spec, JobSettings config) {
         Serde<UserVisitCount> counts = Serdes.serdeFrom(
                 new ConfluentAvroSerializer<>(), new ConfluentAvroDeserializer<>(UserVisitCount.class));
         counts.configure(config.serdeConfig(), false);
@@ -115,7 +115,7 @@ final class KafkaStreamsPeer {
         private final VisitDecoder decoder;
         private FixedKeyProcessorContext<byte[], String> context;
 
-        Decode(JobConfig config) {
+        Decode(JobSettings config) {
             this.decoder = new VisitDecoder(config.serdeConfig(), config.eventTimeBounds());
         }
 

@@ -1,7 +1,7 @@
 package io.exactlyonce.bench;
 
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.JobOptions;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -38,28 +38,28 @@ public record RunSpec(
      * the checkpoint interval (with no pause, so checkpoints follow at the interval as Kafka
      * Streams commits do) and, for at-least-once, both sinks' guarantee.
      */
-    public JobConfig jobConfig() {
+    public JobSettings jobSettings() {
         Map<String, String> options = new HashMap<>();
-        options.put(JobOption.JOB_ID.key(), name);
-        options.put(JobOption.BOOTSTRAP_SERVERS.key(), bootstrapServers);
-        options.put(JobOption.SCHEMA_REGISTRY_URL.key(), registryUrl);
-        options.put(JobOption.JDBC_URL.key(), jdbcUrl);
-        options.put(JobOption.JDBC_USER.key(), "root");
-        options.put(JobOption.INPUT_TOPIC.key(), inputTopic);
-        options.put(JobOption.OUTPUT_TOPIC.key(), outputTopic());
-        options.put(JobOption.LATE_TOPIC.key(), lateTopic());
-        options.put(JobOption.DEAD_LETTER_TOPIC.key(), deadLetterTopic());
-        options.put(JobOption.WINDOW_SIZE.key(), windowSize.toMillis() + " ms");
-        options.put(JobOption.OUT_OF_ORDERNESS.key(), outOfOrderness.toMillis() + " ms");
-        options.put(JobOption.CHECKPOINT_INTERVAL.key(), interval.toMillis() + " ms");
-        options.put(JobOption.CHECKPOINT_MIN_PAUSE.key(), "0 ms");
-        options.put(JobOption.JDBC_BATCH_SIZE.key(), Integer.toString(jdbcBatchSize));
-        options.put(JobOption.PARALLELISM.key(), Integer.toString(parallelism));
+        options.put(JobOptions.JOB_ID.key(), name);
+        options.put(JobOptions.BOOTSTRAP_SERVERS.key(), bootstrapServers);
+        options.put(JobOptions.SCHEMA_REGISTRY_URL.key(), registryUrl);
+        options.put(JobOptions.JDBC_URL.key(), jdbcUrl);
+        options.put(JobOptions.JDBC_USER.key(), "root");
+        options.put(JobOptions.INPUT_TOPIC.key(), inputTopic);
+        options.put(JobOptions.OUTPUT_TOPIC.key(), outputTopic());
+        options.put(JobOptions.LATE_TOPIC.key(), lateTopic());
+        options.put(JobOptions.DEAD_LETTER_TOPIC.key(), deadLetterTopic());
+        options.put(JobOptions.WINDOW_SIZE.key(), windowSize.toMillis() + " ms");
+        options.put(JobOptions.OUT_OF_ORDERNESS.key(), outOfOrderness.toMillis() + " ms");
+        options.put(JobOptions.CHECKPOINT_INTERVAL.key(), interval.toMillis() + " ms");
+        options.put(JobOptions.CHECKPOINT_MIN_PAUSE.key(), "0 ms");
+        options.put(JobOptions.JDBC_BATCH_SIZE.key(), Integer.toString(jdbcBatchSize));
+        options.put(JobOptions.PARALLELISM.key(), Integer.toString(parallelism));
         if (system == SystemUnderTest.JOB_ALO) {
-            options.put(JobOption.KAFKA_GUARANTEE.key(), "AT_LEAST_ONCE");
-            options.put(JobOption.JDBC_GUARANTEE.key(), "AT_LEAST_ONCE");
+            options.put(JobOptions.KAFKA_GUARANTEE.key(), "AT_LEAST_ONCE");
+            options.put(JobOptions.JDBC_GUARANTEE.key(), "AT_LEAST_ONCE");
         }
-        return JobConfig.of(options, "");
+        return JobSettings.of(options, "");
     }
 
     void write(Path file) throws IOException {

@@ -10,8 +10,9 @@ import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import io.exactlyonce.pipeline.VisitCountJob;
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.pipeline.connect.KafkaVisitSource;
 import io.exactlyonce.pipeline.connect.ProductionSinks;
 import io.exactlyonce.pipeline.connect.SideTopicHeaders;
@@ -82,8 +83,8 @@ class BrokerLimitsITCase {
                 EmbeddedServices.uniqueName("limits"), 1,
                 VisitTraffic.Settings.forTest(7L, 1, window), 1, Duration.ofSeconds(1), 0,
                 // A refused record fails the job for good quickly, so its reason shows.
-                Map.of(JobOption.RESTART_ATTEMPTS.key(), "2"));
-        JobConfig config = VerifiedRun.config(plan, services);
+                OptionValues.of(JobOptions.RESTART_ATTEMPTS, 2));
+        JobSettings config = VerifiedRun.config(plan, services);
         VerifiedRun.createTopicsAndDatabase(config, plan, services);
 
         int inputLimit = maxMessageBytes(config.inputTopic());
@@ -109,7 +110,7 @@ class BrokerLimitsITCase {
         List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
         Poll.until("the largest record on the dead-letter topic, or the job's end", WAIT, () -> {
             deadLetters.clear();
-            deadLetters.addAll(committed(config.get(JobOption.DEAD_LETTER_TOPIC)));
+            deadLetters.addAll(committed(config.deadLetters().topic()));
             return !deadLetters.isEmpty() || job.getJobStatus().get().isGloballyTerminalState();
         });
         assertThat(job.getJobStatus().get().isGloballyTerminalState())
@@ -127,7 +128,7 @@ class BrokerLimitsITCase {
         } catch (ExecutionException e) {
             throw new AssertionError("drain failed; the job: " + failure(job), e);
         }
-        List<ConsumerRecord<byte[], byte[]>> counts = committed(config.get(JobOption.OUTPUT_TOPIC));
+        List<ConsumerRecord<byte[], byte[]>> counts = committed(config.countsToKafka().topic());
         assertThat(counts).as("counts committed").hasSize(1);
         assertThat(counts.get(0).timestamp()).as("the count's timestamp, its window's end")
                 .isEqualTo(eventTime.plus(window).toEpochMilli());
@@ -139,7 +140,7 @@ class BrokerLimitsITCase {
      * timestamp then lies max-ahead + window size ahead of the broker's clock.
      */
     private static Instant sendFurthestAheadVisit(
-            KafkaProducer<byte[], byte[]> producer, JobConfig config, Duration window)
+            KafkaProducer<byte[], byte[]> producer, JobSettings config, Duration window)
             throws Exception {
         Duration maxAhead = config.eventTimeBounds().maxAheadOfRecord();
         Poll.until("the furthest point ahead to reach a window start", window.plusSeconds(5),

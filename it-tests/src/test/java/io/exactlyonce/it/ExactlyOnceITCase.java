@@ -2,14 +2,14 @@ package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.testkit.verify.VisitTraffic;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -48,11 +48,10 @@ class ExactlyOnceITCase {
                 400,
                 Duration.ofSeconds(2),
                 2,
-                Map.of(
-                        JobOption.KAFKA_GUARANTEE.key(),
-                        System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE"),
-                        JobOption.JDBC_GUARANTEE.key(),
-                        System.getProperty("it.jdbc.delivery-guarantee", "EXACTLY_ONCE")));
+                OptionValues.of(JobOptions.KAFKA_GUARANTEE, JobOptions.Guarantee.valueOf(
+                        System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE")))
+                        .with(JobOptions.JDBC_GUARANTEE, JobOptions.Guarantee.valueOf(
+                        System.getProperty("it.jdbc.delivery-guarantee", "EXACTLY_ONCE"))));
 
         Verdict.Report report = VerifiedRun.run(
                 StreamExecutionEnvironment.getExecutionEnvironment(), plan, services,

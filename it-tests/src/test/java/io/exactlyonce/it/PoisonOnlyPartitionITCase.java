@@ -12,8 +12,9 @@ import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,11 +69,11 @@ class PoisonOnlyPartitionITCase {
         VerifiedRun.Plan plan = new VerifiedRun.Plan(
                 EmbeddedServices.uniqueName("poison"), PARALLELISM,
                 VisitTraffic.Settings.forTest(7L, 0, WINDOW), 0, Duration.ofSeconds(1), 0,
-                Map.of(JobOption.IDLENESS.key(), IDLENESS.toMillis() + " ms"));
-        JobConfig config = VerifiedRun.config(plan, services);
-        for (JobOption topic : List.of(JobOption.INPUT_TOPIC, JobOption.OUTPUT_TOPIC,
-                JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
-            services.createTopic(config.get(topic), PARTITIONS, Map.of());
+                OptionValues.of(JobOptions.IDLENESS, IDLENESS));
+        JobSettings config = VerifiedRun.config(plan, services);
+        for (String topic : List.of(config.inputTopic(), config.countsToKafka().topic(),
+                config.lateVisits().topic(), config.deadLetters().topic())) {
+            services.createTopic(topic, PARTITIONS, Map.of());
         }
         services.createDatabase(plan.name());
         JobRunner.SubmittedJob job = new MiniClusterJobRunner(
@@ -84,14 +85,14 @@ class PoisonOnlyPartitionITCase {
                 new ConfluentAvroDeserializer<>(UserVisitCount.class);
         counts.configure(VisitTraffic.serdeConfig(services.registryUrl()), false);
         String input = config.inputTopic();
-        String output = config.get(JobOption.OUTPUT_TOPIC);
+        String output = config.countsToKafka().topic();
         long start = Instant.now().minus(Duration.ofMinutes(10)).toEpochMilli();
         long firstWindow = start - start % WINDOW.toMillis();
         List<UserVisitCount> committed = new ArrayList<>();
         long[] firstWindowAfterPoisonRead = {Long.MAX_VALUE};
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties());
                 KafkaConsumer<byte[], byte[]> deadLetters =
-                        committedReader(config.get(JobOption.DEAD_LETTER_TOPIC));
+                        committedReader(config.deadLetters().topic());
                 KafkaConsumer<byte[], byte[]> countsRead = committedReader(output)) {
             // Each round, well within the idleness timeout: a visit a window further on, and
             // poison beside it.

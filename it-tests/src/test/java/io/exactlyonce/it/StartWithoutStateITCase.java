@@ -8,13 +8,13 @@ import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.pipeline.VisitCountJob;
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +57,7 @@ class StartWithoutStateITCase {
     @Test
     void refusedWhileTheConsumerGroupHasCommittedOffsets(@InjectMiniCluster MiniCluster flink)
             throws Exception {
-        JobConfig config = freshRun("so");
+        JobSettings config = freshRun("so");
         commitOffset(config, 0L);
 
         Throwable refusal = submit(flink, config).refusal();
@@ -70,7 +70,7 @@ class StartWithoutStateITCase {
     @Test
     void refusedWhileATransactionOfItsXidPrefixIsPrepared(@InjectMiniCluster MiniCluster flink)
             throws Exception {
-        JobConfig config = freshRun("sp");
+        JobSettings config = freshRun("sp");
         withPreparedTransaction(config, xid -> {
             Throwable refusal = submit(flink, config).refusal();
 
@@ -84,12 +84,12 @@ class StartWithoutStateITCase {
     @Test
     void refusedWhileAKafkaTransactionOfItsPrefixIsOpen(@InjectMiniCluster MiniCluster flink)
             throws Exception {
-        JobConfig config = freshRun("sk");
+        JobSettings config = freshRun("sk");
         String transactionalId = config.countsToKafka().transactionalIdPrefix() + "-0-7";
         try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(transactionalId)) {
             producer.initTransactions();
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(config.get(JobOption.OUTPUT_TOPIC), new byte[] {1}))
+            producer.send(new ProducerRecord<>(config.countsToKafka().topic(), new byte[] {1}))
                     .get();
 
             Throwable refusal = submit(flink, config).refusal();
@@ -104,7 +104,7 @@ class StartWithoutStateITCase {
     @Test
     void startsOverAnEarlierRunWhenAFreshStartIsIntended(@InjectMiniCluster MiniCluster flink)
             throws Exception {
-        JobConfig config = freshRun("sf", Map.of(JobOption.START_FRESH.key(), "true"));
+        JobSettings config = freshRun("sf", OptionValues.of(JobOptions.START_FRESH, true));
         commitOffset(config, 0L);
         withPreparedTransaction(config, xid -> submit(flink, config).assertStarted());
     }
@@ -112,7 +112,7 @@ class StartWithoutStateITCase {
     @Test
     void startsWithAFreshGroupAndACleanDatabase(@InjectMiniCluster MiniCluster flink)
             throws Exception {
-        JobConfig config = freshRun("sc");
+        JobSettings config = freshRun("sc");
 
         submit(flink, config).assertStarted();
     }
@@ -132,8 +132,8 @@ class StartWithoutStateITCase {
     }
 
     /** Runs {@code main} with {@code config}'s options, as {@code flink run} would pass them. */
-    private static Submission submit(MiniCluster flink, JobConfig config) throws Exception {
-        String[] args = args(config);
+    private static Submission submit(MiniCluster flink, JobSettings config) throws Exception {
+        String[] args = config.toArguments().toArray(String[]::new);
         CompletableFuture<Throwable> main = CompletableFuture.supplyAsync(() -> {
             try {
                 VisitCountJob.main(args);
@@ -172,34 +172,22 @@ class StartWithoutStateITCase {
                 .doesNotContain("\n");
     }
 
-    private JobConfig freshRun(String base) throws Exception {
-        return freshRun(base, Map.of());
+    private JobSettings freshRun(String base) throws Exception {
+        return freshRun(base, OptionValues.of());
     }
 
-    private JobConfig freshRun(String base, Map<String, String> overrides) throws Exception {
+    private JobSettings freshRun(String base, OptionValues overrides) throws Exception {
         VerifiedRun.Plan plan = new VerifiedRun.Plan(
                 // Short: the names make transactional id prefixes of at most 32 characters.
                 EmbeddedServices.uniqueName(base), 1,
                 VisitTraffic.Settings.forTest(1L, 10, Duration.ofSeconds(1)), 10,
                 Duration.ofSeconds(1), 0, overrides);
-        JobConfig config = VerifiedRun.config(plan, services);
+        JobSettings config = VerifiedRun.config(plan, services);
         VerifiedRun.createTopicsAndDatabase(config, plan, services);
         return config;
     }
 
-    private static String[] args(JobConfig config) {
-        List<String> args = new ArrayList<>();
-        for (JobOption option : JobOption.ALL) {
-            String value = config.get(option);
-            if (option != JobOption.CONFIG_FILE && value != null && !value.isEmpty()) {
-                args.add("--" + option.key());
-                args.add(value);
-            }
-        }
-        return args.toArray(String[]::new);
-    }
-
-    private void commitOffset(JobConfig config, long offset) throws Exception {
+    private void commitOffset(JobSettings config, long offset) throws Exception {
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers()))) {
             admin.alterConsumerGroupOffsets(config.groupId(), Map.of(
@@ -222,7 +210,7 @@ class StartWithoutStateITCase {
     }
 
     /** Runs {@code body} while a transaction of the run's XID prefix is prepared. */
-    private void withPreparedTransaction(JobConfig config, WithXid body) throws Exception {
+    private void withPreparedTransaction(JobSettings config, WithXid body) throws Exception {
         SinkXid xid = new SinkXid(config.countsToDatabase().xidPrefix(), 0, 7L, 0);
         prepare(config, xid);
         try {
@@ -233,7 +221,7 @@ class StartWithoutStateITCase {
     }
 
     /** Writes a row under {@code xid} and prepares it, then closes, as the sink does. */
-    private void prepare(JobConfig config, SinkXid xid) throws Exception {
+    private void prepare(JobSettings config, SinkXid xid) throws Exception {
         XAConnection connection = xaDataSource(config).getXAConnection();
         try {
             XAResource resource = connection.getXAResource();
@@ -249,7 +237,7 @@ class StartWithoutStateITCase {
         }
     }
 
-    private void rollBack(JobConfig config, SinkXid xid) throws Exception {
+    private void rollBack(JobSettings config, SinkXid xid) throws Exception {
         XAConnection connection = xaDataSource(config).getXAConnection();
         try {
             connection.getXAResource().rollback(xid);
@@ -262,7 +250,7 @@ class StartWithoutStateITCase {
         }
     }
 
-    private List<String> preparedInDatabase(JobConfig config) throws Exception {
+    private List<String> preparedInDatabase(JobSettings config) throws Exception {
         XAConnection connection = xaDataSource(config).getXAConnection();
         try {
             return Arrays.stream(connection.getXAResource()
@@ -275,9 +263,9 @@ class StartWithoutStateITCase {
         }
     }
 
-    private MysqlXADataSource xaDataSource(JobConfig config) {
+    private MysqlXADataSource xaDataSource(JobSettings config) {
         MysqlXADataSource dataSource = new MysqlXADataSource();
-        dataSource.setUrl(config.get(JobOption.JDBC_URL));
+        dataSource.setUrl(config.countsToDatabase().jdbcUrl());
         dataSource.setUser(services.jdbcUser());
         dataSource.setPassword(services.jdbcPassword());
         return dataSource;

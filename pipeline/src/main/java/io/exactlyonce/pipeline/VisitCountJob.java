@@ -1,12 +1,13 @@
 package io.exactlyonce.pipeline;
 
 import io.exactlyonce.model.avro.UserVisitCount;
-import io.exactlyonce.pipeline.api.InvalidJobConfigException;
-import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobSinks;
 import io.exactlyonce.pipeline.api.OperatorIds;
-import io.exactlyonce.pipeline.api.RestartBackoff;
 import io.exactlyonce.pipeline.api.VisitSource;
+import io.exactlyonce.pipeline.config.CommandLineOptions;
+import io.exactlyonce.pipeline.config.InvalidJobConfigException;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.RestartBackoff;
 import io.exactlyonce.pipeline.connect.KafkaVisitSource;
 import io.exactlyonce.pipeline.connect.ProductionSinks;
 import io.exactlyonce.pipeline.connect.SideTopicMappers.DeadLetterToRecord;
@@ -46,14 +47,14 @@ public final class VisitCountJob {
     private VisitCountJob() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(JobConfig.usage());
+        if (CommandLineOptions.asksForHelp(args)) {
+            System.out.println(JobSettings.usage());
             return;
         }
-        JobConfig config;
+        JobSettings config;
         StreamExecutionEnvironment env;
         try {
-            config = JobConfig.fromArgs(args, System.getenv());
+            config = JobSettings.fromArgs(args, System.getenv());
             env = StreamExecutionEnvironment.getExecutionEnvironment();
             StartGuard.refuseStartOverEarlierRun(config, env.getConfiguration());
             configure(env, config);
@@ -66,7 +67,7 @@ public final class VisitCountJob {
     }
 
     /** Exactly-once checkpointing and a restart strategy whose budget resets. */
-    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
+    public static void configure(StreamExecutionEnvironment env, JobSettings config) {
         CheckpointTiming timing = config.checkpointTiming();
         env.enableCheckpointing(timing.interval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         CheckpointConfig checkpoints = env.getCheckpointConfig();
@@ -116,7 +117,7 @@ public final class VisitCountJob {
 
     /** The job's dataflow, between a source and sinks that the caller chooses. */
     public static void define(
-            StreamExecutionEnvironment env, JobConfig config, VisitSource source, JobSinks sinks) {
+            StreamExecutionEnvironment env, JobSettings config, VisitSource source, JobSinks sinks) {
         DataStream<DecodedRecord> records = source.open(env);
 
         SingleOutputStreamOperator<Visit> visits =

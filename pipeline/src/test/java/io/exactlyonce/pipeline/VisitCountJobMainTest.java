@@ -3,7 +3,7 @@ package io.exactlyonce.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.exactlyonce.pipeline.api.TestOptions;
+import io.exactlyonce.pipeline.config.TestOptions;
 import org.apache.flink.client.program.ProgramParametrizationException;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,8 @@ package io.exactlyonce.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.TestOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.TestOptions;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -34,7 +34,7 @@ class VisitCountJobTest {
 
     private static Restarts configured(String... args) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        VisitCountJob.configure(env, JobConfig.fromArgs(args, Map.of()));
+        VisitCountJob.configure(env, JobSettings.fromArgs(args, Map.of()));
         return Restarts.setOn(env);
     }
 
@@ -52,7 +52,7 @@ class VisitCountJobTest {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(cluster);
 
-        VisitCountJob.configure(env, JobConfig.fromArgs(TestOptions.REQUIRED, Map.of()));
+        VisitCountJob.configure(env, JobSettings.fromArgs(TestOptions.REQUIRED, Map.of()));
 
         assertThat(env.getCheckpointConfig().isUnalignedCheckpointsEnabled())
                 .as("unaligned checkpoints").isFalse();

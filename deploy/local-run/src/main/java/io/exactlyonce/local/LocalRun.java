@@ -1,14 +1,18 @@
 package io.exactlyonce.local;
 
-import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
-import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
-import io.exactlyonce.testkit.run.VerifiedRun;
+import static org.apache.flink.configuration.ConfigOptions.key;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.exactlyonce.pipeline.config.CommandLineOptions;
+import io.exactlyonce.pipeline.config.InvalidJobConfigException;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
+import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.testkit.verify.VisitTraffic;
-import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,16 +23,17 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Map.Entry;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.TimeUtils;
 
 /**
  * The job on this machine with nothing but a JDK: an embedded Kafka broker, MariaDB and schema
@@ -38,65 +43,87 @@ import org.apache.flink.util.TimeUtils;
  */
 public final class LocalRun {
 
-    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+    static final ConfigOption<Integer> EVENTS = key("events").intType().defaultValue(20000)
+            .withDescription("valid visit events to generate");
+    static final ConfigOption<Integer> USERS = key("users").intType().defaultValue(50)
+            .withDescription("distinct users");
+    static final ConfigOption<Duration> WINDOW_SIZE = key("window-size").durationType()
+            .defaultValue(Duration.ofSeconds(2)).withDescription("tumbling event-time window");
+    static final ConfigOption<Duration> CHECKPOINT_INTERVAL = key("checkpoint-interval")
+            .durationType().defaultValue(Duration.ofSeconds(2))
+            .withDescription("exactly-once checkpoint interval");
+    static final ConfigOption<Duration> DURATION = key("duration").durationType()
+            .defaultValue(Duration.ofSeconds(30))
+            .withDescription("how long producing the events takes");
+    static final ConfigOption<Failure> FAILURE = key("failure").enumType(Failure.class)
+            .defaultValue(Failure.ON)
+            .withDescription("on: fail the job once half-way and recover; off: no failure");
+    static final ConfigOption<Integer> PARALLELISM = key("parallelism").intType()
+            .defaultValue(2).withDescription("job parallelism");
+    static final ConfigOption<Integer> WEB_UI_PORT = key("web-ui-port").intType()
+            .defaultValue(8081).withDescription("Flink web UI on localhost");
+    static final ConfigOption<String> WORK_DIR = key("work-dir").stringType()
+            .defaultValue("target/local-run")
+            .withDescription("where the broker and database keep their data");
 
-    static {
-        DEFAULTS.put("events", "20000");
-        DEFAULTS.put("users", "50");
-        DEFAULTS.put("window-size", "2 s");
-        DEFAULTS.put("checkpoint-interval", "2 s");
-        DEFAULTS.put("duration", "30 s");
-        DEFAULTS.put("failure", "on");
-        DEFAULTS.put("parallelism", "2");
-        DEFAULTS.put("web-ui-port", "8081");
-        DEFAULTS.put("work-dir", "target/local-run");
+    static final CommandLineOptions COMMAND_LINE = new CommandLineOptions(
+            "Runs the visit-count job locally and verifies exactly-once.\n"
+                    + "Usage: ./local-run [--option value ...]",
+            List.of(EVENTS, USERS, WINDOW_SIZE, CHECKPOINT_INTERVAL, DURATION, FAILURE,
+                    PARALLELISM, WEB_UI_PORT, WORK_DIR),
+            Set.of(), null);
+
+    /** Whether the run injects a failure; spelled {@code on} and {@code off}. */
+    enum Failure {
+        ON,
+        OFF;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
-
-    private static final Map<String, String> HELP = Map.of(
-            "events", "valid visit events to generate",
-            "users", "distinct users",
-            "window-size", "tumbling event-time window",
-            "checkpoint-interval", "exactly-once checkpoint interval",
-            "duration", "how long producing the events takes",
-            "failure", "on: fail the job once half-way and recover; off: no failure",
-            "parallelism", "job parallelism",
-            "web-ui-port", "Flink web UI on localhost",
-            "work-dir", "where the broker and database keep their data");
 
     private LocalRun() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = parse(args);
-        if (options == null) {
-            printUsage();
+        if (CommandLineOptions.asksForHelp(args)) {
+            System.out.print(COMMAND_LINE.usage());
             return;
         }
-        int events = Integer.parseInt(options.get("events"));
-        Duration window = TimeUtils.parseDuration(options.get("window-size"));
-        Duration duration = TimeUtils.parseDuration(options.get("duration"));
-        int parallelism = Integer.parseInt(options.get("parallelism"));
+        OptionValues options;
+        try {
+            options = parse(args);
+        } catch (InvalidJobConfigException e) {
+            System.err.println("local-run: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int events = options.get(EVENTS);
+        Duration window = options.get(WINDOW_SIZE);
+        Duration duration = options.get(DURATION);
+        int parallelism = options.get(PARALLELISM);
         int windows = (int) Math.max(2, duration.toMillis() / window.toMillis());
         VisitTraffic.Settings traffic = new VisitTraffic.Settings(
-                System.currentTimeMillis(), events, Integer.parseInt(options.get("users")),
+                System.currentTimeMillis(), events, options.get(USERS),
                 windows, window, VisitTraffic.Settings.alignedStart(window), Duration.ofSeconds(2),
                 10, 3);
-        Duration checkpointInterval = TimeUtils.parseDuration(options.get("checkpoint-interval"));
+        Duration checkpointInterval = options.get(CHECKPOINT_INTERVAL);
         // Half-way through producing: the checkpoint that completes about then.
         int halfWayCheckpoint =
                 (int) Math.max(1, duration.toMillis() / 2 / checkpointInterval.toMillis());
         VerifiedRun.Plan plan = new VerifiedRun.Plan(
                 "local_" + Instant.now().getEpochSecond(), parallelism, traffic,
                 (int) Math.max(10, events * 1000L / duration.toMillis()), checkpointInterval,
-                options.get("failure").equals("on") ? halfWayCheckpoint : 0, Map.of());
+                options.get(FAILURE) == Failure.ON ? halfWayCheckpoint : 0, OptionValues.of());
 
-        say("starting Kafka, MariaDB and the schema registry in " + options.get("work-dir"));
+        say("starting Kafka, MariaDB and the schema registry in " + options.get(WORK_DIR));
         try (EmbeddedInfrastructure infrastructure =
-                EmbeddedInfrastructure.start(Path.of(options.get("work-dir")))) {
-            Configuration flink = new Configuration();
-            flink.set(RestOptions.PORT, Integer.parseInt(options.get("web-ui-port")));
+                EmbeddedInfrastructure.start(Path.of(options.get(WORK_DIR)))) {
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
-            String webUi = "http://localhost:" + options.get("web-ui-port");
+                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+                            webUi(options.get(WEB_UI_PORT)));
+            String webUi = "http://127.0.0.1:" + options.get(WEB_UI_PORT);
             say("Flink web UI: " + webUi);
             ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
             reporter.scheduleAtFixedRate(
@@ -119,6 +146,35 @@ public final class LocalRun {
         }
         // Flink's and Kafka's client threads are not all daemons.
         System.exit(0);
+    }
+
+    /**
+     * The MiniCluster's REST endpoint and web UI: on loopback only, and without jar upload, which
+     * would let anyone who reaches it run code in this JVM.
+     */
+    static Configuration webUi(int port) {
+        Configuration flink = new Configuration();
+        flink.set(RestOptions.PORT, port);
+        flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        flink.set(RestOptions.ADDRESS, "127.0.0.1");
+        flink.set(WebOptions.SUBMIT_ENABLE, false);
+        return flink;
+    }
+
+    /** The run's options; a bad one is an {@link InvalidJobConfigException} of one line. */
+    static OptionValues parse(String[] args) {
+        OptionValues options = COMMAND_LINE.parse(args);
+        for (ConfigOption<Duration> positive : List.of(WINDOW_SIZE, CHECKPOINT_INTERVAL, DURATION)) {
+            if (options.get(positive).isZero() || options.get(positive).isNegative()) {
+                throw new InvalidJobConfigException("--" + positive.key() + " must be positive");
+            }
+        }
+        for (ConfigOption<Integer> atLeastOne : List.of(EVENTS, USERS, PARALLELISM)) {
+            if (options.get(atLeastOne) < 1) {
+                throw new InvalidJobConfigException("--" + atLeastOne.key() + " must be at least 1");
+            }
+        }
+        return options;
     }
 
     /** Checkpoints completed (from Flink's REST API) and windows committed to the table. */
@@ -154,34 +210,6 @@ public final class LocalRun {
     private static String get(HttpClient http, String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2))
                         .build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    /** Null when help was asked for. */
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>(DEFAULTS);
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--help") || arg.equals("-h")) {
-                return null;
-            }
-            String key = arg.startsWith("--") ? arg.substring(2) : "";
-            if (!DEFAULTS.containsKey(key) || i + 1 >= args.length) {
-                System.err.println("unknown option or missing value: " + arg);
-                printUsage();
-                System.exit(2);
-            }
-            options.put(key, args[++i]);
-        }
-        return options;
-    }
-
-    private static void printUsage() {
-        System.out.println("Runs the visit-count job locally and verifies exactly-once.");
-        System.out.println("Usage: ./local-run [--option value ...]");
-        for (Entry<String, String> option : DEFAULTS.entrySet()) {
-            System.out.printf("  --%-20s %s [%s]%n", option.getKey(), HELP.get(option.getKey()),
-                    option.getValue());
-        }
     }
 
     private static void say(String message) {

@@ -2,14 +2,14 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,7 +38,7 @@ class BlockedSinkCheckpointTimeoutITCase {
     void checkpointExpiringBehindABlockedSinkNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("blocked_sink", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
+                OptionValues.of(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT));
         FreezeDatabase fault = new FreezeDatabase(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 

@@ -3,14 +3,14 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class BrokerKillITCase {
     void killMinus9OfTheBrokerMidStreamNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("broker_kill", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Map.of(JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms"));
+                OptionValues.of(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT));
         KillBroker fault = new KillBroker(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 

@@ -2,13 +2,13 @@ package io.exactlyonce.it.containers;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
-import io.exactlyonce.testkit.embedded.Infrastructure;
-import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
-import io.exactlyonce.testkit.embedded.ServiceAddresses;
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.embedded.Infrastructure;
+import io.exactlyonce.testkit.embedded.ServiceAddresses;
+import io.exactlyonce.testkit.run.JobRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.ConfigOption;
 import org.testcontainers.DockerClientFactory;
 
 /**
@@ -204,7 +205,7 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     /** The cluster's one database, whatever the run is called (see the class comment). */
     @Override
     public String jdbcUrl(String database) {
-        URI job = URI.create(jobProperty(JobOption.JDBC_URL).substring("jdbc:".length()));
+        URI job = URI.create(jobProperty(JobOptions.JDBC_URL).substring("jdbc:".length()));
         return "jdbc:mysql://localhost:" + mariaDbPort + job.getRawPath()
                 + (job.getRawQuery() == null ? "" : "?" + job.getRawQuery());
     }
@@ -214,24 +215,24 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         return new ServiceAddresses() {
             @Override
             public String bootstrapServers() {
-                return jobProperty(JobOption.BOOTSTRAP_SERVERS);
+                return jobProperty(JobOptions.BOOTSTRAP_SERVERS);
             }
 
             @Override
             public String registryUrl() {
-                return jobProperty(JobOption.SCHEMA_REGISTRY_URL);
+                return jobProperty(JobOptions.SCHEMA_REGISTRY_URL);
             }
 
             @Override
             public String jdbcUrl(String database) {
-                return jobProperty(JobOption.JDBC_URL);
+                return jobProperty(JobOptions.JDBC_URL);
             }
         };
     }
 
     @Override
     public String jdbcUser() {
-        return jobProperty(JobOption.JDBC_USER);
+        return jobProperty(JobOptions.JDBC_USER);
     }
 
     @Override
@@ -319,24 +320,19 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
      * The run's options as the properties file submit-job.sh reads (mounted into the
      * JobManager), with no password, and the parallelism left to {@code -p}.
      */
-    private void writeJobProperties(JobConfig config) throws IOException {
+    private void writeJobProperties(JobSettings config) throws IOException {
         List<String> lines = new ArrayList<>();
-        for (JobOption option : JobOption.ALL) {
-            String value = config.get(option);
-            if (option == JobOption.CONFIG_FILE || option == JobOption.PARALLELISM
-                    || value.isEmpty()) {
-                continue;
-            }
+        config.options().without(JobOptions.PARALLELISM).toProperties().forEach((key, value) -> {
             if (value.contains("\\") || value.contains("\n")) {
                 // submit-job.sh reads plain key=value lines only.
-                throw new IllegalArgumentException(option.key() + " needs escaping: " + value);
+                throw new IllegalArgumentException(key + " needs escaping: " + value);
             }
-            lines.add(option.key() + "=" + value);
-        }
+            lines.add(key + "=" + value);
+        });
         Files.write(configDirectory.resolve("job.properties"), lines, StandardCharsets.UTF_8);
     }
 
-    private String jobProperty(JobOption option) {
+    private String jobProperty(ConfigOption<String> option) {
         String value = jobProperties.getProperty(option.key());
         if (value == null || value.isBlank()) {
             throw new IllegalStateException(option.key() + " is missing from "

@@ -3,13 +3,13 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -55,7 +55,7 @@ class ComposeClusterITCase {
     @Test
     void aTaskManagerKilledAndStartedAgainByComposeNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("compose", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of());
+                EVENTS_PER_SECOND, OptionValues.of());
         RestartTaskManager fault = new RestartTaskManager();
 
         FaultScenario.Outcome outcome =

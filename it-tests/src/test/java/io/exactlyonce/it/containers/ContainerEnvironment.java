@@ -85,7 +85,7 @@ final class ContainerEnvironment implements AutoCloseable {
     static void requireDocker() {
         if (!DockerClientFactory.instance().isDockerAvailable()) {
             throw new IllegalStateException("the container suite needs a Docker engine and none"
-                    + " answers: start one with deploy/docker/ensure-docker.sh, or leave the"
+                    + " answers: start one with tools/ensure-docker.sh, or leave the"
                     + " suite out on this machine with ./mvnw verify -Pwithout-docker");
         }
         DockerClient docker = DockerClientFactory.instance().client();

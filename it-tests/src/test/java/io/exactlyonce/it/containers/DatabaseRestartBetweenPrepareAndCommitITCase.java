@@ -3,13 +3,13 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,7 +41,7 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
     @Test
     void databaseKilledBetweenXaPrepareAndCommitNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("db_prepared", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of());
+                EVENTS_PER_SECOND, OptionValues.of());
         KillDatabaseWhilePrepared fault = new KillDatabaseWhilePrepared(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 

@@ -2,18 +2,17 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.embedded.Infrastructure;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.testkit.verify.VisitTraffic;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
 import java.time.LocalTime;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What the fault scenarios share: the run's plan, the moment to strike, their log lines. */
@@ -31,13 +30,13 @@ final class FaultScenario {
      * (then the scenario must fail: that shows it can tell).
      */
     static VerifiedRun.Plan plan(String namePrefix, int parallelism, int events,
-            int eventsPerSecond, Map<String, String> overrides) {
-        Map<String, String> options = new HashMap<>();
-        options.put(JobOption.KAFKA_GUARANTEE.key(),
-                System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE"));
-        options.put(JobOption.JDBC_GUARANTEE.key(),
-                System.getProperty("it.jdbc.delivery-guarantee", "EXACTLY_ONCE"));
-        options.putAll(overrides);
+            int eventsPerSecond, OptionValues overrides) {
+        OptionValues options = OptionValues.of(JobOptions.KAFKA_GUARANTEE,
+                        JobOptions.Guarantee.valueOf(
+                        System.getProperty("it.kafka.delivery-guarantee", "EXACTLY_ONCE")))
+                .with(JobOptions.JDBC_GUARANTEE, JobOptions.Guarantee.valueOf(
+                        System.getProperty("it.jdbc.delivery-guarantee", "EXACTLY_ONCE")))
+                .with(overrides);
         return new VerifiedRun.Plan(
                 namePrefix + "_" + ProcessHandle.current().pid(),
                 parallelism,
@@ -46,7 +45,7 @@ final class FaultScenario {
                 eventsPerSecond,
                 CHECKPOINT_INTERVAL,
                 0,
-                Map.copyOf(options));
+                options);
     }
 
     /**

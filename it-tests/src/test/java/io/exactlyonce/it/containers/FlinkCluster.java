@@ -4,9 +4,9 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
-import io.exactlyonce.testkit.run.ClusterJobRunner;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.testkit.Poll;
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.testkit.run.ClusterJobRunner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -257,7 +257,7 @@ final class FlinkCluster implements AutoCloseable {
     private String flink(List<String> args, Duration timeout) throws Exception {
         ExecConfig exec = ExecConfig.builder()
                 .command(Stream.concat(Stream.of("flink"), args.stream()).toArray(String[]::new))
-                .envVars(Map.of(JobConfig.PASSWORD_ENVIRONMENT_VARIABLE, jdbcPassword))
+                .envVars(Map.of(JobSettings.PASSWORD_ENVIRONMENT_VARIABLE, jdbcPassword))
                 .build();
         Future<Container.ExecResult> running = cli.submit(() -> jobManager.execInContainer(exec));
         Container.ExecResult result;

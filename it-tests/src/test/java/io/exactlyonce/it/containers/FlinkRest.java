@@ -9,7 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
 /** The few reads of Flink's REST API the fault scenarios need, and a cancel. */
@@ -108,6 +110,26 @@ final class FlinkRest {
     /** TaskManagers registered with the JobManager. */
     int taskManagers() throws IOException, InterruptedException {
         return get("/overview").path("taskmanagers").asInt();
+    }
+
+    /** The job's name, as it was submitted. */
+    String jobName(String jobId) throws IOException, InterruptedException {
+        return get("/jobs/" + jobId).path("name").asText();
+    }
+
+    /** The configuration the JobManager runs with: every key and its value. */
+    Map<String, String> jobManagerConfig() throws IOException, InterruptedException {
+        return StreamSupport.stream(get("/jobmanager/config").spliterator(), false)
+                .collect(Collectors.toMap(e -> e.path("key").asText(),
+                        e -> e.path("value").asText()));
+    }
+
+    /** The registered TaskManagers: each one's resource id and its number of slots. */
+    Map<String, Integer> taskManagerSlots() throws IOException, InterruptedException {
+        return StreamSupport.stream(get("/taskmanagers").path("taskmanagers").spliterator(),
+                        false)
+                .collect(Collectors.toMap(t -> t.path("id").asText(),
+                        t -> t.path("slotsNumber").asInt()));
     }
 
     /** Id of the job's newest completed checkpoint; 0 before the first. */

@@ -3,12 +3,12 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,7 +36,7 @@ class JobManagerKillITCase {
     void killMinus9OfTheJobManagerAndResumeFromRetainedCheckpointNeitherLosesNorDuplicates()
             throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan(
-                "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of());
+                "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of());
         KillJobManager fault = new KillJobManager(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 
@@ -107,7 +107,7 @@ class JobManagerKillITCase {
             containerAfterRestart = flink.jobManagerContainerId();
             startedAfterRestart = flink.jobManagerStartedAt();
             resumedFrom = flink.latestRetainedCheckpoint(killedJobId);
-            ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom, Map.of());
+            ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom, OptionValues.of());
             resumedJobId = resumed.jobId();
             FaultScenario.say(SCENARIO, "JobManager back after " + Duration.between(
                     killed.killedAt(), Instant.now()).toMillis() / 1000.0 + " s; job "

@@ -3,16 +3,16 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
@@ -68,7 +68,7 @@ class PreparedRescaleITCase {
             environment.flink().startTaskManager();
         }
         VerifiedRun.Plan plan = FaultScenario.plan("prep_rescale_" + resumedParallelism,
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of());
+                PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of());
         KillWhilePreparedAndRescale fault =
                 new KillWhilePreparedAndRescale(plan, scenario, resumedParallelism);
 
@@ -169,7 +169,7 @@ class PreparedRescaleITCase {
                 flink.startTaskManager();
             }
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom,
-                    Map.of(JobOption.PARALLELISM, Integer.toString(resumedParallelism)));
+                    OptionValues.of(JobOptions.PARALLELISM, resumedParallelism));
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumed.jobId(),
                     killedAt);
             parallelismAfter = rest.parallelism(resumed.jobId());

@@ -2,12 +2,12 @@ package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.ClusterJobRunner.ClusterJob;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
-import io.exactlyonce.pipeline.api.JobOption;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,7 +36,7 @@ class SavepointRescaleITCase {
     void stopWithSavepointAndResumeAtAnotherParallelismNeitherLosesNorDuplicates()
             throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan(
-                "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, Map.of());
+                "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of());
         StopAndRescale fault = new StopAndRescale(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 
@@ -92,7 +92,7 @@ class SavepointRescaleITCase {
                     + " at " + inputWhenStopped + " input records");
 
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(savepoint,
-                    Map.of(JobOption.PARALLELISM, Integer.toString(RESUMED_PARALLELISM)));
+                    OptionValues.of(JobOptions.PARALLELISM, RESUMED_PARALLELISM));
             resumedJobId = resumed.jobId();
             down = Duration.ofMillis(System.currentTimeMillis() - stoppedAt);
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumedJobId, stoppedAt);

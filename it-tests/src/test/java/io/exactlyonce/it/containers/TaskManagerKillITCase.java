@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,7 +45,7 @@ class TaskManagerKillITCase {
     @Test
     void killMinus9OfATaskManagerMidStreamNeitherLosesNorDuplicates() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("tm_kill", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, Map.of());
+                EVENTS_PER_SECOND, OptionValues.of());
         KillTaskManager fault = new KillTaskManager(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 
@@ -72,7 +72,7 @@ class TaskManagerKillITCase {
     @Test
     void repeatedKillsMinus9OfTaskManagersNeitherLoseNorDuplicate() throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("tm_kills", PARALLELISM, REPEATED_EVENTS,
-                EVENTS_PER_SECOND, Map.of());
+                EVENTS_PER_SECOND, OptionValues.of());
         KillTaskManagersRepeatedly fault = new KillTaskManagersRepeatedly(plan, KILLS);
         ContainerEnvironment environment = CONTAINERS.environment();
 

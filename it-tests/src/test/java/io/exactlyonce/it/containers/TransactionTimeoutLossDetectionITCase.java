@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
-import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.Poll;
+import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.CommittedRecords;
 import io.exactlyonce.testkit.verify.Verdict;
-import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,14 +77,13 @@ class TransactionTimeoutLossDetectionITCase {
             throws Exception {
         VerifiedRun.Plan plan = FaultScenario.plan("down_long", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND,
-                Map.of(JobOption.TRANSACTION_TIMEOUT.key(), TRANSACTION_TIMEOUT.toMillis() + " ms",
-                        JobOption.CHECKPOINT_TIMEOUT.key(), CHECKPOINT_TIMEOUT.toMillis() + " ms",
-                        JobOption.RESTART_MAX_BACKOFF.key(), RESTART_MAX_BACKOFF.toMillis() + " ms",
-                        JobOption.RESTART_RECOVERY_TIME.key(),
-                        RESTART_RECOVERY_TIME.toMillis() + " ms",
+                OptionValues.of(JobOptions.TRANSACTION_TIMEOUT, TRANSACTION_TIMEOUT)
+                        .with(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT)
+                        .with(JobOptions.RESTART_MAX_BACKOFF, RESTART_MAX_BACKOFF)
+                        .with(JobOptions.RESTART_RECOVERY_TIME, RESTART_RECOVERY_TIME)
                         // Restarts fail while no TaskManager is there, at most one a second
                         // (the max backoff): room for the outage plus the heartbeat timeout.
-                        JobOption.RESTART_ATTEMPTS.key(), "100"));
+                        .with(JobOptions.RESTART_ATTEMPTS, 100));
         KeepJobDown fault = new KeepJobDown(plan);
         ContainerEnvironment environment = CONTAINERS.environment();
 

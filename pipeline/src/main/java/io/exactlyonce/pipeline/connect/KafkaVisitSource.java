@@ -1,9 +1,8 @@
 package io.exactlyonce.pipeline.connect;
 
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
 import io.exactlyonce.pipeline.api.OperatorIds;
 import io.exactlyonce.pipeline.api.VisitSource;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
 import io.exactlyonce.pipeline.operators.VisitWatermarks;
@@ -21,14 +20,14 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  */
 public final class KafkaVisitSource implements VisitSource {
 
-    private final JobConfig config;
+    private final JobSettings config;
     private final boolean stopAtLatest;
 
-    public KafkaVisitSource(JobConfig config) {
+    public KafkaVisitSource(JobSettings config) {
         this(config, false);
     }
 
-    private KafkaVisitSource(JobConfig config, boolean stopAtLatest) {
+    private KafkaVisitSource(JobSettings config, boolean stopAtLatest) {
         this.config = config;
         this.stopAtLatest = stopAtLatest;
     }
@@ -62,8 +61,8 @@ public final class KafkaVisitSource implements VisitSource {
         return env.fromSource(
                         builder.build(),
                         VisitWatermarks.strategy(
-                                config.duration(JobOption.OUT_OF_ORDERNESS),
-                                config.duration(JobOption.IDLENESS)),
+                                config.outOfOrderness(),
+                                config.idleness()),
                         OperatorIds.SOURCE)
                 .uid(OperatorIds.SOURCE);
     }

@@ -1,8 +1,8 @@
 package io.exactlyonce.pipeline.connect;
 
 import io.exactlyonce.model.avro.UserVisitCount;
-import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.JobSinks;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.sinks.kafka.ForwardedRecord;
 import io.exactlyonce.sinks.kafka.TransactionalKafkaSinks;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -10,9 +10,9 @@ import org.apache.flink.api.connector.sink2.Sink;
 /** The production sinks: transactional Kafka topics and the XA table, from validated settings. */
 public final class ProductionSinks implements JobSinks {
 
-    private final JobConfig config;
+    private final JobSettings config;
 
-    public ProductionSinks(JobConfig config) {
+    public ProductionSinks(JobSettings config) {
         this.config = config;
     }
 

@@ -1,8 +1,8 @@
 package io.exactlyonce.pipeline.connect;
 
-import io.exactlyonce.pipeline.api.InvalidJobConfigException;
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.InvalidJobConfigException;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.PreparedXids;
 import io.exactlyonce.sinks.jdbc.SinkXid;
@@ -59,7 +59,7 @@ public final class StartGuard {
     private StartGuard() {}
 
     /** The check {@code main()} runs before it submits the job. */
-    public static void refuseStartOverEarlierRun(JobConfig config, ReadableConfig flink) {
+    public static void refuseStartOverEarlierRun(JobSettings config, ReadableConfig flink) {
         refuseStartOverEarlierRun(config, flink, () -> earlierRunTraces(config));
     }
 
@@ -68,14 +68,13 @@ public final class StartGuard {
      *     only asked for when the job starts without state and a fresh start is not intended
      */
     static void refuseStartOverEarlierRun(
-            JobConfig config, ReadableConfig flink, Supplier<List<String>> earlierRunTraces) {
-        boolean startFresh = startFresh(config);
+            JobSettings config, ReadableConfig flink, Supplier<List<String>> earlierRunTraces) {
         if (flink.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).isPresent()) {
             return;
         }
-        if (startFresh) {
+        if (config.startFresh()) {
             LOG.warn("--{} true: starting without state; whatever an earlier run left prepared"
-                    + " or uncommitted is rolled back or aborted", JobOption.START_FRESH.key());
+                    + " or uncommitted is rolled back or aborted", JobOptions.START_FRESH.key());
             return;
         }
         if (mayBeARecoveryOfThisJob(flink)) {
@@ -91,7 +90,7 @@ public final class StartGuard {
                     + " would roll back or abort what its last checkpoint prepared, so that"
                     + " output would be lost. Resume it instead: flink run -s <newest retained"
                     + " checkpoint or savepoint of the earlier run> (the same options). To start"
-                    + " afresh anyway, losing that output, add --" + JobOption.START_FRESH.key()
+                    + " afresh anyway, losing that output, add --" + JobOptions.START_FRESH.key()
                     + " true.");
         }
     }
@@ -110,17 +109,8 @@ public final class StartGuard {
         return applicationMode && highAvailability;
     }
 
-    private static boolean startFresh(JobConfig config) {
-        String value = config.get(JobOption.START_FRESH);
-        if (!value.equals("true") && !value.equals("false")) {
-            throw new InvalidJobConfigException(
-                    "--" + JobOption.START_FRESH.key() + ": '" + value + "' is not true or false");
-        }
-        return Boolean.parseBoolean(value);
-    }
-
     /** What an earlier run left behind, one line each; empty when nothing is left. */
-    public static List<String> earlierRunTraces(JobConfig config) {
+    public static List<String> earlierRunTraces(JobSettings config) {
         List<String> traces = new ArrayList<>();
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -144,7 +134,7 @@ public final class StartGuard {
         return traces;
     }
 
-    private static Optional<String> committedOffsets(Admin admin, JobConfig config)
+    private static Optional<String> committedOffsets(Admin admin, JobSettings config)
             throws ExecutionException, InterruptedException {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin
                 .listConsumerGroupOffsets(config.groupId())
@@ -160,7 +150,7 @@ public final class StartGuard {
                         + "' on " + partitions + " partition(s) of '" + config.inputTopic() + "'");
     }
 
-    private static Optional<String> openTransactions(Admin admin, JobConfig config)
+    private static Optional<String> openTransactions(Admin admin, JobSettings config)
             throws ExecutionException, InterruptedException {
         Set<String> prefixes = Stream.of(
                         config.countsToKafka(), config.lateVisits(), config.deadLetters())

@@ -3,8 +3,8 @@ package io.exactlyonce.pipeline.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.pipeline.api.InvalidJobConfigException;
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.InvalidJobConfigException;
+import io.exactlyonce.pipeline.config.JobSettings;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,15 +87,6 @@ class StartGuardTest {
     }
 
     @Test
-    void refusesAStartFreshValueThatIsNotABoolean() {
-        assertThatThrownBy(() -> StartGuard.refuseStartOverEarlierRun(
-                        config(Map.of("start.fresh", "yes")), new Configuration(),
-                        fakeLookup(List.of())))
-                .isInstanceOf(InvalidJobConfigException.class)
-                .hasMessage("--start.fresh: 'yes' is not true or false");
-    }
-
-    @Test
     void takesOnlyTheKafkaSinksOwnTransactionalIdsForThisJobs() {
         assertThat(StartGuard.isTransactionOf("shop-late", "shop-late-0-7")).isTrue();
         assertThat(StartGuard.isTransactionOf("shop-late", "shop-late-12-1042")).isTrue();
@@ -107,7 +98,7 @@ class StartGuardTest {
 
     @Test
     void brokersThatDoNotResolveAreARefusalWithAMessage() {
-        JobConfig config = config(Map.of("kafka.bootstrap-servers", "no-such-broker.invalid:9092"));
+        JobSettings config = config(Map.of("kafka.bootstrap-servers", "no-such-broker.invalid:9092"));
 
         assertThatThrownBy(() -> StartGuard.earlierRunTraces(config))
                 .isInstanceOf(StartGuard.StartRefusedException.class)
@@ -121,7 +112,7 @@ class StartGuardTest {
         };
     }
 
-    private static JobConfig config(Map<String, String> extra) {
+    private static JobSettings config(Map<String, String> extra) {
         Map<String, String> options = new HashMap<>(Map.of(
                 "kafka.bootstrap-servers", "broker:9092",
                 "schema-registry.url", "http://registry:8081",
@@ -129,6 +120,6 @@ class StartGuardTest {
                 "jdbc.user", "visit_count",
                 "job.id", "shop-eu"));
         options.putAll(extra);
-        return JobConfig.of(options, "");
+        return JobSettings.of(options, "");
     }
 }

@@ -19,6 +19,16 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  */
 public final class JdbcSinkSettings implements Serializable {
 
+    /**
+     * Every place mysql-connector-j reads a password from: user info before the host
+     * ({@code user:secret@host}), and a {@code password}, {@code password1..3} or {@code pwd}
+     * property in the query or a host's key-value list.
+     */
+    private static final Pattern PASSWORD_IN_URL =
+            Pattern.compile(
+                    "^jdbc:mysql://[^/?@]*:[^/?@]*@|[?&(,;]\\s*(password[123]?|pwd)\\s*=",
+                    Pattern.CASE_INSENSITIVE);
+
     private static final long serialVersionUID = 1L;
 
     /** Long enough for any checkpoint cadence the job allows by default; see the getter. */
@@ -164,6 +174,31 @@ public final class JdbcSinkSettings implements Serializable {
                 : DEFAULT_SESSION_IDLE_TIMEOUT;
     }
 
+    /** Settings built from the same values are equal. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof JdbcSinkSettings that
+                && Objects.equals(name, that.name)
+                && Objects.equals(jdbcUrl, that.jdbcUrl)
+                && Objects.equals(username, that.username)
+                && Objects.equals(password, that.password)
+                && deliveryGuarantee == that.deliveryGuarantee
+                && Objects.equals(xidPrefix, that.xidPrefix)
+                && batchSize == that.batchSize
+                && maxRetries == that.maxRetries
+                && Objects.equals(connectTimeout, that.connectTimeout)
+                && Objects.equals(socketTimeout, that.socketTimeout)
+                && Objects.equals(commitMarkerTable, that.commitMarkerTable)
+                && commitMarkerRetention == that.commitMarkerRetention
+                && Objects.equals(sessionIdleTimeout, that.sessionIdleTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        // Not the password: a hash must not help guess it.
+        return Objects.hash(name, jdbcUrl, username, deliveryGuarantee, xidPrefix, batchSize);
+    }
+
     @Override
     public String toString() {
         return "JdbcSinkSettings{name="
@@ -267,11 +302,19 @@ public final class JdbcSinkSettings implements Serializable {
 
         public JdbcSinkSettings build() {
             if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:mysql://")) {
+                // Only the scheme: the rest may hold a password.
                 throw new InvalidSinkSettingsException(
                         name
                                 + ": JDBC URL must be a jdbc:mysql:// URL (MySQL or MariaDB through"
                                 + " mysql-connector-j), got "
-                                + jdbcUrl);
+                                + (jdbcUrl == null ? null : jdbcUrl.split("//", 2)[0] + "//..."));
+            }
+            if (PASSWORD_IN_URL.matcher(jdbcUrl).find()) {
+                throw new InvalidSinkSettingsException(
+                        name
+                                + ": the JDBC URL carries a password, which would be printed"
+                                + " wherever the URL is; remove it and give the password as a"
+                                + " file or in the environment");
             }
             if (username == null || username.isBlank()) {
                 throw new InvalidSinkSettingsException(name + ": database user must be set.");

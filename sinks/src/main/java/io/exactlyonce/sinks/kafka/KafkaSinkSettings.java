@@ -90,6 +90,25 @@ public final class KafkaSinkSettings implements Serializable {
         return properties;
     }
 
+    /** Settings built from the same values are equal. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof KafkaSinkSettings that
+                && Objects.equals(name, that.name)
+                && Objects.equals(bootstrapServers, that.bootstrapServers)
+                && Objects.equals(topic, that.topic)
+                && deliveryGuarantee == that.deliveryGuarantee
+                && Objects.equals(transactionalIdPrefix, that.transactionalIdPrefix)
+                && Objects.equals(transactionTimeout, that.transactionTimeout)
+                && Objects.equals(producerProperties, that.producerProperties);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, bootstrapServers, topic, deliveryGuarantee,
+                transactionalIdPrefix, transactionTimeout, producerProperties);
+    }
+
     @Override
     public String toString() {
         return "KafkaSinkSettings{name="

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.exactlyonce.sinks.InvalidSinkSettingsException;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JdbcSinkSettingsTest {
 
@@ -75,5 +77,48 @@ class JdbcSinkSettingsTest {
     @Test
     void neverPrintsThePassword() {
         assertThat(valid().build().toString()).doesNotContain("secret");
+    }
+
+    /**
+     * A password in the URL would be printed wherever the URL is (logs, the web UI's job
+     * configuration, error messages): it belongs in the password file. Every form the MySQL
+     * driver reads a password from is refused, and the refusal does not repeat it.
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "jdbc:mysql://db:3306/visits?user=visit_count&password=hunter2",
+                "jdbc:mysql://db:3306/visits?sslMode=REQUIRED&Password=hunter2",
+                "jdbc:mysql://db:3306/visits?password1=hunter2",
+                "jdbc:mysql://visit_count:hunter2@db:3306/visits",
+                "jdbc:mysql://address=(host=db)(port=3306)(password=hunter2)/visits",
+                "jdbc:mysql://(host=db,password=hunter2)/visits",
+                "jdbc:mysql://db:3306/visits?user=visit_count&pwd=hunter2"
+            })
+    void refusesAPasswordInTheUrlWithoutRepeatingIt(String url) {
+        assertThatThrownBy(() -> valid().jdbcUrl(url).build())
+                .isInstanceOf(InvalidSinkSettingsException.class)
+                .hasMessageContaining("password")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void refusesAnotherSchemeWithoutRepeatingItsPassword() {
+        assertThatThrownBy(
+                        () ->
+                                valid().jdbcUrl("jdbc:postgresql://db/visits?password=hunter2")
+                                        .build())
+                .isInstanceOf(InvalidSinkSettingsException.class)
+                .hasMessageContaining("jdbc:mysql://")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void acceptsAUrlWithoutPassword() {
+        assertThat(
+                        valid().jdbcUrl("jdbc:mysql://db:3306/visits?sslMode=VERIFY_IDENTITY")
+                                .build()
+                                .jdbcUrl())
+                .isEqualTo("jdbc:mysql://db:3306/visits?sslMode=VERIFY_IDENTITY");
     }
 }

@@ -1,11 +1,10 @@
 package io.exactlyonce.testkit.run;
 
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,8 +12,8 @@ import java.util.regex.Pattern;
  * Runs the job on a real Flink cluster the way an operator does: {@code flink run -d} with the
  * job jar and its options as {@code --key value} arguments, and {@code flink stop --drain} with a
  * savepoint at the end. The job's {@code main()} builds its config in the CLI's JVM, so the CLI's
- * environment must hold {@value JobConfig#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never
- * an argument (JobConfig refuses it there).
+ * environment must hold {@value JobSettings#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never
+ * an argument (JobSettings refuses it there).
  */
 public final class ClusterJobRunner implements JobRunner {
 
@@ -46,30 +45,24 @@ public final class ClusterJobRunner implements JobRunner {
     }
 
     @Override
-    public ClusterJob submit(JobConfig config, VerifiedRun.Plan plan) throws Exception {
+    public ClusterJob submit(JobSettings config, VerifiedRun.Plan plan) throws Exception {
         if (plan.failAfterCheckpoint() > 0) {
             throw new IllegalArgumentException("a failure injected from inside the job needs its"
                     + " tasks in this JVM; on a cluster, inject faults from outside");
         }
-        return run(config, plan.name(), List.of(), Map.of());
+        return run(config, plan.name(), List.of(), OptionValues.of());
     }
 
     /**
      * {@code flink run -d [flinkOptions] JAR --key value...}: the config's options, with
      * {@code changed} ones replaced.
      */
-    private ClusterJob run(JobConfig config, String runName, List<String> flinkOptions,
-            Map<JobOption, String> changed) throws Exception {
+    private ClusterJob run(JobSettings config, String runName, List<String> flinkOptions,
+            OptionValues changed) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--detached"));
         args.addAll(flinkOptions);
         args.add(jobJar);
-        for (JobOption option : JobOption.ALL) {
-            String value = changed.getOrDefault(option, config.get(option));
-            if (!value.isEmpty()) {
-                args.add("--" + option.key());
-                args.add(value);
-            }
-        }
+        args.addAll(config.options().with(changed).toArguments());
         String output = cli.run(args, SUBMIT_TIMEOUT);
         Matcher submitted = SUBMITTED.matcher(output);
         if (!submitted.find()) {
@@ -82,10 +75,10 @@ public final class ClusterJobRunner implements JobRunner {
     public final class ClusterJob implements SubmittedJob {
 
         private final String jobId;
-        private final JobConfig config;
+        private final JobSettings config;
         private final String runName;
 
-        private ClusterJob(String jobId, JobConfig config, String runName) {
+        private ClusterJob(String jobId, JobSettings config, String runName) {
             this.jobId = jobId;
             this.config = config;
             this.runName = runName;
@@ -122,7 +115,7 @@ public final class ClusterJobRunner implements JobRunner {
          * -s}), with {@code changed} options, e.g. another parallelism. Same transactional-id
          * and XID prefixes: it takes over what the old job left prepared.
          */
-        public ClusterJob resumeFrom(String path, Map<JobOption, String> changed)
+        public ClusterJob resumeFrom(String path, OptionValues changed)
                 throws Exception {
             return run(config, runName, List.of("--fromSavepoint", path), changed);
         }

@@ -1,6 +1,6 @@
 package io.exactlyonce.testkit.run;
 
-import io.exactlyonce.pipeline.api.JobConfig;
+import io.exactlyonce.pipeline.config.JobSettings;
 import java.time.Duration;
 
 /**
@@ -11,7 +11,7 @@ import java.time.Duration;
 public interface JobRunner {
 
     /** Submits the job of this run; returns once the cluster accepted it. */
-    SubmittedJob submit(JobConfig config, VerifiedRun.Plan plan) throws Exception;
+    SubmittedJob submit(JobSettings config, VerifiedRun.Plan plan) throws Exception;
 
     /** A job that was accepted by the cluster. */
     interface SubmittedJob {

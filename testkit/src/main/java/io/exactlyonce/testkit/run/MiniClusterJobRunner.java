@@ -3,8 +3,8 @@ package io.exactlyonce.testkit.run;
 import io.exactlyonce.testkit.faults.FailOnceAfterCheckpoint;
 
 import io.exactlyonce.pipeline.VisitCountJob;
-import io.exactlyonce.pipeline.api.JobConfig;
 import io.exactlyonce.pipeline.api.VisitSource;
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.connect.KafkaVisitSource;
 import io.exactlyonce.pipeline.connect.ProductionSinks;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public final class MiniClusterJobRunner implements JobRunner {
     }
 
     @Override
-    public SubmittedJob submit(JobConfig config, VerifiedRun.Plan plan) throws Exception {
+    public SubmittedJob submit(JobSettings config, VerifiedRun.Plan plan) throws Exception {
         VisitCountJob.configure(env, config);
         VisitCountJob.define(env, config, source(config, plan), new ProductionSinks(config));
         JobClient job = env.executeAsync(config.jobName());
@@ -48,7 +48,7 @@ public final class MiniClusterJobRunner implements JobRunner {
         };
     }
 
-    private static VisitSource source(JobConfig config, VerifiedRun.Plan plan) {
+    private static VisitSource source(JobSettings config, VerifiedRun.Plan plan) {
         KafkaVisitSource kafka = new KafkaVisitSource(config);
         if (plan.failAfterCheckpoint() <= 0) {
             return kafka;

@@ -12,8 +12,9 @@ import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
-import io.exactlyonce.pipeline.api.JobConfig;
-import io.exactlyonce.pipeline.api.JobOption;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -51,39 +52,40 @@ public final class VerifiedRun {
      */
     public record Plan(
             String name, int parallelism, VisitTraffic.Settings traffic, int recordsPerSecond,
-            Duration checkpointInterval, int failAfterCheckpoint, Map<String, String> overrides) {}
+            Duration checkpointInterval, int failAfterCheckpoint, OptionValues overrides) {}
 
     private VerifiedRun() {}
 
     /** The job's options for this run. */
-    public static JobConfig config(Plan plan, Infrastructure infrastructure) {
+    public static JobSettings config(Plan plan, Infrastructure infrastructure) {
         String name = plan.name();
         ServiceAddresses job = infrastructure.jobFacing();
-        Map<String, String> options = new HashMap<>();
-        options.put(JobOption.BOOTSTRAP_SERVERS.key(), job.bootstrapServers());
-        options.put(JobOption.SCHEMA_REGISTRY_URL.key(), job.registryUrl());
-        options.put(JobOption.JDBC_URL.key(), job.jdbcUrl(name));
-        options.put(JobOption.JDBC_USER.key(), infrastructure.jdbcUser());
-        options.put(JobOption.INPUT_TOPIC.key(), name + "-visits");
-        options.put(JobOption.OUTPUT_TOPIC.key(), name + "-counts");
-        options.put(JobOption.LATE_TOPIC.key(), name + "-late");
-        options.put(JobOption.DEAD_LETTER_TOPIC.key(), name + "-dead-letter");
-        // The consumer group, the job name and both sinks' transaction prefixes derive from it.
-        options.put(JobOption.JOB_ID.key(), jobId(name));
-        options.put(JobOption.WINDOW_SIZE.key(), plan.traffic().windowSize().toMillis() + " ms");
-        options.put(JobOption.CHECKPOINT_INTERVAL.key(), plan.checkpointInterval().toMillis() + " ms");
-        options.put(JobOption.CHECKPOINT_MIN_PAUSE.key(), "500 ms");
-        // Short runs: restarts back off only to 4 s, and a job that ran 30 s without a failure
-        // starts over with a full budget, so a run survives a fault per half minute without an
-        // inflated restart.attempts.
-        options.put(JobOption.RESTART_INITIAL_BACKOFF.key(), "500 ms");
-        options.put(JobOption.RESTART_MAX_BACKOFF.key(), "4 s");
-        options.put(JobOption.RESTART_RESET_AFTER.key(), "30 s");
-        // Small batches, so an at-least-once run has rows committed between checkpoints.
-        options.put(JobOption.JDBC_BATCH_SIZE.key(), "10");
-        options.put(JobOption.PARALLELISM.key(), Integer.toString(plan.parallelism()));
-        options.putAll(plan.overrides());
-        return JobConfig.of(options, infrastructure.jdbcPassword());
+        OptionValues options = OptionValues.of()
+                .with(JobOptions.BOOTSTRAP_SERVERS, job.bootstrapServers())
+                .with(JobOptions.SCHEMA_REGISTRY_URL, job.registryUrl())
+                .with(JobOptions.JDBC_URL, job.jdbcUrl(name))
+                .with(JobOptions.JDBC_USER, infrastructure.jdbcUser())
+                .with(JobOptions.INPUT_TOPIC, name + "-visits")
+                .with(JobOptions.OUTPUT_TOPIC, name + "-counts")
+                .with(JobOptions.LATE_TOPIC, name + "-late")
+                .with(JobOptions.DEAD_LETTER_TOPIC, name + "-dead-letter")
+                // The consumer group, the job name and both sinks' transaction prefixes derive
+                // from it.
+                .with(JobOptions.JOB_ID, jobId(name))
+                .with(JobOptions.WINDOW_SIZE, plan.traffic().windowSize())
+                .with(JobOptions.CHECKPOINT_INTERVAL, plan.checkpointInterval())
+                .with(JobOptions.CHECKPOINT_MIN_PAUSE, Duration.ofMillis(500))
+                // Short runs: restarts back off only to 4 s, and a job that ran 30 s without a
+                // failure starts over with a full budget, so a run survives a fault per half
+                // minute without an inflated restart.attempts.
+                .with(JobOptions.RESTART_INITIAL_BACKOFF, Duration.ofMillis(500))
+                .with(JobOptions.RESTART_MAX_BACKOFF, Duration.ofSeconds(4))
+                .with(JobOptions.RESTART_RESET_AFTER, Duration.ofSeconds(30))
+                // Small batches, so an at-least-once run has rows committed between checkpoints.
+                .with(JobOptions.JDBC_BATCH_SIZE, 10)
+                .with(JobOptions.PARALLELISM, plan.parallelism())
+                .with(plan.overrides());
+        return JobSettings.of(options, infrastructure.jdbcPassword());
     }
 
     /** The run's name as a job id: the same letters, in the job id's alphabet. */
@@ -118,7 +120,7 @@ public final class VerifiedRun {
     public static Verdict.Report run(
             JobRunner runner, Plan plan, Infrastructure infrastructure, Fault fault,
             Consumer<String> progress) throws Exception {
-        JobConfig config = config(plan, infrastructure);
+        JobSettings config = config(plan, infrastructure);
         createTopicsAndDatabase(config, plan, infrastructure);
 
         JobRunner.SubmittedJob job = runner.submit(config, plan);
@@ -151,11 +153,11 @@ public final class VerifiedRun {
                     ? Verdict.ReadOrder.PARTITIONS_IN_STEP
                     : Verdict.ReadOrder.PARTITIONS_MAY_IDLE;
             return Verdict.judge(input, plan.traffic().windowSize(),
-                    config.duration(JobOption.OUT_OF_ORDERNESS), readOrder, Observer.observe(
+                    config.outOfOrderness(), readOrder, Observer.observe(
                     new Observer.Targets(
                             infrastructure.bootstrapServers(), infrastructure.registryUrl(),
-                            config.get(JobOption.OUTPUT_TOPIC), config.get(JobOption.LATE_TOPIC),
-                            config.get(JobOption.DEAD_LETTER_TOPIC),
+                            config.countsToKafka().topic(), config.lateVisits().topic(),
+                            config.deadLetters().topic(),
                             infrastructure.jdbcUrl(plan.name()), infrastructure.jdbcUser(),
                             infrastructure.jdbcPassword())));
         } finally {
@@ -169,14 +171,14 @@ public final class VerifiedRun {
      * headers, take more (as deploy/cluster/create-topics.sh sets them).
      */
     public static void createTopicsAndDatabase(
-            JobConfig config, Plan plan, Infrastructure infrastructure) throws Exception {
+            JobSettings config, Plan plan, Infrastructure infrastructure) throws Exception {
         String maxMessageBytes = "max.message.bytes";
         infrastructure.createTopic(config.inputTopic(), plan.parallelism(), Map.of(
-                maxMessageBytes, config.get(JobOption.INPUT_MAX_MESSAGE_BYTES)));
+                maxMessageBytes, Integer.toString(config.inputMaxMessageBytes())));
         infrastructure.createTopic(
-                config.get(JobOption.OUTPUT_TOPIC), plan.parallelism(), Map.of());
-        for (JobOption side : List.of(JobOption.LATE_TOPIC, JobOption.DEAD_LETTER_TOPIC)) {
-            infrastructure.createTopic(config.get(side), plan.parallelism(), Map.of(
+                config.countsToKafka().topic(), plan.parallelism(), Map.of());
+        for (String side : List.of(config.lateVisits().topic(), config.deadLetters().topic())) {
+            infrastructure.createTopic(side, plan.parallelism(), Map.of(
                     maxMessageBytes, Integer.toString(config.sideTopicMaxMessageBytes())));
         }
         infrastructure.createDatabase(plan.name());
@@ -193,7 +195,7 @@ public final class VerifiedRun {
      * end of the input, every record was read and is covered by a completed checkpoint.
      */
     private static void awaitInputCheckpointed(
-            String bootstrapServers, JobConfig config, int partitions) throws Exception {
+            String bootstrapServers, JobSettings config, int partitions) throws Exception {
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {

@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline.api;
+package io.exactlyonce.pipeline.config;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.exactlyonce.pipeline.api;
+package io.exactlyonce.pipeline.config;
 
 /** The job's parameters are missing, malformed or unsafe; the message says which and why. */
 public class InvalidJobConfigException extends IllegalArgumentException {
