@@ -31,7 +31,7 @@ public final class TrafficProducer {
      * all are acknowledged, or fails with the first send error.
      */
     public static CompletableFuture<List<ProducedRecord>> produce(
-            String bootstrapServers, String topic, List<VisitTraffic.Planned> planned,
+            String bootstrapServers, String topic, List<PlannedRecord> planned,
             int recordsPerSecond) {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties(bootstrapServers));
         ScheduledExecutorService ticker =
@@ -74,7 +74,7 @@ public final class TrafficProducer {
     }
 
     private static CompletableFuture<RecordMetadata> send(
-            KafkaProducer<byte[], byte[]> producer, String topic, VisitTraffic.Planned record) {
+            KafkaProducer<byte[], byte[]> producer, String topic, PlannedRecord record) {
         CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
         producer.send(
                 new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value()),
