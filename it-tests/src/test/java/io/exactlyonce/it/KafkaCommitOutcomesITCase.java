@@ -1,12 +1,12 @@
 package io.exactlyonce.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.sinks.CheckpointTiming;
 import io.exactlyonce.sinks.CommitOutcomes;
 import io.exactlyonce.sinks.kafka.KafkaSinkSettings;
 import io.exactlyonce.sinks.kafka.TransactionalKafkaSinks;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -220,8 +220,8 @@ class KafkaCommitOutcomesITCase {
 
     /** The coordinator answers the commit or abort first and writes the markers after it. */
     private static void awaitState(String transactionalId, String state) throws Exception {
-        Poll.until(transactionalId + " " + state + " on the broker", Duration.ofSeconds(60),
-                () -> stateOf(transactionalId).equals(state));
+        await(transactionalId + " " + state + " on the broker").atMost(Duration.ofSeconds(60))
+                .ignoreExceptions().until(() -> stateOf(transactionalId).equals(state));
     }
 
     private static String stateOf(String transactionalId) throws Exception {

@@ -11,7 +11,10 @@ import java.time.Duration;
  */
 abstract class ContainerFault {
 
-    /** From the fault to the first checkpoint completed after it; the summary line shows it. */
+    /**
+     * From the fault to the first checkpoint completed after it; the summary line shows it. Null
+     * for a scenario without a fault.
+     */
     Duration recovery;
 
     /**

@@ -15,7 +15,8 @@ final class FaultSummary {
     private FaultSummary() {}
 
     /**
-     * @param recovery from the fault to the first checkpoint completed after it
+     * @param recovery from the fault to the first checkpoint completed after it; null for a
+     *     scenario without a fault
      * @param startup of the containers
      * @param run of the scenario, from submitting the job to the verdict
      */
@@ -25,13 +26,15 @@ final class FaultSummary {
         Files.createDirectories(file.toAbsolutePath().getParent());
         String line = String.format(Locale.ROOT,
                 "%s events=%d windows=%d missing=%d duplicate=%d wrong=%d verdict=%s"
-                        + " recovery_s=%.1f startup_s=%d run_s=%d%n",
+                        + " recovery_s=%s startup_s=%d run_s=%d%n",
                 scenario, report.inputRecords(), report.sinks().get(0).expectedWindows(),
                 report.sinks().stream().mapToInt(s -> s.missing().size()).sum(),
                 report.sinks().stream().mapToInt(s -> s.duplicate().size()).sum(),
                 report.sinks().stream().mapToInt(s -> s.wrong().size()).sum(),
                 report.exactlyOnce() ? "exactly-once" : "violated",
-                recovery.toMillis() / 1000.0, startup.toSeconds(), run.toSeconds());
+                recovery == null ? "-" : String.format(Locale.ROOT, "%.1f",
+                        recovery.toMillis() / 1000.0),
+                startup.toSeconds(), run.toSeconds());
         Files.writeString(file, line, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }

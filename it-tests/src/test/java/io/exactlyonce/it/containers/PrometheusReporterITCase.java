@@ -1,12 +1,11 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.monitoring.Promtool;
 import io.exactlyonce.pipeline.config.OptionValues;
-import io.exactlyonce.testkit.Poll;
 import io.exactlyonce.testkit.run.JobRunner;
-import io.exactlyonce.testkit.run.VerifiedRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,36 +42,9 @@ class PrometheusReporterITCase {
 
     @Test
     void theReportersServeEverySeriesTheAlertRulesRead() throws Exception {
-        VerifiedRun.Plan plan = FaultScenario.plan("prom", PARALLELISM, 6_000, 200, OptionValues.of());
-        Scrape scrape = new Scrape();
-        ContainerEnvironment environment = CONTAINERS.environment();
-
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, scrape);
-        FaultScenario.assertExactlyOnce(outcome.report());
-
-        Path scraped = Files.createDirectories(Path.of("target", "container-logs", SCENARIO));
-        Files.writeString(scraped.resolve("jobmanager.prom"), scrape.jobManager);
-        Files.writeString(scraped.resolve("taskmanagers.prom"), String.join("\n", scrape.taskManagers));
-        Set<String> served = seriesNames(scrape.jobManager + "\n" + String.join("\n", scrape.taskManagers));
-        Set<String> read = new TreeSet<>();
-        read.addAll(seriesNames(Files.readString(Promtool.RULES).lines()
-                .filter(line -> !line.strip().startsWith("#")).collect(Collectors.joining("\n"))));
-        read.addAll(seriesNames(Files.readString(Promtool.MONITORING.resolve("grafana").resolve("visit-count.json"))));
-        FaultScenario.say(SCENARIO, "rules and dashboard read " + read.size() + " series; the reporters serve "
-                + served.size() + "; scrapes in " + scraped.toAbsolutePath());
-
-        assertThat(read).as("series names in the rules and the dashboard").hasSizeGreaterThan(10);
-        assertThat(served).as("series served by the reporters (scrapes in %s)", scraped.toAbsolutePath())
-                .containsAll(read);
-        String taskManagers = String.join("\n", scrape.taskManagers);
-        for (String committer : COMMITTERS) {
-            for (String counter : List.of("commitsLost", "commitOutcomeUnknown",
-                    "recommitsOfCommittedTransactions")) {
-                assertThat(taskManagers).as("%s of %s", counter, committer)
-                        .containsPattern("flink_taskmanager_job_task_operator_" + counter
-                                + "\\{[^}]*operator_name=\"" + Pattern.quote(labelValue(committer + ": Committer")) + "\"");
-            }
-        }
+        FaultScenario.run(CONTAINERS.environment(), SCENARIO,
+                FaultScenario.plan("prom", PARALLELISM, 6_000, 200, OptionValues.of()),
+                new Scrape());
     }
 
     /** The reporter writes "-" and " " in label values as "_". */
@@ -89,29 +61,74 @@ class PrometheusReporterITCase {
         return names;
     }
 
-    /** Scrapes the reporters while the job runs, after it has completed two checkpoints. */
-    private static final class Scrape implements VerifiedRun.Fault {
+    /**
+     * No fault: scrapes the reporters while the job runs, after it has completed two
+     * checkpoints. Its proof: every series the rules and the dashboard read is served.
+     */
+    private static final class Scrape extends ContainerFault {
         private String jobManager = "";
         private final List<String> taskManagers = new ArrayList<>();
+        private Path scraped;
+        private Set<String> served = Set.of();
+        private final Set<String> read = new TreeSet<>();
 
         @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            FlinkCluster flink = CONTAINERS.environment().flink();
+        JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
+                throws Exception {
+            FlinkCluster flink = scenario.environment().flink();
             FlinkRest rest = flink.rest();
-            Poll.until("two completed checkpoints", FaultScenario.WAIT,
-                    () -> rest.completedCheckpoints(job.jobId()) >= 2);
+            await("two completed checkpoints").atMost(FaultScenario.WAIT).ignoreExceptions()
+                    .until(() -> rest.completedCheckpoints(job.jobId()) >= 2);
             // The JobManager reports checkpoint metrics once the job runs; wait for them to show.
-            Poll.until("the JobManager reporting the job's last completed checkpoint", FaultScenario.WAIT,
-                    () -> flink.jobManagerMetrics().contains("flink_jobmanager_job_lastCheckpointCompletedTimestamp"));
+            await("the JobManager reporting the job's last completed checkpoint")
+                    .atMost(FaultScenario.WAIT).ignoreExceptions()
+                    .until(() -> flink.jobManagerMetrics()
+                            .contains("flink_jobmanager_job_lastCheckpointCompletedTimestamp"));
             jobManager = flink.jobManagerMetrics();
             for (FlinkCluster.TaskManager taskManager : flink.taskManagers()) {
                 taskManagers.add(FlinkCluster.metrics(taskManager));
             }
-            FaultScenario.say(SCENARIO, "scraped the JobManager (" + jobManager.lines().count()
+            scenario.say("scraped the JobManager (" + jobManager.lines().count()
                     + " lines) and " + taskManagers.size() + " TaskManagers ("
                     + taskManagers.stream().map(t -> Long.toString(t.lines().count()))
                             .collect(Collectors.joining(", ")) + " lines)");
+
+            scraped = Files.createDirectories(Path.of("target", "container-logs", SCENARIO));
+            Files.writeString(scraped.resolve("jobmanager.prom"), jobManager);
+            Files.writeString(scraped.resolve("taskmanagers.prom"),
+                    String.join("\n", taskManagers));
+            served = seriesNames(jobManager + "\n" + String.join("\n", taskManagers));
+            read.addAll(seriesNames(Files.readString(Promtool.RULES).lines()
+                    .filter(line -> !line.strip().startsWith("#"))
+                    .collect(Collectors.joining("\n"))));
+            read.addAll(seriesNames(Files.readString(
+                    Promtool.MONITORING.resolve("grafana").resolve("visit-count.json"))));
             return job;
+        }
+
+        @Override
+        String outcome() {
+            return "rules and dashboard read " + read.size() + " series; the reporters serve "
+                    + served.size() + "; scrapes in " + scraped.toAbsolutePath();
+        }
+
+        @Override
+        void assertStruck() {
+            assertThat(read).as("series names in the rules and the dashboard")
+                    .hasSizeGreaterThan(10);
+            assertThat(served).as("series served by the reporters (scrapes in %s)",
+                    scraped.toAbsolutePath()).containsAll(read);
+            String allTaskManagers = String.join("\n", taskManagers);
+            for (String committer : COMMITTERS) {
+                for (String counter : List.of("commitsLost", "commitOutcomeUnknown",
+                        "recommitsOfCommittedTransactions")) {
+                    assertThat(allTaskManagers).as("%s of %s", counter, committer)
+                            .containsPattern("flink_taskmanager_job_task_operator_" + counter
+                                    + "\\{[^}]*operator_name=\""
+                                    + Pattern.quote(labelValue(committer + ": Committer"))
+                                    + "\"");
+                }
+            }
         }
     }
 }
