@@ -17,6 +17,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -45,6 +46,7 @@ public record JobSettings(
         String jobName,
         String groupId,
         String bootstrapServers,
+        KafkaSecurity kafkaSecurity,
         String inputTopic,
         String schemaRegistryUrl,
         int inputMaxMessageBytes,
@@ -75,17 +77,20 @@ public record JobSettings(
 
     /** Parses options given as text, e.g. a properties file. */
     public static JobSettings of(Map<String, String> given, String jdbcPassword) {
-        refusePasswordOptions(given.keySet());
+        refuseSecretOptions(given.keySet());
         return of(JobOptions.COMMAND_LINE.parse(given), jdbcPassword);
     }
 
     /** Builds from typed options, e.g. in tests and the local run. */
     public static JobSettings of(OptionValues given, String jdbcPassword) {
-        refusePasswordOptions(given.options().stream().map(ConfigOption::key).toList());
+        refuseSecretOptions(given.options().stream().map(ConfigOption::key).toList());
         JobOptions.COMMAND_LINE.requireComplete(given);
         String passwordFile = given.find(JobOptions.JDBC_PASSWORD_FILE).orElse("");
         String password = passwordFile.isEmpty() ? jdbcPassword : readSecret(Path.of(passwordFile));
-        return build(given, password == null ? "" : password);
+        String securityFile = given.find(JobOptions.KAFKA_SECURITY_FILE).orElse("");
+        KafkaSecurity security = securityFile.isEmpty()
+                ? KafkaSecurity.NONE : KafkaSecurity.read(Path.of(securityFile));
+        return build(given, password == null ? "" : password, security);
     }
 
     public static String usage() {
@@ -97,6 +102,13 @@ public record JobSettings(
         return options.toArguments();
     }
 
+    /** Properties of a Kafka client of the job: the brokers and the security settings. */
+    public Properties kafkaClientProperties() {
+        Properties properties = new Properties();
+        properties.setProperty("bootstrap.servers", bootstrapServers);
+        return kafkaSecurity.addTo(properties);
+    }
+
     /** Configuration of the Avro serde, shared by the source and the counts sink. */
     public Map<String, String> serdeConfig() {
         return Map.of(
@@ -104,8 +116,15 @@ public record JobSettings(
                 AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "true");
     }
 
-    private static void refusePasswordOptions(Iterable<String> keys) {
+    private static void refuseSecretOptions(Iterable<String> keys) {
         for (String key : keys) {
+            String bare = key.startsWith("kafka.") ? key.substring("kafka.".length()) : key;
+            if (KafkaSecurity.isSecurityKey(bare)) {
+                throw new InvalidJobConfigException(
+                        "'" + key + "' is refused: Kafka client security settings belong in the"
+                                + " file named by " + JobOptions.KAFKA_SECURITY_FILE.key()
+                                + ", never in a parameter.");
+            }
             if (key.contains("password") && !key.equals(JobOptions.JDBC_PASSWORD_FILE.key())) {
                 throw new InvalidJobConfigException(
                         "'" + key + "' is refused: pass the password in "
@@ -115,7 +134,8 @@ public record JobSettings(
         }
     }
 
-    private static JobSettings build(OptionValues given, String jdbcPassword) {
+    private static JobSettings build(
+            OptionValues given, String jdbcPassword, KafkaSecurity kafkaSecurity) {
         String jobId = jobId(given.get(JobOptions.JOB_ID));
         Duration windowSize = given.get(JobOptions.WINDOW_SIZE);
         if (windowSize.isZero() || windowSize.isNegative()) {
@@ -141,7 +161,7 @@ public record JobSettings(
                 given.get(JobOptions.CHECKPOINT_INTERVAL), given.get(JobOptions.CHECKPOINT_TIMEOUT),
                 given.get(JobOptions.CHECKPOINT_MIN_PAUSE));
 
-        KafkaSinks kafka = new KafkaSinks(given, jobId, timing, restarts);
+        KafkaSinks kafka = new KafkaSinks(given, jobId, timing, restarts, kafkaSecurity);
         // Counts are small: the producer's default request size is plenty. Late visits and
         // dead letters are accounted for, so they are written exactly once too.
         KafkaSinkSettings countsToKafka = kafka.sink("counts", JobOptions.OUTPUT_TOPIC,
@@ -175,6 +195,7 @@ public record JobSettings(
                 given.find(JobOptions.JOB_NAME).orElse(jobId),
                 given.find(JobOptions.CONSUMER_GROUP).orElse(jobId),
                 given.get(JobOptions.BOOTSTRAP_SERVERS),
+                kafkaSecurity,
                 given.get(JobOptions.INPUT_TOPIC),
                 given.get(JobOptions.SCHEMA_REGISTRY_URL),
                 inputMaxMessageBytes,
@@ -264,13 +285,14 @@ public record JobSettings(
     }
 
     /** What the three Kafka sinks share. */
-    private record KafkaSinks(
-            OptionValues given, String jobId, CheckpointTiming timing, RestartBackoff restarts) {
+    private record KafkaSinks(OptionValues given, String jobId, CheckpointTiming timing,
+            RestartBackoff restarts, KafkaSecurity security) {
 
         /** @param maxRecordBytes the producer's max.request.size; 0 for Kafka's default */
         KafkaSinkSettings sink(String name, ConfigOption<String> topic,
                 DeliveryGuarantee deliveryGuarantee, int maxRecordBytes) {
             KafkaSinkSettings.Builder builder = KafkaSinkSettings.builder(name);
+            security.settings().forEach(builder::producerProperty);
             if (maxRecordBytes > 0) {
                 builder.producerProperty(
                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(maxRecordBytes));
