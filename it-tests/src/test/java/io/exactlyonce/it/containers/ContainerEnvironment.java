@@ -35,11 +35,20 @@ final class ContainerEnvironment implements AutoCloseable {
     }
 
     static ContainerEnvironment start(String name, int taskManagers) throws Exception {
+        return start(name, taskManagers, null);
+    }
+
+    /**
+     * @param kafkaSecurity a broker that offers SASL_SSL only, and the job's security file
+     *     where {@code flink run} runs; null for plaintext
+     */
+    static ContainerEnvironment start(String name, int taskManagers,
+            SaslSslBroker kafkaSecurity) throws Exception {
         requireDocker();
         Path jobJar = jobJar();
         Network network = Network.newNetwork();
         ContainerLogs logs = new ContainerLogs(Path.of("target", "container-logs", name));
-        ContainerServices services = new ContainerServices(network, logs);
+        ContainerServices services = new ContainerServices(network, logs, kafkaSecurity);
         FlinkCluster flink = new FlinkCluster(
                 network, logs, jobJar, taskManagers, services.jdbcPassword());
         long begin = System.nanoTime();
@@ -52,6 +61,10 @@ final class ContainerEnvironment implements AutoCloseable {
             network.close();
             throw new IllegalStateException("the containers did not start; their output is in "
                     + logs.directory().toAbsolutePath(), e);
+        }
+        if (kafkaSecurity != null) {
+            flink.copyToJobManager(kafkaSecurity.jobSecurityFile());
+            flink.copyToJobManager(kafkaSecurity.wrongPasswordSecurityFile());
         }
         return new ContainerEnvironment(
                 network, logs, services, flink, Duration.ofNanos(System.nanoTime() - begin));

@@ -8,7 +8,9 @@ import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -69,9 +71,18 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     private final FixedPortContainer mariaDb;
     private final GenericContainer<?> registry;
     private final String rootPassword = UUID.randomUUID().toString();
+    /** Null for a plaintext broker. */
+    private final SaslSslBroker kafkaSecurity;
 
     ContainerServices(Network network, ContainerLogs logs) throws IOException {
+        this(network, logs, null);
+    }
+
+    /** @param kafkaSecurity a broker that offers SASL_SSL only; null for plaintext */
+    ContainerServices(Network network, ContainerLogs logs, SaslSslBroker kafkaSecurity)
+            throws IOException {
         this.logs = logs;
+        this.kafkaSecurity = kafkaSecurity;
         kafka = new FixedPortContainer(KAFKA_IMAGE, KAFKA_EXTERNAL_PORT);
         kafka.withNetwork(network)
                 .withNetworkAliases(KAFKA_ALIAS)
@@ -81,6 +92,9 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
                 .withLogConsumer(logs.to("kafka"))
                 .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1)
                         .withStartupTimeout(STARTUP_TIMEOUT));
+        if (kafkaSecurity != null) {
+            kafkaSecurity.configure(kafka);
+        }
         mariaDb = new FixedPortContainer(MARIADB_IMAGE, MARIADB_PORT)
                 .withNetwork(network)
                 .withNetworkAliases(MARIADB_ALIAS)
@@ -137,6 +151,20 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     private static String jdbcUrl(String hostAndPort, String database) {
         return "jdbc:mysql://" + hostAndPort + "/" + database + "?useSSL=false";
+    }
+
+    @Override
+    public Map<String, String> kafkaSecurity() {
+        return kafkaSecurity == null ? Map.of() : kafkaSecurity.clientSecurity();
+    }
+
+    @Override
+    public OptionValues jobOptions() {
+        try {
+            return kafkaSecurity == null ? OptionValues.of() : kafkaSecurity.jobOptions();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -272,6 +300,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     private Admin admin() {
         Properties properties = new Properties();
+        properties.putAll(kafkaSecurity());
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return Admin.create(properties);
     }

@@ -84,6 +84,7 @@ public final class VerifiedRun {
                 // Small batches, so an at-least-once run has rows committed between checkpoints.
                 .with(JobOptions.JDBC_BATCH_SIZE, 10)
                 .with(JobOptions.PARALLELISM, plan.parallelism())
+                .with(infrastructure.jobOptions())
                 .with(plan.overrides());
         return JobSettings.of(options, infrastructure.jdbcPassword());
     }
@@ -128,7 +129,8 @@ public final class VerifiedRun {
 
         VisitTraffic traffic = new VisitTraffic(plan.traffic());
         CompletableFuture<List<ProducedRecord>> producing = TrafficProducer.produce(
-                infrastructure.bootstrapServers(), config.inputTopic(),
+                infrastructure.bootstrapServers(), infrastructure.kafkaSecurity(),
+                config.inputTopic(),
                 traffic.plan(serializer(infrastructure.registryUrl()), config.inputTopic()),
                 plan.recordsPerSecond());
         ExecutorService faults = Executors.newSingleThreadExecutor(r -> new Thread(r, "fault"));
@@ -143,7 +145,7 @@ public final class VerifiedRun {
                 progress.accept("job " + last.jobId() + " carries on from job " + job.jobId());
             }
 
-            awaitInputCheckpointed(infrastructure.bootstrapServers(), config, plan.parallelism());
+            awaitInputCheckpointed(infrastructure, config, plan.parallelism());
             progress.accept("all input read and checkpointed; draining the job");
             last.drainWithSavepoint(STEP_TIMEOUT);
 
@@ -159,7 +161,7 @@ public final class VerifiedRun {
                             config.countsToKafka().topic(), config.lateVisits().topic(),
                             config.deadLetters().topic(),
                             infrastructure.jdbcUrl(plan.name()), infrastructure.jdbcUser(),
-                            infrastructure.jdbcPassword())));
+                            infrastructure.jdbcPassword(), infrastructure.kafkaSecurity())));
         } finally {
             faults.shutdownNow();
         }
@@ -195,9 +197,10 @@ public final class VerifiedRun {
      * end of the input, every record was read and is covered by a completed checkpoint.
      */
     private static void awaitInputCheckpointed(
-            String bootstrapServers, JobSettings config, int partitions) throws Exception {
+            ServiceAddresses kafka, JobSettings config, int partitions) throws Exception {
         Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.putAll(kafka.kafkaSecurity());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (Admin admin = Admin.create(properties)) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < partitions; p++) {

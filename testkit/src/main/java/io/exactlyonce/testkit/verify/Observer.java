@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** Reads back everything the job's sinks committed, the way their consumers would see it. */
@@ -24,7 +25,8 @@ public final class Observer {
     /** Where the job wrote. */
     public record Targets(
             String bootstrapServers, String registryUrl, String outputTopic, String lateTopic,
-            String deadLetterTopic, String jdbcUrl, String jdbcUser, String jdbcPassword) {}
+            String deadLetterTopic, String jdbcUrl, String jdbcUser, String jdbcPassword,
+            Map<String, String> kafkaSecurity) {}
 
     private Observer() {}
 
@@ -34,10 +36,11 @@ public final class Observer {
             return new Observations(
                     kafkaCounts(targets),
                     tableRows(connection),
-                    sideRecords(targets.bootstrapServers(), targets.lateTopic()),
-                    sideRecords(targets.bootstrapServers(), targets.deadLetterTopic()),
+                    sideRecords(targets, targets.lateTopic()),
+                    sideRecords(targets, targets.deadLetterTopic()),
                     preparedXa(connection),
-                    CommittedRecords.unfinishedTransactions(targets.bootstrapServers()));
+                    CommittedRecords.unfinishedTransactions(
+                            targets.bootstrapServers(), targets.kafkaSecurity()));
         }
     }
 
@@ -47,7 +50,8 @@ public final class Observer {
         deserializer.configure(VisitTraffic.serdeConfig(targets.registryUrl()), false);
         List<CommittedCount> counts = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
-                targets.bootstrapServers(), targets.outputTopic(), READ_TIMEOUT)) {
+                targets.bootstrapServers(), targets.kafkaSecurity(), targets.outputTopic(),
+                READ_TIMEOUT)) {
             UserVisitCount count = deserializer.deserialize(record.topic(), record.value());
             counts.add(new CommittedCount(count.getUserId(),
                     count.getWindowStart().toEpochMilli(), count.getVisitCount(), 1));
@@ -55,10 +59,10 @@ public final class Observer {
         return counts;
     }
 
-    private static List<SideRecord> sideRecords(String bootstrapServers, String topic) {
+    private static List<SideRecord> sideRecords(Targets targets, String topic) {
         List<SideRecord> records = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record :
-                CommittedRecords.readAll(bootstrapServers, topic, READ_TIMEOUT)) {
+        for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
+                targets.bootstrapServers(), targets.kafkaSecurity(), topic, READ_TIMEOUT)) {
             records.add(new SideRecord(
                     CommittedRecords.header(record, SideTopicHeaders.EVENT_ID),
                     CommittedRecords.header(record, SideTopicHeaders.REASON),

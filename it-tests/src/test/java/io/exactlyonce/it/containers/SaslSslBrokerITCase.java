@@ -1,0 +1,134 @@
+package io.exactlyonce.it.containers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The job against a broker that offers only SASL_SSL (SCRAM-SHA-512, a CA made for the test):
+ * every client of the job (source, sinks, the start check) and of the test (traffic, verdict)
+ * reaches it only through {@code --kafka.security-file}'s settings. With the right password the
+ * job commits exactly once through a TaskManager {@code kill -9}; with a wrong one {@code flink
+ * run} refuses to submit, in one message that names the cause and not the password.
+ */
+@Tag("containers")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SaslSslBrokerITCase {
+
+    private static final String SCENARIO = "kafka-sasl-ssl";
+    private static final int PARALLELISM = 2;
+    private static final int EVENTS = 12_000;
+    private static final int EVENTS_PER_SECOND = 200;
+
+    private static SaslSslBroker broker;
+    private static ContainerEnvironment environment;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = SaslSslBroker.create(List.of("kafka", "localhost", "127.0.0.1"));
+        environment = ContainerEnvironment.start(SCENARIO, PARALLELISM, broker);
+        FaultScenario.say(SCENARIO, "containers ready in " + environment.startup().toSeconds()
+                + " s");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (environment != null) {
+            environment.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theBrokerRefusesAClientWithoutTlsAndSasl() {
+        Properties plaintext = new Properties();
+        plaintext.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                environment.services().bootstrapServers());
+        plaintext.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        try (Admin admin = Admin.create(plaintext)) {
+            assertThatThrownBy(() -> admin.describeCluster().clusterId().get())
+                    .as("a plaintext client of the only client listener").isNotNull();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aWrongPasswordIsRefusedAtStartInOneMessage() throws Exception {
+        VerifiedRun.Plan plan = FaultScenario.plan("sasl_wrong", PARALLELISM, EVENTS,
+                EVENTS_PER_SECOND, OptionValues.of(JobOptions.KAFKA_SECURITY_FILE,
+                        broker.wrongPasswordSecurityFile().toString()));
+        JobSettings config = VerifiedRun.config(plan, environment.services());
+        int slots = environment.flink().rest().availableSlots();
+
+        assertThatThrownBy(() -> environment.flink().jobRunner().submit(config, plan))
+                .hasMessageContaining("Cannot start: the brokers refused the job's credentials")
+                .hasMessageContaining("--kafka.security-file")
+                .hasMessageContaining(SaslSslBroker.MECHANISM)
+                .hasMessageNotContaining(broker.jobPassword());
+        assertThat(environment.flink().rest().availableSlots())
+                .as("free slots after the refused submission: no job was started")
+                .isEqualTo(slots);
+    }
+
+    @Test
+    @Order(3)
+    void theJobCommitsExactlyOnceThroughSaslSslAcrossATaskManagerKill() throws Exception {
+        VerifiedRun.Plan plan = FaultScenario.plan("sasl_ssl", PARALLELISM, EVENTS,
+                EVENTS_PER_SECOND, OptionValues.of());
+        assertThat(VerifiedRun.config(plan, environment.services()).kafkaSecurity().settings())
+                .as("the job's Kafka security, from its security file")
+                .containsEntry("security.protocol", "SASL_SSL");
+        KillTaskManager fault = new KillTaskManager(plan);
+
+        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
+        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
+                outcome.took());
+
+        assertThat(fault.killed.exitCode()).as("exit code of the killed TaskManager")
+                .isEqualTo(137);
+        FaultScenario.assertExactlyOnce(outcome.report());
+    }
+
+    /** Kills a TaskManager while output sits in open transactions, and starts a replacement. */
+    private static final class KillTaskManager implements VerifiedRun.Fault {
+
+        private final VerifiedRun.Plan plan;
+        private Killed killed;
+        private Duration recovery;
+
+        KillTaskManager(VerifiedRun.Plan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
+            FlinkCluster flink = environment.flink();
+            FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
+            killed = flink.kill(flink.taskManagers().get(0));
+            flink.startTaskManager();
+            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
+                    flink.rest(), job.jobId(), killed.killedAt().toEpochMilli());
+            FaultScenario.say(SCENARIO, "killed " + killed.resourceId() + "; recovered in "
+                    + recovery.toMillis() / 1000.0 + " s");
+            return job;
+        }
+    }
+}
