@@ -47,8 +47,9 @@ final class SaslSslBroker {
 
     /** Makes the CA, the broker's key signed by it for {@code hostNames}, and the users. */
     static SaslSslBroker create(List<String> hostNames) throws Exception {
+        Path temporary = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
         SaslSslBroker broker =
-                new SaslSslBroker(Files.createTempDirectory("eo-kafka-security"));
+                new SaslSslBroker(Files.createTempDirectory(temporary, "eo-kafka-security"));
         broker.caPem = broker.makeKeys(hostNames);
         return broker;
     }
