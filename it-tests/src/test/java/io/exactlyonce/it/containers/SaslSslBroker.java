@@ -91,6 +91,8 @@ final class SaslSslBroker {
         kafka.withCopyFileToContainer(MountableFile.forHostPath(
                         directory.resolve("broker.p12"), 0644), SECRETS + "/broker.p12")
                 .withCopyFileToContainer(MountableFile.forHostPath(
+                        directory.resolve("ca.pem"), 0644), SECRETS + "/ca.pem")
+                .withCopyFileToContainer(MountableFile.forHostPath(
                         directory.resolve("scram-credentials"), 0644),
                         SECRETS + "/scram-credentials")
                 .withEnv("KAFKA_SCRAM_CREDENTIALS_FILE", SECRETS + "/scram-credentials")
@@ -104,6 +106,10 @@ final class SaslSslBroker {
                 .withEnv("KAFKA_SSL_KEYSTORE_LOCATION", SECRETS + "/broker.p12")
                 .withEnv("KAFKA_SSL_KEYSTORE_PASSWORD", storePassword)
                 .withEnv("KAFKA_SSL_KEY_PASSWORD", storePassword)
+                // The broker is a client of its own INTERNAL listener, and checks at start that
+                // its truststore accepts its own certificate.
+                .withEnv("KAFKA_SSL_TRUSTSTORE_TYPE", "PEM")
+                .withEnv("KAFKA_SSL_TRUSTSTORE_LOCATION", SECRETS + "/ca.pem")
                 .withEnv(String.format(listenerPrefix, "INTERNAL"), SCRAM_LOGIN
                         + " username=\"" + BROKER_USER + "\" password=\"" + brokerPassword + "\";")
                 .withEnv(String.format(listenerPrefix, "EXTERNAL"), SCRAM_LOGIN + ";");

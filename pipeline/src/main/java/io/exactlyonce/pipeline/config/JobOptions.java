@@ -69,6 +69,13 @@ public final class JobOptions {
     public static final ConfigOption<String> SCHEMA_REGISTRY_URL =
             key("schema-registry.url").stringType().noDefaultValue()
                     .withDescription("Confluent-compatible schema registry, e.g. http://registry:8081");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_CREDENTIALS_FILE =
+            key("schema-registry.credentials-file").stringType().noDefaultValue()
+                    .withDescription("file holding user:password for the registry's HTTP basic auth");
+    public static final ConfigOption<Boolean> SCHEMA_REGISTRY_AUTO_REGISTER =
+            key("schema-registry.auto-register").booleanType().defaultValue(false)
+                    .withDescription("true: the job registers the counts' schema; false: it only looks it up,"
+                            + " and the deployment registers it");
 
     public static final ConfigOption<String> JDBC_URL =
             key("jdbc.url").stringType().noDefaultValue()
@@ -172,6 +179,8 @@ public final class JobOptions {
                     KAFKA_GUARANTEE,
                     KAFKA_SECURITY_FILE,
                     SCHEMA_REGISTRY_URL,
+                    SCHEMA_REGISTRY_CREDENTIALS_FILE,
+                    SCHEMA_REGISTRY_AUTO_REGISTER,
                     JDBC_URL,
                     JDBC_USER,
                     JDBC_PASSWORD_FILE,

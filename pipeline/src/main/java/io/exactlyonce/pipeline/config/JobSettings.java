@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -49,6 +50,8 @@ public record JobSettings(
         KafkaSecurity kafkaSecurity,
         String inputTopic,
         String schemaRegistryUrl,
+        RegistryCredentials registryCredentials,
+        boolean registerSchemas,
         int inputMaxMessageBytes,
         int sideTopicMaxMessageBytes,
         Duration windowSize,
@@ -90,7 +93,10 @@ public record JobSettings(
         String securityFile = given.find(JobOptions.KAFKA_SECURITY_FILE).orElse("");
         KafkaSecurity security = securityFile.isEmpty()
                 ? KafkaSecurity.NONE : KafkaSecurity.read(Path.of(securityFile));
-        return build(given, password == null ? "" : password, security);
+        String registryFile = given.find(JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE).orElse("");
+        RegistryCredentials registry = registryFile.isEmpty() ? RegistryCredentials.NONE
+                : RegistryCredentials.of(readSecret(Path.of(registryFile)), registryFile);
+        return build(given, password == null ? "" : password, security, registry);
     }
 
     public static String usage() {
@@ -109,11 +115,18 @@ public record JobSettings(
         return kafkaSecurity.addTo(properties);
     }
 
-    /** Configuration of the Avro serde, shared by the source and the counts sink. */
+    /**
+     * Configuration of the Avro serde, shared by the source and the counts sink. The counts'
+     * schema is only looked up unless {@code schema-registry.auto-register} says otherwise: a
+     * production job reads schemas, the deployment registers them.
+     */
     public Map<String, String> serdeConfig() {
-        return Map.of(
-                AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl,
-                AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "true");
+        Map<String, String> serde = new HashMap<>();
+        serde.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+        serde.put(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, Boolean.toString(registerSchemas));
+        registryCredentials.userInfo().ifPresent(
+                userInfo -> serde.put(AvroSerdeConfig.BASIC_AUTH_USER_INFO, userInfo));
+        return Map.copyOf(serde);
     }
 
     private static void refuseSecretOptions(Iterable<String> keys) {
@@ -135,12 +148,14 @@ public record JobSettings(
     }
 
     private static JobSettings build(
-            OptionValues given, String jdbcPassword, KafkaSecurity kafkaSecurity) {
+            OptionValues given, String jdbcPassword, KafkaSecurity kafkaSecurity,
+            RegistryCredentials registryCredentials) {
         String jobId = jobId(given.get(JobOptions.JOB_ID));
         Duration windowSize = given.get(JobOptions.WINDOW_SIZE);
         if (windowSize.isZero() || windowSize.isNegative()) {
             throw new InvalidJobConfigException("window.size must be positive");
         }
+        refuseCredentialsInTheRegistryUrl(given.get(JobOptions.SCHEMA_REGISTRY_URL));
         EventTimeBounds eventTimeBounds = eventTimeBounds(given);
         RestartBackoff restarts = restarts(given);
         requireCountTimestampsWithinTheBrokersLimit(
@@ -198,6 +213,8 @@ public record JobSettings(
                 kafkaSecurity,
                 given.get(JobOptions.INPUT_TOPIC),
                 given.get(JobOptions.SCHEMA_REGISTRY_URL),
+                registryCredentials,
+                given.get(JobOptions.SCHEMA_REGISTRY_AUTO_REGISTER),
                 inputMaxMessageBytes,
                 sideTopicMaxMessageBytes,
                 windowSize,
@@ -212,6 +229,16 @@ public record JobSettings(
                 lateVisits,
                 deadLetters,
                 countsToDatabase);
+    }
+
+    private static void refuseCredentialsInTheRegistryUrl(String url) {
+        int scheme = url.indexOf("://");
+        String authority = scheme < 0 ? "" : url.substring(scheme + 3).split("/", 2)[0];
+        if (authority.contains("@")) {
+            throw new InvalidJobConfigException("--" + JobOptions.SCHEMA_REGISTRY_URL.key()
+                    + " is refused: it carries credentials; put user:password in the file named"
+                    + " by --" + JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE.key());
+        }
     }
 
     private static String jobId(String id) {
@@ -280,7 +307,7 @@ public record JobSettings(
         try {
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
-            throw new InvalidJobConfigException("cannot read password file " + file, e);
+            throw new InvalidJobConfigException("cannot read secret file " + file, e);
         }
     }
 

@@ -10,7 +10,9 @@ import io.exactlyonce.testkit.verify.ProducedRecord;
 import io.exactlyonce.testkit.verify.TrafficProducer;
 import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.testkit.verify.VisitTraffic;
+import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.avro.UserVisitEvent;
+import io.exactlyonce.model.registry.HttpSchemaRegistryClient;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import io.exactlyonce.pipeline.config.JobOptions;
 import io.exactlyonce.pipeline.config.JobSettings;
@@ -184,6 +186,16 @@ public final class VerifiedRun {
                     maxMessageBytes, Integer.toString(config.sideTopicMaxMessageBytes())));
         }
         infrastructure.createDatabase(plan.name());
+        registerCountsSchema(config, infrastructure);
+    }
+
+    /**
+     * Registers the counts' schema under the output topic's subject, as a deployment does before
+     * the job's first start: the job only looks it up unless told to register it.
+     */
+    public static void registerCountsSchema(JobSettings config, ServiceAddresses registry) {
+        new HttpSchemaRegistryClient(registry.registryUrl()).register(
+                config.countsToKafka().topic() + "-value", UserVisitCount.getClassSchema());
     }
 
     private static ConfluentAvroSerializer<UserVisitEvent> serializer(String registryUrl) {
