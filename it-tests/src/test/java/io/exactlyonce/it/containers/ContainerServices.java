@@ -11,6 +11,7 @@ import io.exactlyonce.pipeline.connect.VisitCountTable;
 import io.exactlyonce.pipeline.config.OptionValues;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -40,6 +41,7 @@ import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.lifecycle.Startable;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * Kafka, MariaDB and the schema registry in containers on one network. This JVM reaches them
@@ -73,16 +75,20 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     private final String rootPassword = UUID.randomUUID().toString();
     /** Null for a plaintext broker. */
     private final SaslSslBroker kafkaSecurity;
+    /** Null for a database without TLS. */
+    private final TestCertificates databaseTls;
+    /** Where the job's tasks find the database's CA (a truststore); null without TLS. */
+    private String jobFacingDatabaseCa;
 
     ContainerServices(Network network, ContainerLogs logs) throws IOException {
-        this(network, logs, null);
+        this(network, logs, ServiceSecurity.NONE);
     }
 
-    /** @param kafkaSecurity a broker that offers SASL_SSL only; null for plaintext */
-    ContainerServices(Network network, ContainerLogs logs, SaslSslBroker kafkaSecurity)
+    ContainerServices(Network network, ContainerLogs logs, ServiceSecurity security)
             throws IOException {
         this.logs = logs;
-        this.kafkaSecurity = kafkaSecurity;
+        this.kafkaSecurity = security.kafka();
+        this.databaseTls = security.database();
         kafka = new FixedPortContainer(KAFKA_IMAGE, KAFKA_EXTERNAL_PORT);
         kafka.withNetwork(network)
                 .withNetworkAliases(KAFKA_ALIAS)
@@ -101,6 +107,9 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
                 .withEnv("MARIADB_ROOT_PASSWORD", rootPassword)
                 .withLogConsumer(logs.to("mariadb"))
                 .waitingFor(Wait.forHealthcheck().withStartupTimeout(STARTUP_TIMEOUT));
+        if (databaseTls != null) {
+            requireSecureTransport(mariaDb, databaseTls);
+        }
         registry = new GenericContainer<>(REGISTRY_IMAGE)
                 .withNetwork(network)
                 .withNetworkAliases(REGISTRY_ALIAS)
@@ -126,7 +135,39 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     @Override
     public String jdbcUrl(String database) {
-        return jdbcUrl("localhost:" + mariaDb.hostPort(), database);
+        return jdbcUrl("localhost:" + mariaDb.hostPort(), database,
+                databaseTls == null ? null : databaseTls.caTruststore().toString());
+    }
+
+    private static final String TLS_DIR = "/etc/mysql/tls";
+
+    /**
+     * MariaDB with the test CA's server key, refusing every connection without TLS
+     * ({@code require_secure_transport=ON}). The health check talks TCP without TLS, so the wait
+     * is for the second "ready" (the first is the temporary server that initializes the data).
+     */
+    private static void requireSecureTransport(
+            GenericContainer<?> mariaDb, TestCertificates tls) {
+        mariaDb.withCopyFileToContainer(MountableFile.forHostPath(
+                        tls.serverCertificatePem(), 0644), TLS_DIR + "/server.crt")
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        tls.serverKeyPem(), 0644), TLS_DIR + "/server.key")
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        tls.caPem(), 0644), TLS_DIR + "/ca.pem")
+                .withCommand("mariadbd", "--ssl-cert=" + TLS_DIR + "/server.crt",
+                        "--ssl-key=" + TLS_DIR + "/server.key", "--ssl-ca=" + TLS_DIR + "/ca.pem",
+                        "--require-secure-transport=ON")
+                .waitingFor(Wait.forLogMessage(".*ready for connections.*", 2)
+                        .withStartupTimeout(STARTUP_TIMEOUT));
+    }
+
+    /** The job's tasks find the database's CA truststore at {@code path}. */
+    void databaseCaForTheJob(String path) {
+        jobFacingDatabaseCa = path;
+    }
+
+    Path databaseCaTruststore() {
+        return databaseTls.caTruststore();
     }
 
     @Override
@@ -144,13 +185,18 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
             @Override
             public String jdbcUrl(String database) {
-                return ContainerServices.jdbcUrl(MARIADB_ALIAS + ":" + MARIADB_PORT, database);
+                return ContainerServices.jdbcUrl(
+                        MARIADB_ALIAS + ":" + MARIADB_PORT, database, jobFacingDatabaseCa);
             }
         };
     }
 
-    private static String jdbcUrl(String hostAndPort, String database) {
-        return "jdbc:mysql://" + hostAndPort + "/" + database + "?useSSL=false";
+    /** @param caTruststore verify the server against this CA; null for no TLS */
+    private static String jdbcUrl(String hostAndPort, String database, String caTruststore) {
+        String url = "jdbc:mysql://" + hostAndPort + "/" + database;
+        return caTruststore == null ? url + "?useSSL=false"
+                : url + "?sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreType=PKCS12"
+                        + "&trustCertificateKeyStoreUrl=file:" + caTruststore;
     }
 
     @Override

@@ -116,6 +116,16 @@ final class FlinkCluster implements AutoCloseable {
                 MountableFile.forHostPath(file, 0644), file.toAbsolutePath().toString());
     }
 
+    /**
+     * Copies {@code file} into the volume every JobManager and TaskManager mounts, replacements
+     * included, and returns its path there.
+     */
+    String copyToSharedStorage(Path file, String name) {
+        String path = DATA + "/shared/" + name;
+        jobManager.copyFileToContainer(MountableFile.forHostPath(file, 0644), path);
+        return path;
+    }
+
     FlinkRest rest() {
         return new FlinkRest("http://localhost:" + jobManager.hostPort());
     }

@@ -7,13 +7,11 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.MountableFile;
 
@@ -35,65 +33,35 @@ final class SaslSslBroker {
     private static final String SCRAM_LOGIN =
             "org.apache.kafka.common.security.scram.ScramLoginModule required";
 
-    private final Path directory;
-    private final String storePassword = secret();
+    private final TestCertificates certificates;
     private final String brokerPassword = secret();
     private final String jobPassword = secret();
-    private String caPem;
 
-    private SaslSslBroker(Path directory) {
-        this.directory = directory;
+    private SaslSslBroker(TestCertificates certificates) {
+        this.certificates = certificates;
     }
 
     /** Makes the CA, the broker's key signed by it for {@code hostNames}, and the users. */
     static SaslSslBroker create(List<String> hostNames) throws Exception {
-        Path temporary = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));
         SaslSslBroker broker =
-                new SaslSslBroker(Files.createTempDirectory(temporary, "eo-kafka-security"));
-        broker.caPem = broker.makeKeys(hostNames);
+                new SaslSslBroker(TestCertificates.create("kafka", hostNames));
+        Files.writeString(broker.certificates.directory().resolve("scram-credentials"),
+                MECHANISM + "=[name=" + BROKER_USER + ",password=" + broker.brokerPassword
+                        + "]\n" + MECHANISM + "=[name=" + JOB_USER + ",password="
+                        + broker.jobPassword + "]\n");
         return broker;
-    }
-
-    private String makeKeys(List<String> hostNames) throws Exception {
-        String ca = directory.resolve("ca.p12").toString();
-        String broker = directory.resolve("broker.p12").toString();
-        String csr = directory.resolve("broker.csr").toString();
-        String crt = directory.resolve("broker.crt").toString();
-        String caPemFile = directory.resolve("ca.pem").toString();
-        String san = "san=" + String.join(",", hostNames.stream()
-                .map(h -> h.matches("[0-9.]+") ? "ip:" + h : "dns:" + h).toList());
-        keytool("-genkeypair", "-alias", "ca", "-dname", "CN=eo-test-ca", "-keyalg", "RSA",
-                "-keysize", "2048", "-validity", "2", "-ext", "bc:c", "-storetype", "PKCS12",
-                "-keystore", ca, "-storepass", storePassword);
-        keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass",
-                storePassword, "-file", caPemFile);
-        keytool("-genkeypair", "-alias", "broker", "-dname", "CN=kafka", "-keyalg", "RSA",
-                "-keysize", "2048", "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", broker, "-storepass", storePassword);
-        keytool("-certreq", "-alias", "broker", "-keystore", broker, "-storepass",
-                storePassword, "-file", csr);
-        keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass",
-                storePassword, "-infile", csr, "-outfile", crt, "-validity", "2", "-ext", san,
-                "-ext", "eku=serverAuth");
-        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caPemFile, "-keystore",
-                broker, "-storepass", storePassword);
-        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", crt, "-keystore",
-                broker, "-storepass", storePassword);
-        Files.writeString(directory.resolve("scram-credentials"),
-                MECHANISM + "=[name=" + BROKER_USER + ",password=" + brokerPassword + "]\n"
-                        + MECHANISM + "=[name=" + JOB_USER + ",password=" + jobPassword + "]\n");
-        return Files.readString(Path.of(caPemFile), StandardCharsets.US_ASCII);
     }
 
     /** The broker's listeners, key and users; {@code kafka} is not started yet. */
     void configure(GenericContainer<?> kafka) {
         String listenerPrefix = "KAFKA_LISTENER_NAME_%s_SCRAM___SHA___512_SASL_JAAS_CONFIG";
+        String storePassword = certificates.storePassword();
         kafka.withCopyFileToContainer(MountableFile.forHostPath(
-                        directory.resolve("broker.p12"), 0644), SECRETS + "/broker.p12")
+                        certificates.serverKeystore(), 0644), SECRETS + "/broker.p12")
                 .withCopyFileToContainer(MountableFile.forHostPath(
-                        directory.resolve("ca.pem"), 0644), SECRETS + "/ca.pem")
+                        certificates.caPem(), 0644), SECRETS + "/ca.pem")
                 .withCopyFileToContainer(MountableFile.forHostPath(
-                        directory.resolve("scram-credentials"), 0644),
+                        certificates.directory().resolve("scram-credentials"), 0644),
                         SECRETS + "/scram-credentials")
                 .withEnv("KAFKA_SCRAM_CREDENTIALS_FILE", SECRETS + "/scram-credentials")
                 .withEnv("KAFKA_LISTENERS",
@@ -121,6 +89,12 @@ final class SaslSslBroker {
     }
 
     private Map<String, String> clientSecurity(String password) {
+        String caPem;
+        try {
+            caPem = certificates.caPemText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("security.protocol", "SASL_SSL");
         settings.put("sasl.mechanism", MECHANISM);
@@ -150,7 +124,7 @@ final class SaslSslBroker {
     }
 
     private Path securityFile(String name, String password) throws IOException {
-        Path file = directory.resolve(name);
+        Path file = certificates.directory().resolve(name);
         Properties properties = new Properties();
         properties.putAll(clientSecurity(password));
         try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
@@ -161,16 +135,5 @@ final class SaslSslBroker {
 
     private static String secret() {
         return UUID.randomUUID().toString().replace("-", "");
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("keytool " + args[0] + " failed: " + output);
-        }
     }
 }

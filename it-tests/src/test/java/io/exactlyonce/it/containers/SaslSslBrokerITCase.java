@@ -35,7 +35,8 @@ class SaslSslBrokerITCase {
 
     private static final String SCENARIO = "kafka-sasl-ssl";
     private static final int PARALLELISM = 2;
-    private static final int EVENTS = 12_000;
+    /** Two minutes of traffic: the job must be running, and checkpointing, before its end. */
+    private static final int EVENTS = 24_000;
     private static final int EVENTS_PER_SECOND = 200;
 
     private static SaslSslBroker broker;
@@ -44,7 +45,8 @@ class SaslSslBrokerITCase {
     @BeforeAll
     static void start() throws Exception {
         broker = SaslSslBroker.create(List.of("kafka", "localhost", "127.0.0.1"));
-        environment = ContainerEnvironment.start(SCENARIO, PARALLELISM, broker);
+        environment = ContainerEnvironment.start(
+                SCENARIO, PARALLELISM, new ServiceSecurity(broker, null));
         FaultScenario.say(SCENARIO, "containers ready in " + environment.startup().toSeconds()
                 + " s");
     }
@@ -62,6 +64,7 @@ class SaslSslBrokerITCase {
         Properties plaintext = new Properties();
         plaintext.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 environment.services().bootstrapServers());
+        plaintext.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         plaintext.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(plaintext)) {
             assertThatThrownBy(() -> admin.describeCluster().clusterId().get())

@@ -1,0 +1,116 @@
+package io.exactlyonce.it.containers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.exactlyonce.it.containers.HardKill.Killed;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.testkit.run.JobRunner;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The job against a MariaDB that requires TLS ({@code require_secure_transport=ON}, a CA made
+ * for the test): the XA sink, its server check and the start check connect with
+ * {@code sslMode=VERIFY_IDENTITY} against the CA from a file on every TaskManager, and the job
+ * commits exactly once through a TaskManager {@code kill -9}.
+ */
+@Tag("containers")
+class DatabaseTlsITCase {
+
+    private static final String SCENARIO = "database-tls";
+    private static final int PARALLELISM = 2;
+    /** Two minutes of traffic: the job must be running, and checkpointing, before its end. */
+    private static final int EVENTS = 24_000;
+    private static final int EVENTS_PER_SECOND = 200;
+
+    private static ContainerEnvironment environment;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestCertificates tls =
+                TestCertificates.create("mariadb", List.of("mariadb", "localhost", "127.0.0.1"));
+        environment = ContainerEnvironment.start(
+                SCENARIO, PARALLELISM, new ServiceSecurity(null, tls));
+        FaultScenario.say(SCENARIO, "containers ready in " + environment.startup().toSeconds()
+                + " s");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (environment != null) {
+            environment.close();
+        }
+    }
+
+    @Test
+    void theDatabaseRefusesAConnectionWithoutTls() throws Exception {
+        ContainerServices services = environment.services();
+        String verified = services.jdbcUrl("");
+        String plain = verified.substring(0, verified.indexOf('?')) + "?sslMode=DISABLED";
+
+        assertThatThrownBy(() -> DriverManager.getConnection(
+                        plain, services.jdbcUser(), services.jdbcPassword()).close())
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("insecure transport");
+        try (Connection connection = DriverManager.getConnection(
+                        verified, services.jdbcUser(), services.jdbcPassword());
+                Statement statement = connection.createStatement();
+                ResultSet cipher = statement.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) {
+            assertThat(cipher.next()).isTrue();
+            assertThat(cipher.getString(2)).as("the verified connection's TLS cipher").isNotBlank();
+        }
+    }
+
+    @Test
+    void theJobCommitsExactlyOnceOverVerifiedTlsAcrossATaskManagerKill() throws Exception {
+        VerifiedRun.Plan plan = FaultScenario.plan("db_tls", PARALLELISM, EVENTS,
+                EVENTS_PER_SECOND, OptionValues.of());
+        assertThat(VerifiedRun.config(plan, environment.services()).countsToDatabase().jdbcUrl())
+                .as("the job's JDBC URL").contains("sslMode=VERIFY_IDENTITY")
+                .contains("trustCertificateKeyStoreUrl=file:");
+        KillTaskManager fault = new KillTaskManager(plan);
+
+        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
+        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
+                outcome.took());
+
+        assertThat(fault.killed.exitCode()).as("exit code of the killed TaskManager")
+                .isEqualTo(137);
+        FaultScenario.assertExactlyOnce(outcome.report());
+    }
+
+    /** Kills a TaskManager while output sits in open transactions, and starts a replacement. */
+    private static final class KillTaskManager implements VerifiedRun.Fault {
+
+        private final VerifiedRun.Plan plan;
+        private Killed killed;
+        private java.time.Duration recovery;
+
+        KillTaskManager(VerifiedRun.Plan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
+            FlinkCluster flink = environment.flink();
+            FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
+            killed = flink.kill(flink.taskManagers().get(0));
+            flink.startTaskManager();
+            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
+                    flink.rest(), job.jobId(), killed.killedAt().toEpochMilli());
+            FaultScenario.say(SCENARIO, "killed " + killed.resourceId() + "; recovered in "
+                    + recovery.toMillis() / 1000.0 + " s");
+            return job;
+        }
+    }
+}
