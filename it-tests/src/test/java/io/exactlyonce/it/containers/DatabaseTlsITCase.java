@@ -3,9 +3,7 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.pipeline.config.OptionValues;
-import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -78,39 +76,14 @@ class DatabaseTlsITCase {
         assertThat(VerifiedRun.config(plan, environment.services()).countsToDatabase().jdbcUrl())
                 .as("the job's JDBC URL").contains("sslMode=VERIFY_IDENTITY")
                 .contains("trustCertificateKeyStoreUrl=file:");
-        KillTaskManager fault = new KillTaskManager(plan);
+        KillOneTaskManager fault = new KillOneTaskManager(SCENARIO, () -> environment, plan);
 
         FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
+        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery(), environment.startup(),
                 outcome.took());
 
-        assertThat(fault.killed.exitCode()).as("exit code of the killed TaskManager")
+        assertThat(fault.killed().exitCode()).as("exit code of the killed TaskManager")
                 .isEqualTo(137);
         FaultScenario.assertExactlyOnce(outcome.report());
-    }
-
-    /** Kills a TaskManager while output sits in open transactions, and starts a replacement. */
-    private static final class KillTaskManager implements VerifiedRun.Fault {
-
-        private final VerifiedRun.Plan plan;
-        private Killed killed;
-        private java.time.Duration recovery;
-
-        KillTaskManager(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
-
-        @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            FlinkCluster flink = environment.flink();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
-            killed = flink.kill(flink.taskManagers().get(0));
-            flink.startTaskManager();
-            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
-                    flink.rest(), job.jobId(), killed.killedAt().toEpochMilli());
-            FaultScenario.say(SCENARIO, "killed " + killed.resourceId() + "; recovered in "
-                    + recovery.toMillis() / 1000.0 + " s");
-            return job;
-        }
     }
 }

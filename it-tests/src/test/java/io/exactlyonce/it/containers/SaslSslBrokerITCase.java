@@ -3,13 +3,10 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.pipeline.config.JobOptions;
 import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.config.OptionValues;
-import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
-import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
@@ -99,39 +96,14 @@ class SaslSslBrokerITCase {
         assertThat(VerifiedRun.config(plan, environment.services()).kafkaSecurity().settings())
                 .as("the job's Kafka security, from its security file")
                 .containsEntry("security.protocol", "SASL_SSL");
-        KillTaskManager fault = new KillTaskManager(plan);
+        KillOneTaskManager fault = new KillOneTaskManager(SCENARIO, () -> environment, plan);
 
         FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery, environment.startup(),
+        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery(), environment.startup(),
                 outcome.took());
 
-        assertThat(fault.killed.exitCode()).as("exit code of the killed TaskManager")
+        assertThat(fault.killed().exitCode()).as("exit code of the killed TaskManager")
                 .isEqualTo(137);
         FaultScenario.assertExactlyOnce(outcome.report());
-    }
-
-    /** Kills a TaskManager while output sits in open transactions, and starts a replacement. */
-    private static final class KillTaskManager implements VerifiedRun.Fault {
-
-        private final VerifiedRun.Plan plan;
-        private Killed killed;
-        private Duration recovery;
-
-        KillTaskManager(VerifiedRun.Plan plan) {
-            this.plan = plan;
-        }
-
-        @Override
-        public JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception {
-            FlinkCluster flink = environment.flink();
-            FaultScenario.awaitUncheckpointedOutput(environment, plan, job.jobId());
-            killed = flink.kill(flink.taskManagers().get(0));
-            flink.startTaskManager();
-            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
-                    flink.rest(), job.jobId(), killed.killedAt().toEpochMilli());
-            FaultScenario.say(SCENARIO, "killed " + killed.resourceId() + "; recovered in "
-                    + recovery.toMillis() / 1000.0 + " s");
-            return job;
-        }
     }
 }
