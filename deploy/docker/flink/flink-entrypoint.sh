@@ -121,7 +121,9 @@ write_config() {
     put taskmanager.memory.process.size "${FLINK_TM_PROCESS_MEMORY:-1728m}"
     put taskmanager.numberOfTaskSlots "${TASK_MANAGER_NUMBER_OF_TASK_SLOTS:-${FLINK_TASK_SLOTS:-2}}"
     put parallelism.default "${FLINK_PARALLELISM:-1}"
-    put web.submit.enable true
+    # Jar upload through the web UI runs any code on the cluster: off unless FLINK_PROPERTIES
+    # asks (flink run submits a job graph, not a jar, and needs no upload).
+    put web.submit.enable false
     put web.cancel.enable true
     if [ "$role" = taskmanager ]; then
         tm_host="${FLINK_TM_HOST:-$(container_ip)}"

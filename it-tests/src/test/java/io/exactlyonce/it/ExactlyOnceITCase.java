@@ -59,7 +59,7 @@ class ExactlyOnceITCase {
         System.out.println(report.table());
 
         assertThat(FailOnceAfterCheckpoint.FAILURES).as("the injected failure happened").hasValue(1);
-        assertThat(report.lateVisits()).as("some visits came late").isPositive();
+        assertThat(report.lateEvents()).as("some visits came late").isPositive();
         assertThat(report.deadLetters()).as("bad records were rejected").isPositive();
         assertThat(report.problems()).as(report.table()).isEmpty();
     }

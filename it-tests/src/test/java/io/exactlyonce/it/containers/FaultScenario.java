@@ -126,7 +126,7 @@ final class FaultScenario {
 
     /** What every scenario ends with: all paths exercised, every sink exact. */
     static void assertExactlyOnce(Verdict.Report report) {
-        assertThat(report.lateVisits()).as("some visits came late").isPositive();
+        assertThat(report.lateEvents()).as("some visits came late").isPositive();
         assertThat(report.deadLetters()).as("bad records were rejected").isPositive();
         assertThat(report.problems()).as(report.table()).isEmpty();
     }

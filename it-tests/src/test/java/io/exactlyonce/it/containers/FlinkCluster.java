@@ -48,6 +48,8 @@ final class FlinkCluster implements AutoCloseable {
     private static final int TASK_MANAGER_RPC_PORT = 6200;
     private static final String JOB_JAR = "/opt/flink/usrlib/visit-count-job.jar";
     private static final String DATA = "/opt/flink/data";
+    /** The Prometheus reporter's port in every Flink container. */
+    static final int PROMETHEUS_PORT = 9249;
     /**
      * A lost TaskManager is declared dead after this; Flink's default (50 s) would dominate
      * every recovery time measured here.
@@ -58,7 +60,11 @@ final class FlinkCluster implements AutoCloseable {
             "execution.checkpointing.dir: file://" + DATA + "/checkpoints",
             "execution.checkpointing.savepoint-dir: file://" + DATA + "/savepoints",
             "heartbeat.interval: 2 s",
-            "heartbeat.timeout: " + HEARTBEAT_TIMEOUT.toSeconds() + " s");
+            "heartbeat.timeout: " + HEARTBEAT_TIMEOUT.toSeconds() + " s",
+            // As in production (deploy/kubernetes): what the alert rules read.
+            "metrics.reporter.prom.factory.class: "
+                    + "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+            "metrics.reporter.prom.port: " + PROMETHEUS_PORT);
 
     /** A TaskManager container, and how the JobManager knows it. */
     record TaskManager(String resourceId, GenericContainer<?> container) {}
@@ -160,6 +166,28 @@ final class FlinkCluster implements AutoCloseable {
         FlinkRest rest = rest();
         Poll.until("the restarted JobManager with " + taskManagers + " TaskManagers", timeout,
                 () -> rest.taskManagers() >= taskManagers);
+    }
+
+    /** What the JobManager's Prometheus reporter serves, read inside its container. */
+    String jobManagerMetrics() throws IOException, InterruptedException {
+        return scrape(jobManager);
+    }
+
+    /** What a TaskManager's Prometheus reporter serves, read inside its container. */
+    static String metrics(TaskManager taskManager) throws IOException, InterruptedException {
+        return scrape(taskManager.container());
+    }
+
+    private static String scrape(GenericContainer<?> container)
+            throws IOException, InterruptedException {
+        Container.ExecResult result = container.execInContainer(
+                "curl", "-sf", "http://localhost:" + PROMETHEUS_PORT + "/metrics");
+        if (result.getExitCode() != 0) {
+            throw new IllegalStateException("no answer from the Prometheus reporter of "
+                    + container.getContainerName() + ": curl exit " + result.getExitCode() + " "
+                    + result.getStderr());
+        }
+        return result.getStdout();
     }
 
     String jobManagerContainerId() {

@@ -155,6 +155,14 @@ final class FlinkRest {
         }
     }
 
+    /** The HTTP status of a GET, for endpoints that must not be there. */
+    int status(String path) throws IOException, InterruptedException {
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT).build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
     private JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(
                 HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT).build(),

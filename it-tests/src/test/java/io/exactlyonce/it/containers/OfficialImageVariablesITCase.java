@@ -230,7 +230,11 @@ class OfficialImageVariablesITCase {
                     .containsEntry("eo.probe.literal", literal)
                     .containsEntry("eo.probe.substituted", substituted)
                     .containsEntry("parallelism.default", "3")
-                    .containsEntry("jobmanager.rpc.address", "session-jm");
+                    .containsEntry("jobmanager.rpc.address", "session-jm")
+                    .containsEntry("web.submit.enable", "false");
+            assertThat(rest.status("/jars"))
+                    .as("jar upload and run through the web UI, off unless FLINK_PROPERTIES asks")
+                    .isEqualTo(404);
             Poll.until("the TaskManager to register", WAIT,
                     () -> !rest.taskManagerSlots().isEmpty());
             assertThat(rest.taskManagerSlots()).as("resource id from FLINK_PROPERTIES, slots"

@@ -8,6 +8,7 @@ import io.exactlyonce.pipeline.operators.VisitDecoder;
 import io.exactlyonce.pipeline.operators.VisitWatermarks;
 import java.util.Properties;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -21,14 +22,28 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class KafkaVisitSource implements VisitSource {
 
     private final JobSettings config;
+    private final boolean stopAtLatest;
 
     public KafkaVisitSource(JobSettings config) {
+        this(config, false);
+    }
+
+    private KafkaVisitSource(JobSettings config, boolean stopAtLatest) {
         this.config = config;
+        this.stopAtLatest = stopAtLatest;
+    }
+
+    /**
+     * The same source, but finished at the offsets that were the latest when the job started:
+     * the watermark then jumps to the end and the last windows fire. For timing a fixed input.
+     */
+    public KafkaVisitSource stoppingAtLatest() {
+        return new KafkaVisitSource(config, true);
     }
 
     @Override
     public DataStream<DecodedRecord> open(StreamExecutionEnvironment env) {
-        KafkaSource<DecodedRecord> source =
+        KafkaSourceBuilder<DecodedRecord> builder =
                 KafkaSource.<DecodedRecord>builder()
                         .setBootstrapServers(config.bootstrapServers())
                         .setTopics(config.inputTopic())
@@ -42,10 +57,12 @@ public final class KafkaVisitSource implements VisitSource {
                         .setDeserializer(
                                 new KafkaVisitDeserializer(
                                         new VisitDecoder(
-                                                config.serdeConfig(), config.eventTimeBounds())))
-                        .build();
+                                                config.serdeConfig(), config.eventTimeBounds())));
+        if (stopAtLatest) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
         return env.fromSource(
-                        source,
+                        builder.build(),
                         VisitWatermarks.strategy(
                                 config.outOfOrderness(),
                                 config.idleness()),

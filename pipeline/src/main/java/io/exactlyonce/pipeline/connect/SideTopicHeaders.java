@@ -1,28 +1,29 @@
 package io.exactlyonce.pipeline.connect;
 
-/** Header names on the late and dead-letter topics; their values are UTF-8 text. */
+import io.exactlyonce.sinks.kafka.ForwardedRecordHeaders;
+
+/**
+ * Header names on the late and dead-letter topics; their values are UTF-8 text. The names are
+ * the sinks module's {@link ForwardedRecordHeaders}, shared by every job.
+ */
 public final class SideTopicHeaders {
 
     /** A {@code DeadLetterReason} name. */
-    public static final String REASON = "reason";
+    public static final String REASON = ForwardedRecordHeaders.REASON;
     /** Human-readable detail of the reason. */
-    public static final String DETAIL = "reason.detail";
-    public static final String SOURCE_TOPIC = "source.topic";
-    public static final String SOURCE_PARTITION = "source.partition";
-    public static final String SOURCE_OFFSET = "source.offset";
+    public static final String DETAIL = ForwardedRecordHeaders.DETAIL;
+    public static final String SOURCE_TOPIC = ForwardedRecordHeaders.SOURCE_TOPIC;
+    public static final String SOURCE_PARTITION = ForwardedRecordHeaders.SOURCE_PARTITION;
+    public static final String SOURCE_OFFSET = ForwardedRecordHeaders.SOURCE_OFFSET;
     /** The late visit's event id and event time (epoch millis). */
-    public static final String EVENT_ID = "event.id";
-    public static final String EVENT_TIME = "event.time";
+    public static final String EVENT_ID = ForwardedRecordHeaders.EVENT_ID;
+    public static final String EVENT_TIME = ForwardedRecordHeaders.EVENT_TIME;
 
-    /**
-     * Set when the input record's value (or key) was left out because the side record would exceed
-     * the side producer's max.request.size: the original length in bytes. The source coordinates
-     * still say where to read it.
-     */
-    public static final String VALUE_OMITTED_BYTES = "value.omitted-bytes";
-    public static final String KEY_OMITTED_BYTES = "key.omitted-bytes";
+    /** See {@link ForwardedRecordHeaders#VALUE_OMITTED_BYTES}. */
+    public static final String VALUE_OMITTED_BYTES = ForwardedRecordHeaders.VALUE_OMITTED_BYTES;
+    public static final String KEY_OMITTED_BYTES = ForwardedRecordHeaders.KEY_OMITTED_BYTES;
 
-    public static final String LATE_REASON = "WINDOW_CLOSED";
+    public static final String LATE_REASON = ForwardedRecordHeaders.LATE_REASON;
 
     private SideTopicHeaders() {}
 }

@@ -1,13 +1,17 @@
 package io.exactlyonce.sinks.jdbc;
 
+import io.exactlyonce.sinks.CommitOutcomes;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import javax.transaction.xa.XAException;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -42,7 +46,7 @@ final class XaCommitter implements Committer<SinkXid> {
 
     private final JdbcSinkSettings settings;
     private final Counter committed;
-    private final Counter recommitsOfCommitted;
+    private final CommitOutcomes outcomes;
     private final Counter rolledBackByDatabase;
     private final Histogram commitMillis;
     private final CommitSession.Opener opener;
@@ -50,6 +54,8 @@ final class XaCommitter implements Committer<SinkXid> {
     /** Per id still prepared in another session: the commit attempts that met it so. */
     private final Map<SinkXid, Integer> attemptsWhilePreparedElsewhere = new HashMap<>();
     private CommitSession session;
+    /** See {@link #countLeftPrepared}; -1 until known. */
+    private volatile long leftPrepared = -1;
 
     /** Waits between commit attempts; tests pass one that only records. */
     interface Pause {
@@ -65,8 +71,9 @@ final class XaCommitter implements Committer<SinkXid> {
         this.opener = opener;
         this.pause = pause;
         this.committed = metrics.counter("xaTransactionsCommitted");
-        this.recommitsOfCommitted = metrics.counter("xaRecommitsOfCommittedTransactions");
+        this.outcomes = new CommitOutcomes(settings.name(), metrics);
         this.rolledBackByDatabase = metrics.counter("xaTransactionsRolledBackByDatabase");
+        metrics.gauge("xaTransactionsLeftPrepared", (Gauge<Long>) () -> leftPrepared);
         this.commitMillis = metrics.histogram(
                 "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
@@ -74,6 +81,8 @@ final class XaCommitter implements Committer<SinkXid> {
     @Override
     public void commit(Collection<CommitRequest<SinkXid>> requests) throws InterruptedException {
         int mostAttemptsWhilePrepared = 0;
+        long highestCommitted = -1;
+        Set<Integer> subtasks = new HashSet<>();
         for (CommitRequest<SinkXid> request : requests) {
             SinkXid xid = request.getCommittable();
             try {
@@ -82,6 +91,8 @@ final class XaCommitter implements Committer<SinkXid> {
                 commitMillis.update((System.nanoTime() - started) / 1_000_000);
                 committed.inc();
                 attemptsWhilePreparedElsewhere.remove(xid);
+                highestCommitted = Math.max(highestCommitted, xid.checkpointId());
+                subtasks.add(xid.subtask());
             } catch (XAException e) {
                 mostAttemptsWhilePrepared =
                         Math.max(mostAttemptsWhilePrepared, handle(request, xid, e));
@@ -91,9 +102,30 @@ final class XaCommitter implements Committer<SinkXid> {
                 request.retryLater();
             }
         }
+        if (highestCommitted >= 0) {
+            countLeftPrepared(highestCommitted, subtasks);
+        }
         if (mostAttemptsWhilePrepared > 0) {
             // Flink calls again right away; give the preparing session time to go.
             pause.pause(pauseAfter(mostAttemptsWhilePrepared));
+        }
+    }
+
+    /**
+     * Transactions of this sink's prefix and of the subtasks just committed that are still
+     * prepared at or below the checkpoint just committed: every one of them should have been
+     * committed by now or rolled back at the last restore, so each is left behind, holding row
+     * locks, its rows invisible (e.g. the prefix was changed, or another job shares it).
+     */
+    private void countLeftPrepared(long committedCheckpoint, Set<Integer> subtasks) {
+        try {
+            leftPrepared = PreparedTransactions.recover(session().xaResource()).stream()
+                    .filter(xid -> xid.prefix().equals(settings.xidPrefix())
+                            && subtasks.contains(xid.subtask())
+                            && xid.checkpointId() <= committedCheckpoint)
+                    .count();
+        } catch (XAException | SQLException e) {
+            LOG.warn("{}: cannot list prepared transactions (XA RECOVER)", settings.name(), e);
         }
     }
 
@@ -125,7 +157,7 @@ final class XaCommitter implements Committer<SinkXid> {
                             + " the committer then takes it as committed. The interval's rows"
                             + " of subtask " + xid.subtask() + " stay missing until repaired"
                             + " from the source.";
-                    LOG.error(message, e);
+                    outcomes.lost(message, e);
                     request.signalFailedWithUnknownReason(new IllegalStateException(message, e));
                 } else {
                     reconnect();
@@ -143,8 +175,7 @@ final class XaCommitter implements Committer<SinkXid> {
             }
             attemptsWhilePreparedElsewhere.remove(xid);
             if (session().hasCommitMarker(xid)) {
-                recommitsOfCommitted.inc();
-                LOG.info("{}: {} committed earlier (its commit marker exists)", settings.name(), xid);
+                outcomes.recommitted(xid, "its commit marker exists");
                 request.signalAlreadyCommitted();
                 return 0;
             }
@@ -154,18 +185,12 @@ final class XaCommitter implements Committer<SinkXid> {
             request.retryLater();
             return 0;
         }
-        String message;
+        boolean cannotTell;
         try {
-            message = CommitMarkerTable.mayHaveBeenCleanedUp(
-                            xid.checkpointId(),
-                            session().newestCommitMarkerCheckpoint(xid.prefix()),
-                            settings.commitMarkerRetention())
-                    ? cannotTell(xid)
-                    : settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
-                            + " marked committed in " + settings.commitMarkerTable() + ": the"
-                            + " database rolled it back or lost it, and its rows are lost. The"
-                            + " job fails. To accept the loss, insert its marker by hand ("
-                            + markerInsert(xid) + ") and restart.";
+            cannotTell = CommitMarkerTable.mayHaveBeenCleanedUp(
+                    xid.checkpointId(),
+                    session().newestCommitMarkerCheckpoint(xid.prefix()),
+                    settings.commitMarkerRetention());
         } catch (SQLException e) {
             LOG.warn("{}: cannot look up the marker horizon for {}, retrying", settings.name(),
                     xid, e);
@@ -173,7 +198,18 @@ final class XaCommitter implements Committer<SinkXid> {
             request.retryLater();
             return 0;
         }
-        LOG.error(message);
+        String message;
+        if (cannotTell) {
+            message = cannotTell(xid);
+            outcomes.unknown(message, null);
+        } else {
+            message = settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
+                    + " marked committed in " + settings.commitMarkerTable() + ": the"
+                    + " database rolled it back or lost it, and its rows are lost. The"
+                    + " job fails. To accept the loss, insert its marker by hand ("
+                    + markerInsert(xid) + ") and restart.";
+            outcomes.lost(message, null);
+        }
         request.signalFailedWithUnknownReason(new IllegalStateException(message));
         return 0;
     }

@@ -7,19 +7,20 @@ import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 /**
  * Kafka sinks that take part in checkpoints: records go into a transaction that is flushed when
  * the checkpoint barrier passes and committed once the checkpoint completes, so a
- * {@code read_committed} reader sees each record exactly once.
+ * {@code read_committed} reader sees each record exactly once. Their committers tell a harmless
+ * re-commit after a restore from a lost transaction ({@link OutcomeReportingKafkaCommitter}).
  */
 public final class TransactionalKafkaSinks {
 
     private TransactionalKafkaSinks() {}
 
     /** Records forwarded verbatim with explanatory headers (late events, dead letters). */
-    public static KafkaSink<ForwardedRecord> forwardedRecords(KafkaSinkSettings settings) {
+    public static TransactionalKafkaSink<ForwardedRecord> forwardedRecords(KafkaSinkSettings settings) {
         return create(settings, new ForwardedRecordSerializer(settings.topic()));
     }
 
     /** A sink of any element type: the serializer names the topic, key and value. */
-    public static <T> KafkaSink<T> create(
+    public static <T> TransactionalKafkaSink<T> create(
             KafkaSinkSettings settings, KafkaRecordSerializationSchema<T> serializer) {
         var builder =
                 KafkaSink.<T>builder()
@@ -33,6 +34,6 @@ public final class TransactionalKafkaSinks {
             builder.setTransactionalIdPrefix(settings.transactionalIdPrefix())
                     .setTransactionNamingStrategy(TransactionNamingStrategy.INCREMENTING);
         }
-        return builder.build();
+        return new TransactionalKafkaSink<>(builder.build(), settings);
     }
 }

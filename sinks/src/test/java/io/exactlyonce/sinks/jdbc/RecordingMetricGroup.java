@@ -3,6 +3,7 @@ package io.exactlyonce.sinks.jdbc;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
@@ -10,6 +11,17 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 final class RecordingMetricGroup extends UnregisteredMetricsGroup {
 
     private final Map<String, Counter> counters = new HashMap<>();
+    private final Map<String, Gauge<?>> gauges = new HashMap<>();
+
+    @Override
+    public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
+        gauges.put(name, gauge);
+        return gauge;
+    }
+
+    Object gaugeValue(String name) {
+        return gauges.get(name).getValue();
+    }
 
     @Override
     public Counter counter(String name) {

@@ -40,6 +40,25 @@ class XaCommitterTest {
     }
 
     @Test
+    void countsTransactionsLeftPreparedAtOrBelowTheCommittedCheckpoint() throws Exception {
+        SinkXid leftBehind = new SinkXid("counts", XID.subtask(), XID.checkpointId() - 2, 0);
+        SinkXid otherSubtask = new SinkXid("counts", XID.subtask() + 1, XID.checkpointId() - 2, 0);
+        SinkXid otherPrefix = new SinkXid("other", XID.subtask(), XID.checkpointId() - 2, 0);
+        SinkXid next = new SinkXid("counts", XID.subtask(), XID.checkpointId() + 1, 0);
+        database.prepared(leftBehind).prepared(otherSubtask).prepared(otherPrefix).prepared(next)
+                .prepared(XID);
+        assertThat(metrics.gaugeValue("xaTransactionsLeftPrepared")).isEqualTo(-1L);
+
+        commit(XID);
+
+        assertThat(metrics.gaugeValue("xaTransactionsLeftPrepared")).isEqualTo(1L);
+        database.rollback(leftBehind);
+        database.prepared(new SinkXid("counts", XID.subtask(), XID.checkpointId() + 2, 0));
+        commit(next);
+        assertThat(metrics.gaugeValue("xaTransactionsLeftPrepared")).isEqualTo(0L);
+    }
+
+    @Test
     void anIdStillPreparedInAnotherSessionIsRetriedNotTakenAsCommitted() throws Exception {
         database.prepared(XID).attach(XID);
 
@@ -98,7 +117,8 @@ class XaCommitterTest {
         RecordingCommitRequest request = commit(XID);
 
         assertThat(request.alreadyCommitted).isTrue();
-        assertThat(metrics.count("xaRecommitsOfCommittedTransactions")).isEqualTo(1);
+        assertThat(metrics.count("recommitsOfCommittedTransactions")).isEqualTo(1);
+        assertThat(metrics.count("commitsLost")).isZero();
     }
 
     @Test
@@ -114,6 +134,8 @@ class XaCommitterTest {
         assertThat(request.unknownFailures.get(0).getMessage())
                 .contains(XID.toString())
                 .contains("lost");
+        assertThat(metrics.count("commitsLost")).isEqualTo(1);
+        assertThat(metrics.count("recommitsOfCommittedTransactions")).isZero();
     }
 
     /**
@@ -144,6 +166,8 @@ class XaCommitterTest {
                 .contains("cannot tell whether committed")
                 .contains("marker may have been cleaned up")
                 .doesNotContain("rows are lost");
+        assertThat(metrics.count("commitOutcomeUnknown")).isEqualTo(1);
+        assertThat(metrics.count("commitsLost")).isZero();
     }
 
     @Test
@@ -174,6 +198,7 @@ class XaCommitterTest {
                 .contains(XID.toString())
                 .contains("rolled back");
         assertThat(metrics.count("xaTransactionsRolledBackByDatabase")).isEqualTo(1);
+        assertThat(metrics.count("commitsLost")).isEqualTo(1);
     }
 
     /**

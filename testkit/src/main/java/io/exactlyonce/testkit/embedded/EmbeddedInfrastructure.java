@@ -81,8 +81,19 @@ public final class EmbeddedInfrastructure implements Infrastructure, AutoCloseab
 
     @Override
     public void createDatabase(String database) throws Exception {
+        createDatabase(database, VisitCountTable.CREATE_TABLE);
+    }
+
+    /**
+     * Creates the database, the XA sink's commit marker table and a job's own tables in it.
+     *
+     * @param createTables the job's {@code CREATE TABLE} statements
+     */
+    public void createDatabase(String database, String... createTables) throws Exception {
         mariaDb.createDatabase(database);
-        mariaDb.execute(database, VisitCountTable.CREATE_TABLE);
+        for (String createTable : createTables) {
+            mariaDb.execute(database, createTable);
+        }
         mariaDb.execute(database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
     }
 

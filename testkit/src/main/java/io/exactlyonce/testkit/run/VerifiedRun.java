@@ -1,7 +1,5 @@
 package io.exactlyonce.testkit.run;
 
-import io.exactlyonce.testkit.Poll;
-
 import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.testkit.embedded.Infrastructure;
 
@@ -22,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,11 +27,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * One run of the job with a known answer: fresh topics and table, seeded traffic produced while
@@ -147,7 +139,9 @@ public final class VerifiedRun {
                 progress.accept("job " + last.jobId() + " carries on from job " + job.jobId());
             }
 
-            awaitInputCheckpointed(infrastructure, config, plan.parallelism());
+            InputCheckpointed.await(infrastructure.bootstrapServers(),
+                    infrastructure.kafkaSecurity(), config.inputTopic(), config.groupId(),
+                    STEP_TIMEOUT);
             progress.accept("all input read and checkpointed; draining the job");
             last.drainWithSavepoint(STEP_TIMEOUT);
 
@@ -202,31 +196,5 @@ public final class VerifiedRun {
         ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>();
         serializer.configure(VisitTraffic.serdeConfig(registryUrl), false);
         return serializer;
-    }
-
-    /**
-     * The source commits its offsets to Kafka when a checkpoint completes: once they reach the
-     * end of the input, every record was read and is covered by a completed checkpoint.
-     */
-    private static void awaitInputCheckpointed(
-            ServiceAddresses kafka, JobSettings config, int partitions) throws Exception {
-        Properties properties = new Properties();
-        properties.putAll(kafka.kafkaSecurity());
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        try (Admin admin = Admin.create(properties)) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                latest.put(new TopicPartition(config.inputTopic(), p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, Long> end = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> end.put(tp, info.offset()));
-            Poll.until("the job to read and checkpoint all input", STEP_TIMEOUT, () -> {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin
-                        .listConsumerGroupOffsets(config.groupId())
-                        .partitionsToOffsetAndMetadata().get();
-                return end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                        && committed.get(e.getKey()).offset() >= e.getValue());
-            });
-        }
     }
 }

@@ -7,15 +7,23 @@ package io.exactlyonce.testkit.verify;
 public sealed interface Expectation {
 
     /**
-     * A valid visit: counted in its (user, window), or late if that window had closed.
+     * A valid event: its value is added to its (key, window), or it is late if that window had
+     * closed. A visit adds 1 to its user's count; an order adds its amount to its merchant's
+     * revenue.
      *
      * @param generated whether the generator dated it to a window that had closed long before it
      *     was produced ({@link Timing#LATE}), or in order with the traffic around it
      */
-    record Valid(String eventId, String userId, long eventTime, Timing generated)
-            implements Expectation {}
+    record Valid(String eventId, String key, long eventTime, long value, Timing generated)
+            implements Expectation {
 
-    /** How the generator dated a valid visit against the traffic produced around it. */
+        /** An event that counts one, such as a visit. */
+        public Valid(String eventId, String key, long eventTime, Timing generated) {
+            this(eventId, key, eventTime, 1, generated);
+        }
+    }
+
+    /** How the generator dated a valid event against the traffic produced around it. */
     enum Timing {
         /** Within the traffic's out-of-orderness: on time unless the stream was read unevenly. */
         ON_TIME,
@@ -23,6 +31,6 @@ public sealed interface Expectation {
         LATE
     }
 
-    /** A record the job must reject with this reason (a {@code DeadLetterReason} name). */
+    /** A record the job must reject with this reason (the dead letter's {@code reason} header). */
     record Rejected(String reason) implements Expectation {}
 }

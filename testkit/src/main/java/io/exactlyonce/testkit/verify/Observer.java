@@ -1,11 +1,8 @@
 package io.exactlyonce.testkit.verify;
 
-import io.exactlyonce.testkit.verify.Observations.CommittedCount;
+import io.exactlyonce.sinks.kafka.ForwardedRecordHeaders;
+import io.exactlyonce.testkit.verify.Observations.CommittedValue;
 import io.exactlyonce.testkit.verify.Observations.SideRecord;
-import io.exactlyonce.model.avro.UserVisitCount;
-import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
-import io.exactlyonce.pipeline.connect.SideTopicHeaders;
-import io.exactlyonce.pipeline.connect.VisitCountTable;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -17,25 +14,44 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Reads back everything the job's sinks committed, the way their consumers would see it. */
+/**
+ * Reads back everything a job's sinks committed, the way their consumers would see it: the
+ * output topic and table through the job's {@link ResultFormat}, the late and dead-letter topics
+ * by their {@link ForwardedRecordHeaders}, and what is still prepared or open.
+ */
 public final class Observer {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Where the job wrote. */
+    /** Where the job wrote; {@code registryUrl} is only read by the visit job's format. */
     public record Targets(
             String bootstrapServers, String registryUrl, String outputTopic, String lateTopic,
             String deadLetterTopic, String jdbcUrl, String jdbcUser, String jdbcPassword,
-            Map<String, String> kafkaSecurity) {}
+            Map<String, String> kafkaSecurity) {
+
+        /** Targets on a plaintext broker. */
+        public Targets(String bootstrapServers, String registryUrl, String outputTopic,
+                String lateTopic, String deadLetterTopic, String jdbcUrl, String jdbcUser,
+                String jdbcPassword) {
+            this(bootstrapServers, registryUrl, outputTopic, lateTopic, deadLetterTopic, jdbcUrl,
+                    jdbcUser, jdbcPassword, Map.of());
+        }
+    }
 
     private Observer() {}
 
+    /** What the visit job committed. */
     public static Observations observe(Targets targets) throws Exception {
+        return observe(targets, new VisitCountResults(targets.registryUrl()));
+    }
+
+    /** What a job whose results read back through {@code format} committed. */
+    public static Observations observe(Targets targets, ResultFormat format) throws Exception {
         try (Connection connection = DriverManager.getConnection(
                 targets.jdbcUrl(), targets.jdbcUser(), targets.jdbcPassword())) {
             return new Observations(
-                    kafkaCounts(targets),
-                    tableRows(connection),
+                    kafkaRecords(targets, format),
+                    tableRows(connection, format),
                     sideRecords(targets, targets.lateTopic()),
                     sideRecords(targets, targets.deadLetterTopic()),
                     preparedXa(connection),
@@ -44,19 +60,14 @@ public final class Observer {
         }
     }
 
-    private static List<CommittedCount> kafkaCounts(Targets targets) {
-        ConfluentAvroDeserializer<UserVisitCount> deserializer =
-                new ConfluentAvroDeserializer<>(UserVisitCount.class);
-        deserializer.configure(VisitTraffic.serdeConfig(targets.registryUrl()), false);
-        List<CommittedCount> counts = new ArrayList<>();
+    private static List<CommittedValue> kafkaRecords(Targets targets, ResultFormat format) {
+        List<CommittedValue> values = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
                 targets.bootstrapServers(), targets.kafkaSecurity(), targets.outputTopic(),
                 READ_TIMEOUT)) {
-            UserVisitCount count = deserializer.deserialize(record.topic(), record.value());
-            counts.add(new CommittedCount(count.getUserId(),
-                    count.getWindowStart().toEpochMilli(), count.getVisitCount(), 1));
+            values.add(format.fromKafka(record));
         }
-        return counts;
+        return values;
     }
 
     private static List<SideRecord> sideRecords(Targets targets, String topic) {
@@ -64,22 +75,23 @@ public final class Observer {
         for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
                 targets.bootstrapServers(), targets.kafkaSecurity(), topic, READ_TIMEOUT)) {
             records.add(new SideRecord(
-                    CommittedRecords.header(record, SideTopicHeaders.EVENT_ID),
-                    CommittedRecords.header(record, SideTopicHeaders.REASON),
-                    Integer.parseInt(CommittedRecords.header(record, SideTopicHeaders.SOURCE_PARTITION)),
-                    Long.parseLong(CommittedRecords.header(record, SideTopicHeaders.SOURCE_OFFSET))));
+                    CommittedRecords.header(record, ForwardedRecordHeaders.EVENT_ID),
+                    CommittedRecords.header(record, ForwardedRecordHeaders.REASON),
+                    Integer.parseInt(CommittedRecords.header(
+                            record, ForwardedRecordHeaders.SOURCE_PARTITION)),
+                    Long.parseLong(CommittedRecords.header(
+                            record, ForwardedRecordHeaders.SOURCE_OFFSET))));
         }
         return records;
     }
 
-    private static List<CommittedCount> tableRows(Connection connection) throws SQLException {
-        List<CommittedCount> rows = new ArrayList<>();
+    private static List<CommittedValue> tableRows(Connection connection, ResultFormat format)
+            throws SQLException {
+        List<CommittedValue> rows = new ArrayList<>();
         try (Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery(
-                        "SELECT user_id, window_start, visit_count, write_count FROM "
-                                + VisitCountTable.TABLE)) {
+                ResultSet result = statement.executeQuery(format.selectRows())) {
             while (result.next()) {
-                rows.add(new CommittedCount(result.getString(1), result.getLong(2),
+                rows.add(new CommittedValue(result.getString(1), result.getLong(2),
                         result.getLong(3), result.getInt(4)));
             }
         }

@@ -32,7 +32,7 @@ public final class TrafficProducer {
      * all are acknowledged, or fails with the first send error.
      */
     public static CompletableFuture<List<ProducedRecord>> produce(
-            String bootstrapServers, String topic, List<VisitTraffic.Planned> planned,
+            String bootstrapServers, String topic, List<PlannedRecord> planned,
             int recordsPerSecond) {
         return produce(bootstrapServers, Map.of(), topic, planned, recordsPerSecond);
     }
@@ -40,7 +40,7 @@ public final class TrafficProducer {
     /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
     public static CompletableFuture<List<ProducedRecord>> produce(
             String bootstrapServers, Map<String, String> security, String topic,
-            List<VisitTraffic.Planned> planned, int recordsPerSecond) {
+            List<PlannedRecord> planned, int recordsPerSecond) {
         Properties properties = properties(bootstrapServers);
         properties.putAll(security);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties);
@@ -84,7 +84,7 @@ public final class TrafficProducer {
     }
 
     private static CompletableFuture<RecordMetadata> send(
-            KafkaProducer<byte[], byte[]> producer, String topic, VisitTraffic.Planned record) {
+            KafkaProducer<byte[], byte[]> producer, String topic, PlannedRecord record) {
         CompletableFuture<RecordMetadata> ack = new CompletableFuture<>();
         producer.send(
                 new ProducerRecord<>(topic, null, record.timestamp(), record.key(), record.value()),

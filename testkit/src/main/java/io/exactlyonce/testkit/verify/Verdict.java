@@ -3,7 +3,7 @@ package io.exactlyonce.testkit.verify;
 import io.exactlyonce.testkit.verify.Expectation.Rejected;
 import io.exactlyonce.testkit.verify.Expectation.Timing;
 import io.exactlyonce.testkit.verify.Expectation.Valid;
-import io.exactlyonce.testkit.verify.Observations.CommittedCount;
+import io.exactlyonce.testkit.verify.Observations.CommittedValue;
 import io.exactlyonce.testkit.verify.Observations.SideRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,29 +18,31 @@ import java.util.TreeSet;
 /**
  * Compares what the sinks committed with an oracle computed from the generated input alone.
  *
- * <p>Per (user, window): a valid visit is either counted or, if its window had already closed
- * when it arrived, forwarded as late. So each sink must hold exactly one record whose count plus
- * the late visits of that cell equals the oracle's count. Every rejected record must appear on
- * the dead-letter topic exactly once with its reason; nothing may be left prepared or open.
+ * <p>The job sums a value per (key, window): a visit counts 1 for its user, an order adds its
+ * amount to its merchant's revenue. A valid event is either summed or, if its window had
+ * already closed when it arrived, forwarded as late. So each sink must hold exactly one record
+ * per (key, window) with at least one event that was not late, and its value plus the values of
+ * that cell's late events equals the oracle's sum. Every rejected record must appear on the
+ * dead-letter topic exactly once with its reason; nothing may be left prepared or open.
  *
- * <p>Which visits may come out late is bounded by the input too, or a watermark or gate that
- * sent on-time visits to the late topic would go unnoticed. A visit the generator dated to a
- * window long closed may come out late. Any other visit may come out late only if its window
+ * <p>Which events may come out late is bounded by the input too, or a watermark or gate that
+ * sent on-time events to the late topic would go unnoticed. An event the generator dated to a
+ * window long closed may come out late. Any other event may come out late only if its window
  * could have closed before it was read. The job's watermark is the lowest of its active
  * partitions', each never past the newest event time read from that partition minus the
- * out-of-orderness bound, and each partition is read in offset order. So a visit read before it,
- * dated at least the bound past the end of its window, must exist:
+ * out-of-orderness bound, and each partition is read in offset order. So an event read before
+ * it, dated at least the bound past the end of its window, must exist:
  *
  * <ul>
  *   <li>earlier in its own partition ({@link ReadOrder#PARTITIONS_IN_STEP}). This holds across
- *       a restore too: the restored job judges replayed visits by the watermark of the
+ *       a restore too: the restored job judges replayed events by the watermark of the
  *       checkpoint, which was no later than their own partition's then.
  *   <li>or anywhere on another partition ({@link ReadOrder#PARTITIONS_MAY_IDLE}), when the run
  *       may have left a partition without records for the job's idleness timeout while the job
  *       ran: an idle partition takes no part in the watermark, and another may be read far ahead.
  * </ul>
  *
- * <p>The other way round is not checked: a visit generated late may be counted, because a job
+ * <p>The other way round is not checked: an event generated late may be summed, because a job
  * that starts, or restarts from a checkpoint taken before its first watermark, on a backlog
  * reads part of it before any watermark exists. (Seen in {@code ExactlyOnceITCase} on a busy
  * machine.) Its window then holds it once, in both sinks, as the oracle expects.
@@ -49,8 +51,8 @@ public final class Verdict {
 
     /** One sink's line of the summary. */
     public record SinkResult(
-            String sink, int expectedWindows, int committedWindows, List<UserWindow> missing,
-            List<UserWindow> duplicate, List<UserWindow> wrong, List<UserWindow> unexpected) {
+            String sink, int expectedWindows, int committedWindows, List<KeyWindow> missing,
+            List<KeyWindow> duplicate, List<KeyWindow> wrong, List<KeyWindow> unexpected) {
 
         public boolean exact() {
             return missing.isEmpty() && duplicate.isEmpty() && wrong.isEmpty()
@@ -59,8 +61,11 @@ public final class Verdict {
     }
 
     /** The outcome: every sink's result, and all problems in words. */
+    /**
+     * @param kafkaTotal the sum of the values committed to Kafka (for visits, the visits counted)
+     */
     public record Report(
-            int inputRecords, int validVisits, long countedVisits, int lateVisits,
+            int inputRecords, int validEvents, long kafkaTotal, int lateEvents,
             int deadLetters, List<SinkResult> sinks, List<String> problems) {
 
         public boolean exactlyOnce() {
@@ -70,8 +75,8 @@ public final class Verdict {
         public String table() {
             StringBuilder text = new StringBuilder();
             text.append(String.format(
-                    "input records %d: valid %d (counted %d, late %d), dead-lettered %d%n",
-                    inputRecords, validVisits, countedVisits, lateVisits, deadLetters));
+                    "input records %d: valid %d (late %d, kafka total %d), dead-lettered %d%n",
+                    inputRecords, validEvents, lateEvents, kafkaTotal, deadLetters));
             text.append(String.format("%-10s %9s %9s %8s %10s %6s %11s%n",
                     "sink", "expected", "committed", "missing", "duplicate", "wrong", "unexpected"));
             for (SinkResult sink : sinks) {
@@ -101,52 +106,51 @@ public final class Verdict {
 
     /**
      * @param outOfOrderness the job's watermark bound ({@code watermark.out-of-orderness}); a
-     *     smaller value only lets more visits pass as legitimately late
-     * @param readOrder which visits read before a visit may have closed its window
+     *     smaller value only lets more events pass as legitimately late
+     * @param readOrder which events read before an event may have closed its window
      */
     public static Report judge(
             List<ProducedRecord> input, Duration windowSize, Duration outOfOrderness,
             ReadOrder readOrder, Observations observed) {
         long size = windowSize.toMillis();
-        Map<String, UserWindow> cellOfEvent = new HashMap<>();
-        Map<UserWindow, Long> oracle = new TreeMap<>();
+        Map<String, Valid> validById = new HashMap<>();
+        Map<KeyWindow, Sum> oracle = new TreeMap<>();
         Map<String, String> rejectedAt = new HashMap<>();
         for (ProducedRecord record : input) {
             if (record.expectation() instanceof Valid valid) {
-                UserWindow cell = new UserWindow(
-                        valid.userId(), valid.eventTime() - Math.floorMod(valid.eventTime(), size));
-                cellOfEvent.put(valid.eventId(), cell);
-                oracle.merge(cell, 1L, Long::sum);
+                validById.put(valid.eventId(), valid);
+                oracle.merge(cell(valid, size), Sum.of(valid), Sum::plus);
             } else if (record.expectation() instanceof Rejected rejected) {
                 rejectedAt.put(position(record.partition(), record.offset()), rejected.reason());
             }
         }
         List<String> problems = new ArrayList<>();
 
-        Map<UserWindow, Long> late = new HashMap<>();
+        Map<KeyWindow, Sum> late = new HashMap<>();
         Map<String, Integer> lateSeen = new HashMap<>();
-        for (SideRecord record : observed.lateVisits()) {
-            UserWindow cell = cellOfEvent.get(record.eventId());
-            if (cell == null) {
+        for (SideRecord record : observed.lateRecords()) {
+            Valid valid = validById.get(record.eventId());
+            if (valid == null) {
                 problems.add("late topic holds unknown event " + record.eventId());
             } else if (lateSeen.merge(record.eventId(), 1, Integer::sum) > 1) {
-                problems.add("late visit " + record.eventId() + " forwarded more than once");
+                problems.add("late event " + record.eventId() + " forwarded more than once");
             } else {
-                late.merge(cell, 1L, Long::sum);
+                late.merge(cell(valid, size), Sum.of(valid), Sum::plus);
             }
         }
         checkLateness(input, size, outOfOrderness.toMillis(), readOrder, lateSeen.keySet(),
                 problems);
-        Map<UserWindow, Long> expected = new TreeMap<>();
-        oracle.forEach((cell, count) -> {
-            long counted = count - late.getOrDefault(cell, 0L);
-            if (counted > 0) {
-                expected.put(cell, counted);
+        Map<KeyWindow, Long> expected = new TreeMap<>();
+        oracle.forEach((cell, all) -> {
+            Sum summed = all.minus(late.getOrDefault(cell, Sum.NONE));
+            // A window fires only with an event in it: one whose events all came late is absent.
+            if (summed.events() > 0) {
+                expected.put(cell, summed.value());
             }
         });
 
         List<SinkResult> sinks = List.of(
-                compare("kafka", expected, observed.kafkaCounts(), problems),
+                compare("kafka", expected, observed.kafkaRecords(), problems),
                 compare("mysql", expected, observed.tableRows(), problems));
 
         Map<String, Integer> deadLetterSeen = new HashMap<>();
@@ -154,7 +158,7 @@ public final class Verdict {
             String at = position(record.sourcePartition(), record.sourceOffset());
             String reason = rejectedAt.get(at);
             if (reason == null) {
-                problems.add("dead letter for input " + at + " which was a valid visit");
+                problems.add("dead letter for input " + at + " which was a valid event");
             } else if (!reason.equals(record.reason())) {
                 problems.add("dead letter " + at + " has reason " + record.reason()
                         + ", expected " + reason);
@@ -173,15 +177,38 @@ public final class Verdict {
         observed.unfinishedKafkaTransactions().forEach(
                 id -> problems.add("Kafka transaction left open: " + id));
 
-        long counted = observed.kafkaCounts().stream().mapToLong(CommittedCount::count).sum();
-        return new Report(input.size(), cellOfEvent.size(), counted,
-                late.values().stream().mapToInt(Long::intValue).sum(),
+        long kafkaTotal = observed.kafkaRecords().stream().mapToLong(CommittedValue::value).sum();
+        return new Report(input.size(), validById.size(), kafkaTotal,
+                (int) late.values().stream().mapToLong(Sum::events).sum(),
                 observed.deadLetters().size(), sinks, List.copyOf(problems));
     }
 
+    /** How many events of a cell, and the sum of their values. */
+    private record Sum(long events, long value) {
+
+        static final Sum NONE = new Sum(0, 0);
+
+        static Sum of(Valid valid) {
+            return new Sum(1, valid.value());
+        }
+
+        Sum plus(Sum other) {
+            return new Sum(events + other.events, value + other.value);
+        }
+
+        Sum minus(Sum other) {
+            return new Sum(events - other.events, value - other.value);
+        }
+    }
+
+    private static KeyWindow cell(Valid valid, long windowSize) {
+        return new KeyWindow(
+                valid.key(), valid.eventTime() - Math.floorMod(valid.eventTime(), windowSize));
+    }
+
     /**
-     * Reports on-time visits that came out late although no visit that could be read before them
-     * closes their window.
+     * Reports on-time events that came out late although no event that could be read before
+     * them closes their window.
      */
     private static void checkLateness(
             List<ProducedRecord> input, long windowSize, long outOfOrderness,
@@ -196,9 +223,9 @@ public final class Verdict {
             if (valid.generated() == Timing.ON_TIME && cameOutLate.contains(valid.eventId())) {
                 long newest = read.newestBefore(record.partition(), record.offset());
                 if (newest < windowEnd + outOfOrderness) {
-                    problems.add("on-time visit " + valid.eventId() + " (" + valid.userId() + "@"
+                    problems.add("on-time event " + valid.eventId() + " (" + valid.key() + "@"
                             + (windowEnd - windowSize) + ", input " + record.partition() + "@"
-                            + record.offset() + ") came out late, but no visit read before it"
+                            + record.offset() + ") came out late, but no event read before it"
                             + " closes its window (" + readOrder + "): newest such event time "
                             + (newest == Long.MIN_VALUE ? "none" : newest)
                             + ", the window closes at " + (windowEnd + outOfOrderness));
@@ -213,7 +240,7 @@ public final class Verdict {
      */
     private static final class EventTimesRead {
 
-        /** One partition's visits: offsets in order, and the newest event time up to each. */
+        /** One partition's valid events: offsets in order, and the newest event time up to each. */
         private record PartitionTimes(long[] offsets, long[] newestUpTo) {
 
             long newest() {
@@ -268,36 +295,36 @@ public final class Verdict {
     }
 
     private static SinkResult compare(
-            String sink, Map<UserWindow, Long> expected, List<CommittedCount> committed,
+            String sink, Map<KeyWindow, Long> expected, List<CommittedValue> committed,
             List<String> problems) {
-        Map<UserWindow, List<CommittedCount>> byCell = new TreeMap<>();
+        Map<KeyWindow, List<CommittedValue>> byCell = new TreeMap<>();
         committed.forEach(c -> byCell.computeIfAbsent(
-                new UserWindow(c.userId(), c.windowStart()), k -> new ArrayList<>()).add(c));
-        List<UserWindow> missing = new ArrayList<>();
-        List<UserWindow> duplicate = new ArrayList<>();
-        List<UserWindow> wrong = new ArrayList<>();
-        List<UserWindow> unexpected = new ArrayList<>();
-        for (UserWindow cell : new TreeSet<>(expected.keySet())) {
-            List<CommittedCount> found = byCell.getOrDefault(cell, List.of());
+                new KeyWindow(c.key(), c.windowStart()), k -> new ArrayList<>()).add(c));
+        List<KeyWindow> missing = new ArrayList<>();
+        List<KeyWindow> duplicate = new ArrayList<>();
+        List<KeyWindow> wrong = new ArrayList<>();
+        List<KeyWindow> unexpected = new ArrayList<>();
+        for (KeyWindow cell : new TreeSet<>(expected.keySet())) {
+            List<CommittedValue> found = byCell.getOrDefault(cell, List.of());
             if (found.isEmpty()) {
                 missing.add(cell);
                 problems.add(sink + ": window " + cell + " missing (expected "
                         + expected.get(cell) + ")");
                 continue;
             }
-            int writes = found.stream().mapToInt(CommittedCount::writes).sum();
+            int writes = found.stream().mapToInt(CommittedValue::writes).sum();
             if (writes > 1) {
                 duplicate.add(cell);
                 problems.add(sink + ": window " + cell + " committed " + writes + " times");
             }
-            long count = found.get(found.size() - 1).count();
-            if (count != expected.get(cell)) {
+            long value = found.get(found.size() - 1).value();
+            if (value != expected.get(cell)) {
                 wrong.add(cell);
-                problems.add(sink + ": window " + cell + " counted " + count + ", expected "
+                problems.add(sink + ": window " + cell + " holds " + value + ", expected "
                         + expected.get(cell));
             }
         }
-        for (UserWindow cell : byCell.keySet()) {
+        for (KeyWindow cell : byCell.keySet()) {
             if (!expected.containsKey(cell)) {
                 unexpected.add(cell);
                 problems.add(sink + ": window " + cell + " is not in the input");

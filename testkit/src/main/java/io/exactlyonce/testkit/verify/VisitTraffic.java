@@ -56,9 +56,6 @@ public final class VisitTraffic {
         }
     }
 
-    /** One record to produce: key, value (null for a tombstone), its Kafka timestamp, intent. */
-    public record Planned(byte[] key, byte[] value, long timestamp, Expectation expectation) {}
-
     private static final int UNKNOWN_SCHEMA_ID = 999_999;
 
     private final Settings settings;
@@ -72,12 +69,12 @@ public final class VisitTraffic {
     }
 
     /** Plans every record in producing order; values are serialized with {@code serializer}. */
-    public List<Planned> plan(ConfluentAvroSerializer<UserVisitEvent> serializer, String topic) {
+    public List<PlannedRecord> plan(ConfluentAvroSerializer<UserVisitEvent> serializer, String topic) {
         Random random = new Random(settings.seed());
         long start = settings.start().toEpochMilli();
         long span = settings.windowSize().toMillis() * settings.windows();
         long jitter = settings.outOfOrderness().toMillis();
-        List<Planned> planned = new ArrayList<>(settings.events() + 64);
+        List<PlannedRecord> planned = new ArrayList<>(settings.events() + 64);
         for (int i = 0; i < settings.events(); i++) {
             // Event times advance through the windows with bounded jitter, so none is late...
             long base = start + span * i / settings.events();
@@ -93,28 +90,28 @@ public final class VisitTraffic {
             String eventId = "evt-" + settings.seed() + "-" + i;
             UserVisitEvent event = event(eventId, userId, eventTime, random);
             planned.add(
-                    new Planned(
+                    new PlannedRecord(
                             userId.getBytes(StandardCharsets.UTF_8),
                             serializer.serialize(topic, event),
                             recordTime,
                             new Expectation.Valid(eventId, userId, eventTime,
                                     late ? Expectation.Timing.LATE : Expectation.Timing.ON_TIME)));
         }
-        List<Planned> rejects = rejects(serializer, topic, random, start);
+        List<PlannedRecord> rejects = rejects(serializer, topic, random, start);
         // Spread the rejects through the stream, never at the very start.
-        for (Planned reject : rejects) {
+        for (PlannedRecord reject : rejects) {
             int at = planned.size() / 10 + random.nextInt(planned.size() * 9 / 10);
-            Planned neighbour = planned.get(at);
-            planned.add(at, new Planned(reject.key(), reject.value(), neighbour.timestamp(),
+            PlannedRecord neighbour = planned.get(at);
+            planned.add(at, new PlannedRecord(reject.key(), reject.value(), neighbour.timestamp(),
                     reject.expectation()));
         }
         return Collections.unmodifiableList(planned);
     }
 
-    private List<Planned> rejects(
+    private List<PlannedRecord> rejects(
             ConfluentAvroSerializer<UserVisitEvent> serializer, String topic, Random random,
             long start) {
-        List<Planned> rejects = new ArrayList<>();
+        List<PlannedRecord> rejects = new ArrayList<>();
         byte[] key = "rejected".getBytes(StandardCharsets.UTF_8);
         for (int n = 0; n < settings.rejectsPerKind(); n++) {
             String id = "bad-" + settings.seed() + "-" + n;
@@ -149,8 +146,8 @@ public final class VisitTraffic {
         return rejects;
     }
 
-    private static Planned reject(byte[] key, byte[] value, String reason) {
-        return new Planned(key, value, 0L, new Expectation.Rejected(reason));
+    private static PlannedRecord reject(byte[] key, byte[] value, String reason) {
+        return new PlannedRecord(key, value, 0L, new Expectation.Rejected(reason));
     }
 
     private static UserVisitEvent event(String eventId, String userId, long eventTime, Random random) {

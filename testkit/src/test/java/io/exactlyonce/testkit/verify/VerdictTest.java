@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.exactlyonce.testkit.verify.Expectation.Rejected;
 import io.exactlyonce.testkit.verify.Expectation.Timing;
 import io.exactlyonce.testkit.verify.Expectation.Valid;
-import io.exactlyonce.testkit.verify.Observations.CommittedCount;
+import io.exactlyonce.testkit.verify.Observations.CommittedValue;
 import io.exactlyonce.testkit.verify.Observations.SideRecord;
 import io.exactlyonce.testkit.verify.Verdict.ReadOrder;
 import java.time.Duration;
@@ -32,7 +32,7 @@ class VerdictTest {
 
     private static final List<SideRecord> LATE = List.of(new SideRecord("e3", "WINDOW_CLOSED", 0, 2));
     private static final List<SideRecord> DEAD = List.of(new SideRecord(null, "BAD_MAGIC_BYTE", 1, 0));
-    private static final List<CommittedCount> EXACT = List.of(new CommittedCount("alice", 0, 2, 1));
+    private static final List<CommittedValue> EXACT = List.of(new CommittedValue("alice", 0, 2, 1));
 
     @Test
     void acceptsExactlyOnce() {
@@ -52,9 +52,9 @@ class VerdictTest {
 
     @Test
     void catchesADuplicateRecordAndADuplicateRow() {
-        List<CommittedCount> twice = List.of(
-                new CommittedCount("alice", 0, 2, 1), new CommittedCount("alice", 0, 2, 1));
-        List<CommittedCount> rewritten = List.of(new CommittedCount("alice", 0, 2, 2));
+        List<CommittedValue> twice = List.of(
+                new CommittedValue("alice", 0, 2, 1), new CommittedValue("alice", 0, 2, 1));
+        List<CommittedValue> rewritten = List.of(new CommittedValue("alice", 0, 2, 2));
 
         Verdict.Report report = judge(twice, rewritten, LATE, DEAD, List.of());
 
@@ -63,15 +63,15 @@ class VerdictTest {
 
     @Test
     void catchesAWrongCount() {
-        List<CommittedCount> wrong = List.of(new CommittedCount("alice", 0, 3, 1));
+        List<CommittedValue> wrong = List.of(new CommittedValue("alice", 0, 3, 1));
 
         assertThat(judge(wrong, EXACT, LATE, DEAD, List.of()).sinks().get(0).wrong()).hasSize(1);
     }
 
     @Test
     void catchesALateVisitThatWasAlsoCounted() {
-        List<CommittedCount> countedToo = List.of(
-                new CommittedCount("alice", 0, 2, 1), new CommittedCount("alice", 60_000, 1, 1));
+        List<CommittedValue> countedToo = List.of(
+                new CommittedValue("alice", 0, 2, 1), new CommittedValue("alice", 60_000, 1, 1));
 
         assertThat(judge(countedToo, EXACT, LATE, DEAD, List.of()).sinks().get(0).unexpected())
                 .hasSize(1);
@@ -105,7 +105,7 @@ class VerdictTest {
         assertThat(report.exactlyOnce()).as(report.table()).isFalse();
         assertThat(report.problems()).as("the visits of the last window, which nothing read"
                         + " before them can close")
-                .anyMatch(p -> p.startsWith("on-time visit v999 ") && p.contains("came out late"));
+                .anyMatch(p -> p.startsWith("on-time event v999 ") && p.contains("came out late"));
     }
 
     /** Bob's visit came out late; only carol's, on the other partition, closes its window. */
@@ -113,7 +113,7 @@ class VerdictTest {
         List<ProducedRecord> input = List.of(
                 new ProducedRecord(0, 0, new Valid("bob-1", "bob", 59_000, ON_TIME)),
                 new ProducedRecord(1, 0, new Valid("carol-1", "carol", 65_000, ON_TIME)));
-        List<CommittedCount> counted = List.of(new CommittedCount("carol", 60_000, 1, 1));
+        List<CommittedValue> counted = List.of(new CommittedValue("carol", 60_000, 1, 1));
         List<SideRecord> late = List.of(new SideRecord("bob-1", "WINDOW_CLOSED", 0, 0));
         return Verdict.judge(input, MINUTE, BOUND, readOrder,
                 new Observations(counted, counted, late, List.of(), List.of(), List.of()));
@@ -127,7 +127,7 @@ class VerdictTest {
     @Test
     void catchesAnOnTimeVisitLateBehindAnotherPartitionWhenPartitionsStayedInStep() {
         assertThat(bobLateBehindCarol(ReadOrder.PARTITIONS_IN_STEP).problems()).singleElement()
-                .asString().startsWith("on-time visit bob-1 ").contains("newest such event time none");
+                .asString().startsWith("on-time event bob-1 ").contains("newest such event time none");
     }
 
     @Test
@@ -135,7 +135,7 @@ class VerdictTest {
         List<ProducedRecord> input = List.of(
                 new ProducedRecord(0, 0, new Valid("bob-1", "bob", 70_000, ON_TIME)),
                 new ProducedRecord(0, 1, new Valid("bob-2", "bob", 50_000, ON_TIME)));
-        List<CommittedCount> counted = List.of(new CommittedCount("bob", 60_000, 1, 1));
+        List<CommittedValue> counted = List.of(new CommittedValue("bob", 60_000, 1, 1));
         List<SideRecord> late = List.of(new SideRecord("bob-2", "WINDOW_CLOSED", 0, 1));
 
         Verdict.Report report = Verdict.judge(input, MINUTE, BOUND, ReadOrder.PARTITIONS_IN_STEP,
@@ -151,19 +151,71 @@ class VerdictTest {
                 new ProducedRecord(0, 0, new Valid("bob-1", "bob", 59_000, ON_TIME)),
                 new ProducedRecord(0, 1, new Valid("bob-2", "bob", 90_000, ON_TIME)),
                 new ProducedRecord(1, 0, new Valid("carol-1", "carol", 64_999, ON_TIME)));
-        List<CommittedCount> counted = List.of(
-                new CommittedCount("bob", 60_000, 1, 1), new CommittedCount("carol", 60_000, 1, 1));
+        List<CommittedValue> counted = List.of(
+                new CommittedValue("bob", 60_000, 1, 1), new CommittedValue("carol", 60_000, 1, 1));
         List<SideRecord> late = List.of(new SideRecord("bob-1", "WINDOW_CLOSED", 0, 0));
 
         Verdict.Report report = Verdict.judge(input, MINUTE, BOUND, ReadOrder.PARTITIONS_MAY_IDLE,
                 new Observations(counted, counted, late, List.of(), List.of(), List.of()));
 
         assertThat(report.problems()).singleElement().asString()
-                .startsWith("on-time visit bob-1 ").contains("newest such event time 64999");
+                .startsWith("on-time event bob-1 ").contains("newest such event time 64999");
+    }
+
+    /** Revenue per merchant: two orders of acme in window 0, one of them late. */
+    private static final List<ProducedRecord> ORDERS = List.of(
+            new ProducedRecord(0, 0, new Valid("o1", "acme", 1_000, 250, ON_TIME)),
+            new ProducedRecord(0, 1, new Valid("o2", "acme", 2_000, 1_000, ON_TIME)),
+            new ProducedRecord(0, 2, new Valid("o3", "acme", 3_000, 40, Timing.LATE)));
+
+    private static Verdict.Report judgeRevenue(List<CommittedValue> kafka, List<SideRecord> late) {
+        return Verdict.judge(ORDERS, MINUTE, BOUND, ReadOrder.PARTITIONS_IN_STEP,
+                new Observations(kafka, kafka, late, List.of(), List.of(), List.of()));
+    }
+
+    @Test
+    void acceptsTheSumOfTheValuesThatWereNotLate() {
+        Verdict.Report report = judgeRevenue(List.of(new CommittedValue("acme", 0, 1_250, 1)),
+                List.of(new SideRecord("o3", "WINDOW_CLOSED", 0, 2)));
+
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.kafkaTotal()).isEqualTo(1_250);
+        assertThat(report.lateEvents()).isEqualTo(1);
+    }
+
+    @Test
+    void catchesASumThatCountsEventsInsteadOfAddingTheirValues() {
+        Verdict.Report report = judgeRevenue(List.of(new CommittedValue("acme", 0, 3, 1)),
+                List.of());
+
+        assertThat(report.sinks()).allSatisfy(sink -> assertThat(sink.wrong()).hasSize(1));
+        assertThat(report.problems()).contains("kafka: window acme@0 holds 3, expected 1290");
+    }
+
+    @Test
+    void catchesASumThatAlsoHoldsALateEventsValue() {
+        Verdict.Report report = judgeRevenue(List.of(new CommittedValue("acme", 0, 1_290, 1)),
+                List.of(new SideRecord("o3", "WINDOW_CLOSED", 0, 2)));
+
+        assertThat(report.problems()).contains("mysql: window acme@0 holds 1290, expected 1250");
+    }
+
+    @Test
+    void expectsAWindowWhoseValuesSumToZeroWhenAnEventWasNotLate() {
+        List<ProducedRecord> refunded = List.of(
+                new ProducedRecord(0, 0, new Valid("o1", "acme", 1_000, 500, ON_TIME)),
+                new ProducedRecord(0, 1, new Valid("o2", "acme", 2_000, -500, ON_TIME)));
+
+        Verdict.Report report = Verdict.judge(refunded, MINUTE, BOUND,
+                ReadOrder.PARTITIONS_IN_STEP, new Observations(List.of(), List.of(), List.of(),
+                        List.of(), List.of(), List.of()));
+
+        assertThat(report.sinks()).allSatisfy(sink -> assertThat(sink.missing())
+                .containsExactly(new KeyWindow("acme", 0)));
     }
 
     private static Verdict.Report judge(
-            List<CommittedCount> kafka, List<CommittedCount> table, List<SideRecord> late,
+            List<CommittedValue> kafka, List<CommittedValue> table, List<SideRecord> late,
             List<SideRecord> dead, List<String> prepared) {
         return Verdict.judge(INPUT, MINUTE, BOUND, ReadOrder.PARTITIONS_IN_STEP,
                 new Observations(kafka, table, late, dead, prepared, List.of()));
