@@ -11,10 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job against a MariaDB that requires TLS ({@code require_secure_transport=ON}, a CA made
@@ -31,27 +30,15 @@ class DatabaseTlsITCase {
     private static final int EVENTS = 24_000;
     private static final int EVENTS_PER_SECOND = 200;
 
-    private static ContainerEnvironment environment;
-
-    @BeforeAll
-    static void start() throws Exception {
-        TestCertificates tls =
-                TestCertificates.create("mariadb", List.of("mariadb", "localhost", "127.0.0.1"));
-        environment = ContainerEnvironment.start(
-                SCENARIO, PARALLELISM, new ServiceSecurity(null, tls));
-        FaultScenario.say(SCENARIO, "containers ready in " + environment.startup().toSeconds()
-                + " s");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (environment != null) {
-            environment.close();
-        }
-    }
+    @RegisterExtension
+    static final ContainerEnvironmentExtension CONTAINERS =
+            new ContainerEnvironmentExtension(SCENARIO, PARALLELISM, () -> new ServiceSecurity(
+                    null, TestCertificates.create(
+                            "mariadb", List.of("mariadb", "localhost", "127.0.0.1"))));
 
     @Test
     void theDatabaseRefusesAConnectionWithoutTls() throws Exception {
+        ContainerEnvironment environment = CONTAINERS.environment();
         ContainerServices services = environment.services();
         String verified = services.jdbcUrl("");
         String plain = verified.substring(0, verified.indexOf('?')) + "?sslMode=DISABLED";
@@ -63,7 +50,8 @@ class DatabaseTlsITCase {
         try (Connection connection = DriverManager.getConnection(
                         verified, services.jdbcUser(), services.jdbcPassword());
                 Statement statement = connection.createStatement();
-                ResultSet cipher = statement.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) {
+                ResultSet cipher =
+                        statement.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) {
             assertThat(cipher.next()).isTrue();
             assertThat(cipher.getString(2)).as("the verified connection's TLS cipher").isNotBlank();
         }
@@ -71,19 +59,13 @@ class DatabaseTlsITCase {
 
     @Test
     void theJobCommitsExactlyOnceOverVerifiedTlsAcrossATaskManagerKill() throws Exception {
+        ContainerEnvironment environment = CONTAINERS.environment();
         VerifiedRun.Plan plan = FaultScenario.plan("db_tls", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND, OptionValues.of());
         assertThat(VerifiedRun.config(plan, environment.services()).countsToDatabase().jdbcUrl())
                 .as("the job's JDBC URL").contains("sslMode=VERIFY_IDENTITY")
                 .contains("trustCertificateKeyStoreUrl=file:");
-        KillOneTaskManager fault = new KillOneTaskManager(SCENARIO, () -> environment, plan);
 
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery(), environment.startup(),
-                outcome.took());
-
-        assertThat(fault.killed().exitCode()).as("exit code of the killed TaskManager")
-                .isEqualTo(137);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        KillOneTaskManager.runExactlyOnce(SCENARIO, environment, plan);
     }
 }

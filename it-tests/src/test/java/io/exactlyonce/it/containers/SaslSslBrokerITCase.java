@@ -11,13 +11,12 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job against a broker that offers only SASL_SSL (SCRAM-SHA-512, a CA made for the test):
@@ -37,27 +36,18 @@ class SaslSslBrokerITCase {
     private static final int EVENTS_PER_SECOND = 200;
 
     private static SaslSslBroker broker;
-    private static ContainerEnvironment environment;
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = SaslSslBroker.create(List.of("kafka", "localhost", "127.0.0.1"));
-        environment = ContainerEnvironment.start(
-                SCENARIO, PARALLELISM, new ServiceSecurity(broker, null));
-        FaultScenario.say(SCENARIO, "containers ready in " + environment.startup().toSeconds()
-                + " s");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (environment != null) {
-            environment.close();
-        }
-    }
+    @RegisterExtension
+    static final ContainerEnvironmentExtension CONTAINERS =
+            new ContainerEnvironmentExtension(SCENARIO, PARALLELISM, () -> {
+                broker = SaslSslBroker.create(List.of("kafka", "localhost", "127.0.0.1"));
+                return new ServiceSecurity(broker, null);
+            });
 
     @Test
     @Order(1)
     void theBrokerRefusesAClientWithoutTlsAndSasl() {
+        ContainerEnvironment environment = CONTAINERS.environment();
         Properties plaintext = new Properties();
         plaintext.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 environment.services().bootstrapServers());
@@ -72,6 +62,7 @@ class SaslSslBrokerITCase {
     @Test
     @Order(2)
     void aWrongPasswordIsRefusedAtStartInOneMessage() throws Exception {
+        ContainerEnvironment environment = CONTAINERS.environment();
         VerifiedRun.Plan plan = FaultScenario.plan("sasl_wrong", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND, OptionValues.of(JobOptions.KAFKA_SECURITY_FILE,
                         broker.wrongPasswordSecurityFile().toString()));
@@ -91,19 +82,13 @@ class SaslSslBrokerITCase {
     @Test
     @Order(3)
     void theJobCommitsExactlyOnceThroughSaslSslAcrossATaskManagerKill() throws Exception {
+        ContainerEnvironment environment = CONTAINERS.environment();
         VerifiedRun.Plan plan = FaultScenario.plan("sasl_ssl", PARALLELISM, EVENTS,
                 EVENTS_PER_SECOND, OptionValues.of());
         assertThat(VerifiedRun.config(plan, environment.services()).kafkaSecurity().settings())
                 .as("the job's Kafka security, from its security file")
                 .containsEntry("security.protocol", "SASL_SSL");
-        KillOneTaskManager fault = new KillOneTaskManager(SCENARIO, () -> environment, plan);
 
-        FaultScenario.Outcome outcome = FaultScenario.run(environment, SCENARIO, plan, fault);
-        FaultSummary.append(SCENARIO, outcome.report(), fault.recovery(), environment.startup(),
-                outcome.took());
-
-        assertThat(fault.killed().exitCode()).as("exit code of the killed TaskManager")
-                .isEqualTo(137);
-        FaultScenario.assertExactlyOnce(outcome.report());
+        KillOneTaskManager.runExactlyOnce(SCENARIO, environment, plan);
     }
 }
