@@ -9,7 +9,10 @@
 #      '.' written as '_', '_' as '__', '-' as '___' (KAFKA_PROCESS_ROLES -> process.roles,
 #      KAFKA_LOG_DIRS -> log.dirs); the JVM and logging variables below are no properties;
 #   3. KAFKA_CFG_<NAME>=value (this image's older form: '_' -> '.', '__' -> '_').
-# CLUSTER_ID (or KAFKA_CLUSTER_ID) is only used to format the storage on the first start.
+# CLUSTER_ID (or KAFKA_CLUSTER_ID) is only used to format the storage on the first start, and
+# so is KAFKA_SCRAM_CREDENTIALS_FILE: a file with one SCRAM credential per line
+# (SCRAM-SHA-512=[name=alice,password=...]), each given to `kafka-storage format --add-scram`,
+# so that a SASL/SCRAM listener has its users, the inter-broker one included, before it starts.
 set -euo pipefail
 
 KAFKA_HOME="${KAFKA_HOME:-/opt/kafka}"
@@ -27,7 +30,7 @@ props="$conf_dir/server.properties"
 not_properties=" KAFKA_HOME KAFKA_VERSION KAFKA_HEAP_OPTS KAFKA_JVM_PERFORMANCE_OPTS KAFKA_OPTS
     KAFKA_GC_LOG_OPTS KAFKA_JMX_OPTS KAFKA_JMX_PORT KAFKA_JMX_HOSTNAME KAFKA_LOG4J_OPTS
     KAFKA_LOG4J_ROOT_LOGLEVEL KAFKA_LOG4J_LOGGERS KAFKA_TOOLS_LOG4J_LOGLEVEL KAFKA_LOG_LEVEL
-    KAFKA_TOOL_OPTS KAFKA_DATA_DIR KAFKA_CLUSTER_ID "
+    KAFKA_TOOL_OPTS KAFKA_DATA_DIR KAFKA_CLUSTER_ID KAFKA_SCRAM_CREDENTIALS_FILE "
 not_properties="${not_properties//$'\n'/ }"
 
 # apache/kafka's naming: runs of one, two and three underscores are '.', '_' and '-'.
@@ -199,9 +202,17 @@ if ! $formatted; then
         cluster_id="$(java -Xmx128m $tool_log_opts -cp "$classpath" kafka.tools.StorageTool random-uuid)"
     fi
     echo "kafka-entrypoint: formatting ${cfg[log.dirs]} for cluster $cluster_id (first start)" >&2
+    scram=()
+    if [ -n "${KAFKA_SCRAM_CREDENTIALS_FILE:-}" ]; then
+        [ -r "$KAFKA_SCRAM_CREDENTIALS_FILE" ] || die "KAFKA_SCRAM_CREDENTIALS_FILE: cannot read $KAFKA_SCRAM_CREDENTIALS_FILE"
+        while IFS= read -r credential || [ -n "$credential" ]; do
+            [ -n "${credential// /}" ] && scram+=(--add-scram "$credential")
+        done < "$KAFKA_SCRAM_CREDENTIALS_FILE"
+        echo "kafka-entrypoint: adding $(( ${#scram[@]} / 2 )) SCRAM credential(s) from $KAFKA_SCRAM_CREDENTIALS_FILE" >&2
+    fi
     # With controller.quorum.voters set, no --standalone (that is for a dynamic quorum).
     java -Xmx256m $tool_log_opts -cp "$classpath" kafka.tools.StorageTool format \
-        --cluster-id "$cluster_id" --config "$props" --ignore-formatted
+        --cluster-id "$cluster_id" --config "$props" --ignore-formatted "${scram[@]}"
 fi
 
 echo "kafka-entrypoint: starting node ${cfg[node.id]} (${cfg[process.roles]}); listeners=${cfg[listeners]} advertised.listeners=${cfg[advertised.listeners]:-}" >&2

@@ -76,6 +76,7 @@ class PoisonOnlyPartitionITCase {
             services.createTopic(topic, PARTITIONS, Map.of());
         }
         services.createDatabase(plan.name());
+        VerifiedRun.registerCountsSchema(config, services);
         JobRunner.SubmittedJob job = new MiniClusterJobRunner(
                 StreamExecutionEnvironment.getExecutionEnvironment()).submit(config, plan);
 

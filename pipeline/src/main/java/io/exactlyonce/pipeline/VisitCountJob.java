@@ -56,6 +56,7 @@ public final class VisitCountJob {
         try {
             config = JobSettings.fromArgs(args, System.getenv());
             env = StreamExecutionEnvironment.getExecutionEnvironment();
+            StartGuard.refuseRejectedCredentials(config);
             StartGuard.refuseStartOverEarlierRun(config, env.getConfiguration());
             configure(env, config);
             define(env, config, new KafkaVisitSource(config), new ProductionSinks(config));

@@ -35,11 +35,17 @@ final class ContainerEnvironment implements AutoCloseable {
     }
 
     static ContainerEnvironment start(String name, int taskManagers) throws Exception {
+        return start(name, taskManagers, ServiceSecurity.NONE);
+    }
+
+    /** The same with a SASL_SSL-only broker or a database that requires TLS, or both. */
+    static ContainerEnvironment start(String name, int taskManagers, ServiceSecurity security)
+            throws Exception {
         requireDocker();
         Path jobJar = jobJar();
         Network network = Network.newNetwork();
         ContainerLogs logs = new ContainerLogs(Path.of("target", "container-logs", name));
-        ContainerServices services = new ContainerServices(network, logs);
+        ContainerServices services = new ContainerServices(network, logs, security);
         FlinkCluster flink = new FlinkCluster(
                 network, logs, jobJar, taskManagers, services.jdbcPassword());
         long begin = System.nanoTime();
@@ -52,6 +58,16 @@ final class ContainerEnvironment implements AutoCloseable {
             network.close();
             throw new IllegalStateException("the containers did not start; their output is in "
                     + logs.directory().toAbsolutePath(), e);
+        }
+        if (security.kafka() != null) {
+            // Where flink run runs main(), which reads it.
+            flink.copyToJobManager(security.kafka().jobSecurityFile());
+            flink.copyToJobManager(security.kafka().wrongPasswordSecurityFile());
+        }
+        if (security.database() != null) {
+            // Every TaskManager's XA connections open it.
+            services.databaseCaForTheJob(flink.copyToSharedStorage(
+                    services.databaseCaTruststore(), "database-ca.p12"));
         }
         return new ContainerEnvironment(
                 network, logs, services, flink, Duration.ofNanos(System.nanoTime() - begin));

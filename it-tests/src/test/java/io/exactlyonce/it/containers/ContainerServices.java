@@ -9,7 +9,10 @@ import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -39,6 +42,7 @@ import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.lifecycle.Startable;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * Kafka, MariaDB and the schema registry in containers on one network. This JVM reaches them
@@ -70,9 +74,22 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     private final FixedPortContainer mariaDb;
     private final GenericContainer<?> registry;
     private final String rootPassword = UUID.randomUUID().toString();
+    /** Null for a plaintext broker. */
+    private final SaslSslBroker kafkaSecurity;
+    /** Null for a database without TLS. */
+    private final TestCertificates databaseTls;
+    /** Where the job's tasks find the database's CA (a truststore); null without TLS. */
+    private String jobFacingDatabaseCa;
 
     ContainerServices(Network network, ContainerLogs logs) throws IOException {
+        this(network, logs, ServiceSecurity.NONE);
+    }
+
+    ContainerServices(Network network, ContainerLogs logs, ServiceSecurity security)
+            throws IOException {
         this.logs = logs;
+        this.kafkaSecurity = security.kafka();
+        this.databaseTls = security.database();
         kafka = new FixedPortContainer(KAFKA_IMAGE, KAFKA_EXTERNAL_PORT);
         kafka.withNetwork(network)
                 .withNetworkAliases(KAFKA_ALIAS)
@@ -82,12 +99,18 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
                 .withLogConsumer(logs.to("kafka"))
                 .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1)
                         .withStartupTimeout(STARTUP_TIMEOUT));
+        if (kafkaSecurity != null) {
+            kafkaSecurity.configure(kafka);
+        }
         mariaDb = new FixedPortContainer(MARIADB_IMAGE, MARIADB_PORT)
                 .withNetwork(network)
                 .withNetworkAliases(MARIADB_ALIAS)
                 .withEnv("MARIADB_ROOT_PASSWORD", rootPassword)
                 .withLogConsumer(logs.to("mariadb"))
                 .waitingFor(Wait.forHealthcheck().withStartupTimeout(STARTUP_TIMEOUT));
+        if (databaseTls != null) {
+            requireSecureTransport(mariaDb, databaseTls);
+        }
         registry = new GenericContainer<>(REGISTRY_IMAGE)
                 .withNetwork(network)
                 .withNetworkAliases(REGISTRY_ALIAS)
@@ -113,7 +136,37 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     @Override
     public String jdbcUrl(String database) {
-        return jdbcUrl("localhost:" + mariaDb.hostPort(), database);
+        return jdbcUrl("localhost:" + mariaDb.hostPort(), database,
+                databaseTls == null ? null : databaseTls.caTruststore().toString());
+    }
+
+    private static final String TLS_DIR = "/etc/mysql/tls";
+
+    /**
+     * MariaDB with the test CA's server key, refusing every connection without TLS
+     * ({@code require_secure_transport=ON}). The image's health check still works: MariaDB
+     * 11.8's client speaks TLS by default.
+     */
+    private static void requireSecureTransport(
+            GenericContainer<?> mariaDb, TestCertificates tls) {
+        mariaDb.withCopyFileToContainer(MountableFile.forHostPath(
+                        tls.serverCertificatePem(), 0644), TLS_DIR + "/server.crt")
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        tls.serverKeyPem(), 0644), TLS_DIR + "/server.key")
+                .withCopyFileToContainer(MountableFile.forHostPath(
+                        tls.caPem(), 0644), TLS_DIR + "/ca.pem")
+                .withCommand("mariadbd", "--ssl-cert=" + TLS_DIR + "/server.crt",
+                        "--ssl-key=" + TLS_DIR + "/server.key", "--ssl-ca=" + TLS_DIR + "/ca.pem",
+                        "--require-secure-transport=ON");
+    }
+
+    /** The job's tasks find the database's CA truststore at {@code path}. */
+    void databaseCaForTheJob(String path) {
+        jobFacingDatabaseCa = path;
+    }
+
+    Path databaseCaTruststore() {
+        return databaseTls.caTruststore();
     }
 
     @Override
@@ -131,13 +184,32 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
             @Override
             public String jdbcUrl(String database) {
-                return ContainerServices.jdbcUrl(MARIADB_ALIAS + ":" + MARIADB_PORT, database);
+                return ContainerServices.jdbcUrl(
+                        MARIADB_ALIAS + ":" + MARIADB_PORT, database, jobFacingDatabaseCa);
             }
         };
     }
 
-    private static String jdbcUrl(String hostAndPort, String database) {
-        return "jdbc:mysql://" + hostAndPort + "/" + database + "?useSSL=false";
+    /** @param caTruststore verify the server against this CA; null for no TLS */
+    private static String jdbcUrl(String hostAndPort, String database, String caTruststore) {
+        String url = "jdbc:mysql://" + hostAndPort + "/" + database;
+        return caTruststore == null ? url + "?useSSL=false"
+                : url + "?sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreType=PKCS12"
+                        + "&trustCertificateKeyStoreUrl=file:" + caTruststore;
+    }
+
+    @Override
+    public Map<String, String> kafkaSecurity() {
+        return kafkaSecurity == null ? Map.of() : kafkaSecurity.clientSecurity();
+    }
+
+    @Override
+    public OptionValues jobOptions() {
+        try {
+            return kafkaSecurity == null ? OptionValues.of() : kafkaSecurity.jobOptions();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -273,6 +345,7 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     private Admin admin() {
         Properties properties = new Properties();
+        properties.putAll(kafkaSecurity());
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return Admin.create(properties);
     }

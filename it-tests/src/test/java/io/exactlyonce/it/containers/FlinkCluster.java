@@ -114,6 +114,25 @@ final class FlinkCluster implements AutoCloseable {
                 taskManagers.stream().map(TaskManager::container)).map(c -> (Startable) c).toList();
     }
 
+    /**
+     * Copies {@code file} into the JobManager container at the same path, for {@code flink run}
+     * (e.g. a security file the job's main() reads, named by the same option here and there).
+     */
+    void copyToJobManager(Path file) {
+        jobManager.copyFileToContainer(
+                MountableFile.forHostPath(file, 0644), file.toAbsolutePath().toString());
+    }
+
+    /**
+     * Copies {@code file} into the volume every JobManager and TaskManager mounts, replacements
+     * included, and returns its path there.
+     */
+    String copyToSharedStorage(Path file, String name) {
+        String path = DATA + "/shared/" + name;
+        jobManager.copyFileToContainer(MountableFile.forHostPath(file, 0644), path);
+        return path;
+    }
+
     FlinkRest rest() {
         return new FlinkRest("http://localhost:" + jobManager.hostPort());
     }

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +43,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final String baseUrl;
     private final Duration timeout;
     private final HttpClient http;
+    /** {@code Basic ...} header value, or null without credentials; never printed. */
+    private final String authorization;
     private final ConcurrentMap<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
@@ -66,6 +69,16 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
      * @param timeout bounds both connecting and each request's whole exchange
      */
     public HttpSchemaRegistryClient(String baseUrl, Duration timeout) {
+        this(baseUrl, timeout, null);
+    }
+
+    /**
+     * @param basicAuthUserInfo {@code user:password} sent with every request as HTTP basic auth;
+     *     null for none
+     */
+    public HttpSchemaRegistryClient(String baseUrl, Duration timeout, String basicAuthUserInfo) {
+        this.authorization = basicAuthUserInfo == null ? null : "Basic " + Base64.getEncoder()
+                .encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
         this.baseUrl = normalize(baseUrl);
         this.timeout = requirePositive(timeout);
         this.http = HttpClient.newBuilder()
@@ -157,7 +170,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).header("Accept", ACCEPT);
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).header("Accept", ACCEPT);
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     private JsonNode send(HttpRequest request, String action) {
@@ -180,7 +195,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             return body;
         }
         String failure = "Could not " + action + ": " + request.method() + " " + request.uri()
-                + " answered " + status + describeError(body, response.body());
+                + " answered " + status + describeError(body, response.body()) + credentialsHint(status);
         // Only a registry error code (40401 subject, 40402 version, 40403 schema not found) means "not
         // found"; a bare 404 is a wrong base URL, and must not turn every record into a poison record.
         if (status == 404 && body != null && body.path("error_code").asInt() / 100 == 404) {
@@ -196,6 +211,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             throw new RequestRejectedException(failure);
         }
         throw new SchemaRegistryException(failure);
+    }
+
+    private String credentialsHint(int status) {
+        if (status != 401 && status != 403) {
+            return "";
+        }
+        return authorization == null
+                ? "; the registry wants credentials: set basic.auth.user.info"
+                : "; the registry refused the credentials given in basic.auth.user.info";
     }
 
     private static JsonNode parseOrNull(String text) {
@@ -239,6 +263,10 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             uri = URI.create(trimmed);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Not a valid schema registry URL: '" + baseUrl + "'", e);
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("Not a valid schema registry URL: it carries credentials;"
+                    + " give them as basic.auth.user.info instead");
         }
         if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())
                 || uri.getHost() == null) {

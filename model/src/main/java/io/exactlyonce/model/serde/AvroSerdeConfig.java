@@ -18,6 +18,13 @@ public final class AvroSerdeConfig {
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     /** Whether the serializer registers its schema, or only looks it up. Default {@code true}. */
     public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
+    /**
+     * Where HTTP basic-auth credentials come from; only {@code USER_INFO} ({@value #BASIC_AUTH_USER_INFO})
+     * is supported, and it is the default when that key is set.
+     */
+    public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
+    /** {@code user:password} for HTTP basic auth against the registry; never printed. */
+    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
     /** Connect and request timeout for registry calls, in milliseconds. Default 10000. */
     public static final String SCHEMA_REGISTRY_TIMEOUT_MS = "schema.registry.timeout.ms";
 
@@ -42,9 +49,11 @@ public final class AvroSerdeConfig {
     private final boolean autoRegisterSchemas;
     private final Duration schemaRegistryTimeout;
     private final UnknownSchemaIdRetries unknownSchemaIdRetries;
+    private final String basicAuthUserInfo;
 
     private AvroSerdeConfig(String schemaRegistryUrl, boolean autoRegisterSchemas, Duration schemaRegistryTimeout,
-            UnknownSchemaIdRetries unknownSchemaIdRetries) {
+            UnknownSchemaIdRetries unknownSchemaIdRetries, String basicAuthUserInfo) {
+        this.basicAuthUserInfo = basicAuthUserInfo;
         this.schemaRegistryUrl = schemaRegistryUrl;
         this.autoRegisterSchemas = autoRegisterSchemas;
         this.schemaRegistryTimeout = schemaRegistryTimeout;
@@ -67,7 +76,13 @@ public final class AvroSerdeConfig {
                                 DEFAULT_UNKNOWN_SCHEMA_ID_RETRIES, MAX_UNKNOWN_SCHEMA_ID_RETRIES),
                         Duration.ofMillis(nonNegative(UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS,
                                 configs.get(UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS),
-                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF.toMillis(), MAX_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS))));
+                                DEFAULT_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF.toMillis(), MAX_UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS))),
+                userInfo(configs.get(BASIC_AUTH_CREDENTIALS_SOURCE), configs.get(BASIC_AUTH_USER_INFO)));
+    }
+
+    /** Whether registry calls carry basic-auth credentials. */
+    public boolean hasBasicAuth() {
+        return basicAuthUserInfo != null;
     }
 
     public Optional<String> schemaRegistryUrl() {
@@ -97,9 +112,11 @@ public final class AvroSerdeConfig {
                     + "\": the schema registry's base URL, e.g. http://localhost:8081");
         }
         try {
-            return new HttpSchemaRegistryClient(schemaRegistryUrl, schemaRegistryTimeout);
+            return new HttpSchemaRegistryClient(schemaRegistryUrl, schemaRegistryTimeout, basicAuthUserInfo);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(SCHEMA_REGISTRY_URL, schemaRegistryUrl, e.getMessage());
+            // The message, not the URL: a URL with credentials in it must not be repeated.
+            throw new ConfigException("Invalid value for configuration " + SCHEMA_REGISTRY_URL + ": "
+                    + e.getMessage());
         }
     }
 
@@ -109,7 +126,28 @@ public final class AvroSerdeConfig {
                 + ", " + AUTO_REGISTER_SCHEMAS + "=" + autoRegisterSchemas
                 + ", " + SCHEMA_REGISTRY_TIMEOUT_MS + "=" + schemaRegistryTimeout.toMillis()
                 + ", " + UNKNOWN_SCHEMA_ID_RETRIES + "=" + unknownSchemaIdRetries.retries()
-                + ", " + UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS + "=" + unknownSchemaIdRetries.backoff().toMillis() + "}";
+                + ", " + UNKNOWN_SCHEMA_ID_RETRY_BACKOFF_MS + "=" + unknownSchemaIdRetries.backoff().toMillis()
+                + (basicAuthUserInfo == null ? "" : ", " + BASIC_AUTH_USER_INFO + "=[hidden]") + "}";
+    }
+
+    private static String userInfo(Object source, Object value) {
+        if (source != null && !"USER_INFO".equals(source.toString().strip())) {
+            throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, source, "only USER_INFO is supported");
+        }
+        if (value == null) {
+            if (source != null) {
+                throw new ConfigException("Missing required configuration \"" + BASIC_AUTH_USER_INFO + "\" for "
+                        + BASIC_AUTH_CREDENTIALS_SOURCE + "=USER_INFO");
+            }
+            return null;
+        }
+        String userInfo = value.toString().strip();
+        // The value is a secret: refusals name the key only.
+        if (userInfo.indexOf(':') < 1) {
+            throw new ConfigException("Invalid value for configuration " + BASIC_AUTH_USER_INFO
+                    + ": expected user:password");
+        }
+        return userInfo;
     }
 
     private static String url(Object value) {

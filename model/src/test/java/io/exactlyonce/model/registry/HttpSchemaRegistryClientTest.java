@@ -181,6 +181,42 @@ class HttpSchemaRegistryClientTest {
                 .hasMessageContaining("localhost:8081");
     }
 
+    @Test
+    void sendsBasicAuthCredentialsAndNeverPrintsThem() {
+        server.requireBasicAuth("job", "s3cret");
+        int id = backing.register("visits-value", EVENT);
+        HttpSchemaRegistryClient client =
+                new HttpSchemaRegistryClient(server.url(), Duration.ofSeconds(5), "job:s3cret");
+
+        assertThat(client.schemaById(id)).isEqualTo(EVENT);
+        assertThat(client.idOf("visits-value", EVENT)).isEqualTo(id);
+        assertThat(client.toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void aRegistryThatWantsCredentialsFailsInsteadOfCallingTheSchemaUnusable() {
+        server.requireBasicAuth("job", "s3cret");
+        int id = backing.register("visits-value", EVENT);
+
+        assertThatThrownBy(() -> client().schemaById(id))
+                .isExactlyInstanceOf(SchemaRegistryException.class)
+                .hasMessageContaining("401")
+                .hasMessageContaining("set basic.auth.user.info");
+        assertThatThrownBy(() -> new HttpSchemaRegistryClient(server.url(), Duration.ofSeconds(5),
+                        "job:wrong").schemaById(id))
+                .isExactlyInstanceOf(SchemaRegistryException.class)
+                .hasMessageContaining("refused the credentials")
+                .hasMessageNotContaining("wrong");
+    }
+
+    @Test
+    void refusesCredentialsInTheUrlWithoutRepeatingThem() {
+        assertThatThrownBy(() -> new HttpSchemaRegistryClient("http://job:s3cret@registry:8081"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("basic.auth.user.info")
+                .hasMessageNotContaining("s3cret");
+    }
+
     private HttpSchemaRegistryClient client() {
         return new HttpSchemaRegistryClient(server.url(), Duration.ofSeconds(5));
     }

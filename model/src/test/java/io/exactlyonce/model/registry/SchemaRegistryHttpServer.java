@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
@@ -35,6 +36,8 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final String pathPrefix;
     private HttpServer server;
+    /** The {@code Authorization} header every request must carry, or null for none. */
+    private volatile String requiredAuthorization;
 
     public SchemaRegistryHttpServer(SchemaRegistryClient registry) {
         this(registry, "");
@@ -70,6 +73,16 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * From now on answers 401 to every request without HTTP basic auth of {@code user} and
+     * {@code password}, as a registry behind basic auth does. Returns {@code this}.
+     */
+    public SchemaRegistryHttpServer requireBasicAuth(String user, String password) {
+        requiredAuthorization = "Basic " + Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
     /** The base URL to configure clients with, e.g. {@code http://127.0.0.1:41234/apis/ccompat/v7}. */
     public synchronized String url() {
         if (server == null) {
@@ -90,8 +103,14 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             Response response;
+            String required = requiredAuthorization;
             try {
-                response = route(exchange);
+                if (required != null && !required.equals(
+                        exchange.getRequestHeaders().getFirst("Authorization"))) {
+                    response = Response.error(401, 401, "Unauthorized");
+                } else {
+                    response = route(exchange);
+                }
             } catch (SchemaNotFoundException e) {
                 response = Response.error(404, SCHEMA_NOT_FOUND, e.getMessage());
             } catch (MethodNotAllowed e) {

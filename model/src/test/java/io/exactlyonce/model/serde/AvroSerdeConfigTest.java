@@ -23,6 +23,29 @@ class AvroSerdeConfigTest {
     }
 
     @Test
+    void readsBasicAuthCredentialsAndHidesThem() {
+        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
+                "schema.registry.url", "http://registry:8081",
+                "basic.auth.credentials.source", "USER_INFO",
+                "basic.auth.user.info", "job:s3cret"));
+
+        assertThat(config.hasBasicAuth()).isTrue();
+        assertThat(config.toString()).contains("basic.auth.user.info=[hidden]").doesNotContain("s3cret");
+        assertThat(config.newRegistryClient().toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void refusesMalformedCredentialsWithoutRepeatingThem() {
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("basic.auth.user.info", "s3cret")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("user:password")
+                .hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("basic.auth.credentials.source", "URL")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("USER_INFO");
+    }
+
+    @Test
     void readsTheRetriesForAnUnknownSchemaId() {
         AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
                 "unknown.schema.id.retries", "0",

@@ -62,9 +62,20 @@ public final class JobOptions {
     public static final ConfigOption<Guarantee> KAFKA_GUARANTEE =
             key("kafka.delivery-guarantee").enumType(Guarantee.class).defaultValue(Guarantee.EXACTLY_ONCE)
                     .withDescription("EXACTLY_ONCE, or AT_LEAST_ONCE to see what exactly-once prevents");
+    public static final ConfigOption<String> KAFKA_SECURITY_FILE =
+            key("kafka.security-file").stringType().noDefaultValue()
+                    .withDescription("client properties file with security.protocol, sasl.* and ssl.* (only these)"
+                            + " for the source, the sinks and the start check; read by the job's main()");
     public static final ConfigOption<String> SCHEMA_REGISTRY_URL =
             key("schema-registry.url").stringType().noDefaultValue()
                     .withDescription("Confluent-compatible schema registry, e.g. http://registry:8081");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_CREDENTIALS_FILE =
+            key("schema-registry.credentials-file").stringType().noDefaultValue()
+                    .withDescription("file holding user:password for the registry's HTTP basic auth");
+    public static final ConfigOption<Boolean> SCHEMA_REGISTRY_AUTO_REGISTER =
+            key("schema-registry.auto-register").booleanType().defaultValue(false)
+                    .withDescription("true: the job registers the counts' schema; false: it only looks it up,"
+                            + " and the deployment registers it");
 
     public static final ConfigOption<String> JDBC_URL =
             key("jdbc.url").stringType().noDefaultValue()
@@ -166,7 +177,10 @@ public final class JobOptions {
                     BROKER_TIMESTAMP_AFTER_MAX,
                     INPUT_MAX_MESSAGE_BYTES,
                     KAFKA_GUARANTEE,
+                    KAFKA_SECURITY_FILE,
                     SCHEMA_REGISTRY_URL,
+                    SCHEMA_REGISTRY_CREDENTIALS_FILE,
+                    SCHEMA_REGISTRY_AUTO_REGISTER,
                     JDBC_URL,
                     JDBC_USER,
                     JDBC_PASSWORD_FILE,

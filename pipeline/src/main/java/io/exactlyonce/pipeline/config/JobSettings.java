@@ -14,9 +14,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -45,8 +47,11 @@ public record JobSettings(
         String jobName,
         String groupId,
         String bootstrapServers,
+        KafkaSecurity kafkaSecurity,
         String inputTopic,
         String schemaRegistryUrl,
+        RegistryCredentials registryCredentials,
+        boolean registerSchemas,
         int inputMaxMessageBytes,
         int sideTopicMaxMessageBytes,
         Duration windowSize,
@@ -75,17 +80,23 @@ public record JobSettings(
 
     /** Parses options given as text, e.g. a properties file. */
     public static JobSettings of(Map<String, String> given, String jdbcPassword) {
-        refusePasswordOptions(given.keySet());
+        refuseSecretOptions(given.keySet());
         return of(JobOptions.COMMAND_LINE.parse(given), jdbcPassword);
     }
 
     /** Builds from typed options, e.g. in tests and the local run. */
     public static JobSettings of(OptionValues given, String jdbcPassword) {
-        refusePasswordOptions(given.options().stream().map(ConfigOption::key).toList());
+        refuseSecretOptions(given.options().stream().map(ConfigOption::key).toList());
         JobOptions.COMMAND_LINE.requireComplete(given);
         String passwordFile = given.find(JobOptions.JDBC_PASSWORD_FILE).orElse("");
         String password = passwordFile.isEmpty() ? jdbcPassword : readSecret(Path.of(passwordFile));
-        return build(given, password == null ? "" : password);
+        String securityFile = given.find(JobOptions.KAFKA_SECURITY_FILE).orElse("");
+        KafkaSecurity security = securityFile.isEmpty()
+                ? KafkaSecurity.NONE : KafkaSecurity.read(Path.of(securityFile));
+        String registryFile = given.find(JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE).orElse("");
+        RegistryCredentials registry = registryFile.isEmpty() ? RegistryCredentials.NONE
+                : RegistryCredentials.of(readSecret(Path.of(registryFile)), registryFile);
+        return build(given, password == null ? "" : password, security, registry);
     }
 
     public static String usage() {
@@ -97,15 +108,36 @@ public record JobSettings(
         return options.toArguments();
     }
 
-    /** Configuration of the Avro serde, shared by the source and the counts sink. */
-    public Map<String, String> serdeConfig() {
-        return Map.of(
-                AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl,
-                AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "true");
+    /** Properties of a Kafka client of the job: the brokers and the security settings. */
+    public Properties kafkaClientProperties() {
+        Properties properties = new Properties();
+        properties.setProperty("bootstrap.servers", bootstrapServers);
+        return kafkaSecurity.addTo(properties);
     }
 
-    private static void refusePasswordOptions(Iterable<String> keys) {
+    /**
+     * Configuration of the Avro serde, shared by the source and the counts sink. The counts'
+     * schema is only looked up unless {@code schema-registry.auto-register} says otherwise: a
+     * production job reads schemas, the deployment registers them.
+     */
+    public Map<String, String> serdeConfig() {
+        Map<String, String> serde = new HashMap<>();
+        serde.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+        serde.put(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, Boolean.toString(registerSchemas));
+        registryCredentials.userInfo().ifPresent(
+                userInfo -> serde.put(AvroSerdeConfig.BASIC_AUTH_USER_INFO, userInfo));
+        return Map.copyOf(serde);
+    }
+
+    private static void refuseSecretOptions(Iterable<String> keys) {
         for (String key : keys) {
+            String bare = key.startsWith("kafka.") ? key.substring("kafka.".length()) : key;
+            if (KafkaSecurity.isSecurityKey(bare)) {
+                throw new InvalidJobConfigException(
+                        "'" + key + "' is refused: Kafka client security settings belong in the"
+                                + " file named by " + JobOptions.KAFKA_SECURITY_FILE.key()
+                                + ", never in a parameter.");
+            }
             if (key.contains("password") && !key.equals(JobOptions.JDBC_PASSWORD_FILE.key())) {
                 throw new InvalidJobConfigException(
                         "'" + key + "' is refused: pass the password in "
@@ -115,12 +147,15 @@ public record JobSettings(
         }
     }
 
-    private static JobSettings build(OptionValues given, String jdbcPassword) {
+    private static JobSettings build(
+            OptionValues given, String jdbcPassword, KafkaSecurity kafkaSecurity,
+            RegistryCredentials registryCredentials) {
         String jobId = jobId(given.get(JobOptions.JOB_ID));
         Duration windowSize = given.get(JobOptions.WINDOW_SIZE);
         if (windowSize.isZero() || windowSize.isNegative()) {
             throw new InvalidJobConfigException("window.size must be positive");
         }
+        refuseCredentialsInTheRegistryUrl(given.get(JobOptions.SCHEMA_REGISTRY_URL));
         EventTimeBounds eventTimeBounds = eventTimeBounds(given);
         RestartBackoff restarts = restarts(given);
         requireCountTimestampsWithinTheBrokersLimit(
@@ -141,7 +176,7 @@ public record JobSettings(
                 given.get(JobOptions.CHECKPOINT_INTERVAL), given.get(JobOptions.CHECKPOINT_TIMEOUT),
                 given.get(JobOptions.CHECKPOINT_MIN_PAUSE));
 
-        KafkaSinks kafka = new KafkaSinks(given, jobId, timing, restarts);
+        KafkaSinks kafka = new KafkaSinks(given, jobId, timing, restarts, kafkaSecurity);
         // Counts are small: the producer's default request size is plenty. Late visits and
         // dead letters are accounted for, so they are written exactly once too.
         KafkaSinkSettings countsToKafka = kafka.sink("counts", JobOptions.OUTPUT_TOPIC,
@@ -175,8 +210,11 @@ public record JobSettings(
                 given.find(JobOptions.JOB_NAME).orElse(jobId),
                 given.find(JobOptions.CONSUMER_GROUP).orElse(jobId),
                 given.get(JobOptions.BOOTSTRAP_SERVERS),
+                kafkaSecurity,
                 given.get(JobOptions.INPUT_TOPIC),
                 given.get(JobOptions.SCHEMA_REGISTRY_URL),
+                registryCredentials,
+                given.get(JobOptions.SCHEMA_REGISTRY_AUTO_REGISTER),
                 inputMaxMessageBytes,
                 sideTopicMaxMessageBytes,
                 windowSize,
@@ -191,6 +229,16 @@ public record JobSettings(
                 lateVisits,
                 deadLetters,
                 countsToDatabase);
+    }
+
+    private static void refuseCredentialsInTheRegistryUrl(String url) {
+        int scheme = url.indexOf("://");
+        String authority = scheme < 0 ? "" : url.substring(scheme + 3).split("/", 2)[0];
+        if (authority.contains("@")) {
+            throw new InvalidJobConfigException("--" + JobOptions.SCHEMA_REGISTRY_URL.key()
+                    + " is refused: it carries credentials; put user:password in the file named"
+                    + " by --" + JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE.key());
+        }
     }
 
     private static String jobId(String id) {
@@ -259,18 +307,19 @@ public record JobSettings(
         try {
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
-            throw new InvalidJobConfigException("cannot read password file " + file, e);
+            throw new InvalidJobConfigException("cannot read secret file " + file, e);
         }
     }
 
     /** What the three Kafka sinks share. */
-    private record KafkaSinks(
-            OptionValues given, String jobId, CheckpointTiming timing, RestartBackoff restarts) {
+    private record KafkaSinks(OptionValues given, String jobId, CheckpointTiming timing,
+            RestartBackoff restarts, KafkaSecurity security) {
 
         /** @param maxRecordBytes the producer's max.request.size; 0 for Kafka's default */
         KafkaSinkSettings sink(String name, ConfigOption<String> topic,
                 DeliveryGuarantee deliveryGuarantee, int maxRecordBytes) {
             KafkaSinkSettings.Builder builder = KafkaSinkSettings.builder(name);
+            security.settings().forEach(builder::producerProperty);
             if (maxRecordBytes > 0) {
                 builder.producerProperty(
                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(maxRecordBytes));

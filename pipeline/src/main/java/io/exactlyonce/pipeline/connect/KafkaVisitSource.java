@@ -6,6 +6,7 @@ import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
 import io.exactlyonce.pipeline.operators.VisitWatermarks;
+import java.util.Properties;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -47,6 +48,8 @@ public final class KafkaVisitSource implements VisitSource {
                         .setBootstrapServers(config.bootstrapServers())
                         .setTopics(config.inputTopic())
                         .setGroupId(config.groupId())
+                        // TLS and SASL, if the brokers ask for them; read from a file in main().
+                        .setProperties(config.kafkaSecurity().addTo(new Properties()))
                         .setStartingOffsets(
                                 OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                         // Producers of the input may write in transactions too.

@@ -33,6 +33,8 @@ import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,21 +111,57 @@ public final class StartGuard {
         return applicationMode && highAvailability;
     }
 
+    /**
+     * Refuses to submit when the brokers refuse the job's TLS or SASL settings: every task
+     * would fail alike, restart after restart. Runs whenever a security file is given, also
+     * when the start guard does not look (a restore, {@code --start.fresh}). Anything else, a
+     * broker that does not answer in time included, is left to the job's restarts.
+     */
+    public static void refuseRejectedCredentials(JobSettings config) {
+        if (config.kafkaSecurity().isEmpty()) {
+            return;
+        }
+        Properties properties = config.kafkaClientProperties();
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) KAFKA_TIMEOUT.toMillis());
+        try (Admin admin = Admin.create(properties)) {
+            admin.describeCluster().clusterId().get();
+        } catch (AuthenticationException e) {
+            throw new StartRefusedException(refusedByTheBrokers(e), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthenticationException refused) {
+                throw new StartRefusedException(refusedByTheBrokers(refused), e);
+            }
+            LOG.warn("Could not reach the Kafka brokers to check the job's credentials ({});"
+                    + " submitting anyway", e.getCause().toString());
+        } catch (KafkaException e) {
+            LOG.warn("Could not check the job's Kafka credentials ({}); submitting anyway",
+                    e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartRefusedException("Interrupted while checking the Kafka credentials.", e);
+        }
+    }
+
     /** What an earlier run left behind, one line each; empty when nothing is left. */
     public static List<String> earlierRunTraces(JobSettings config) {
         List<String> traces = new ArrayList<>();
-        Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Properties properties = config.kafkaClientProperties();
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
                 (int) KAFKA_TIMEOUT.toMillis());
         try (Admin admin = Admin.create(properties)) {
             committedOffsets(admin, config).ifPresent(traces::add);
             openTransactions(admin, config).ifPresent(traces::add);
+        } catch (AuthenticationException e) {
+            throw new StartRefusedException(refusedByTheBrokers(e), e);
         } catch (KafkaException e) {
             // Admin.create refuses bootstrap servers none of which resolves.
             throw new StartRefusedException("Cannot check the Kafka cluster for an earlier run"
                     + " of this job (" + e.getMessage() + ": " + e.getCause() + ").", e);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthenticationException refused) {
+                throw new StartRefusedException(refusedByTheBrokers(refused), e);
+            }
             throw new StartRefusedException("Cannot check the Kafka cluster for an earlier run"
                     + " of this job (" + e.getCause() + ").", e);
         } catch (InterruptedException e) {
@@ -132,6 +170,17 @@ public final class StartGuard {
         }
         preparedTransactions(config.countsToDatabase()).ifPresent(traces::add);
         return traces;
+    }
+
+    /** Kafka's message names the mechanism and the cause, never the credentials. */
+    static String refusedByTheBrokers(AuthenticationException refused) {
+        String what = refused instanceof SslAuthenticationException
+                ? "the TLS handshake with the brokers failed: check ssl.truststore.* (the CA that"
+                        + " signed the brokers' certificates) and the host names they carry"
+                : "the brokers refused the job's credentials: check the user and password in"
+                        + " sasl.jaas.config and sasl.mechanism";
+        return "Cannot start: " + what + ", in the file named by --"
+                + JobOptions.KAFKA_SECURITY_FILE.key() + " (" + refused.getMessage() + ").";
     }
 
     private static Optional<String> committedOffsets(Admin admin, JobSettings config)

@@ -8,13 +8,18 @@ import com.sun.net.httpserver.HttpServer;
 import io.exactlyonce.model.UserIds;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.registry.SchemaRegistryClient;
+import io.exactlyonce.model.registry.SchemaRegistryException;
+import io.exactlyonce.model.registry.SchemaRegistryHttpServer;
 import io.exactlyonce.model.registry.SchemaRegistryUnavailableException;
 import io.exactlyonce.model.serde.AvroSerdeConfig;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
+import io.exactlyonce.pipeline.config.JobSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -24,6 +29,7 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class VisitDecoderTest {
 
@@ -207,6 +213,35 @@ class VisitDecoderTest {
             assertThat(decoded.getDeadLetter().detail()).contains("PROTOBUF");
         } finally {
             protobufRegistry.stop(0);
+        }
+    }
+
+    @Test
+    void readsThroughARegistryBehindBasicAuthWithTheJobsCredentialsFile(@TempDir Path dir)
+            throws Exception {
+        byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
+        try (SchemaRegistryHttpServer registry = new SchemaRegistryHttpServer(visits.registry)
+                .start().requireBasicAuth("visit-count", "s3cret")) {
+            Path credentials = Files.writeString(dir.resolve("registry"), "visit-count:s3cret\n");
+            JobSettings withCredentials = JobSettings.fromArgs(new String[] {
+                    "--kafka.bootstrap-servers", "broker:9092",
+                    "--schema-registry.url", registry.url(),
+                    "--schema-registry.credentials-file", credentials.toString(),
+                    "--jdbc.url", "jdbc:mysql://db:3306/visits", "--jdbc.user", "visit_count",
+                    "--job.id", "shop-eu"}, Map.of());
+            VisitDecoder decoder =
+                    new VisitDecoder(withCredentials.serdeConfig(), EventTimeBounds.DEFAULT);
+            decoder.open();
+            VisitDecoder withoutCredentials = new VisitDecoder(
+                    Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()),
+                    EventTimeBounds.DEFAULT);
+            withoutCredentials.open();
+
+            assertThat(decoder.decode(visits.raw(bytes)).isVisit()).isTrue();
+            // Every record would fail alike: the job fails, nothing is dead-lettered.
+            assertThatThrownBy(() -> withoutCredentials.decode(visits.raw(bytes)))
+                    .isInstanceOf(SchemaRegistryException.class)
+                    .hasMessageContaining("401");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.exactlyonce.testkit.embedded;
 
+import io.exactlyonce.pipeline.config.OptionValues;
 import java.util.Map;
 
 /**
@@ -15,6 +16,14 @@ public interface Infrastructure extends ServiceAddresses {
      */
     default ServiceAddresses jobFacing() {
         return this;
+    }
+
+    /**
+     * Options the job needs to reach these services beyond their addresses, e.g. its
+     * {@code kafka.security-file}; none by default.
+     */
+    default OptionValues jobOptions() {
+        return OptionValues.of();
     }
 
     String jdbcUser();

@@ -25,7 +25,14 @@ public final class InputCheckpointed {
     public static void await(
             String bootstrapServers, String topic, String groupId, Duration timeout)
             throws Exception {
+        await(bootstrapServers, Map.of(), topic, groupId, timeout);
+    }
+
+    /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
+    public static void await(String bootstrapServers, Map<String, String> security, String topic,
+            String groupId, Duration timeout) throws Exception {
         Properties properties = new Properties();
+        properties.putAll(security);
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {
             Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(topic))

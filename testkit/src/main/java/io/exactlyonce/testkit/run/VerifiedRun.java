@@ -8,7 +8,9 @@ import io.exactlyonce.testkit.verify.ProducedRecord;
 import io.exactlyonce.testkit.verify.TrafficProducer;
 import io.exactlyonce.testkit.verify.Verdict;
 import io.exactlyonce.testkit.verify.VisitTraffic;
+import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.avro.UserVisitEvent;
+import io.exactlyonce.model.registry.HttpSchemaRegistryClient;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import io.exactlyonce.pipeline.config.JobOptions;
 import io.exactlyonce.pipeline.config.JobSettings;
@@ -76,6 +78,7 @@ public final class VerifiedRun {
                 // Small batches, so an at-least-once run has rows committed between checkpoints.
                 .with(JobOptions.JDBC_BATCH_SIZE, 10)
                 .with(JobOptions.PARALLELISM, plan.parallelism())
+                .with(infrastructure.jobOptions())
                 .with(plan.overrides());
         return JobSettings.of(options, infrastructure.jdbcPassword());
     }
@@ -120,7 +123,8 @@ public final class VerifiedRun {
 
         VisitTraffic traffic = new VisitTraffic(plan.traffic());
         CompletableFuture<List<ProducedRecord>> producing = TrafficProducer.produce(
-                infrastructure.bootstrapServers(), config.inputTopic(),
+                infrastructure.bootstrapServers(), infrastructure.kafkaSecurity(),
+                config.inputTopic(),
                 traffic.plan(serializer(infrastructure.registryUrl()), config.inputTopic()),
                 plan.recordsPerSecond());
         ExecutorService faults = Executors.newSingleThreadExecutor(r -> new Thread(r, "fault"));
@@ -135,8 +139,9 @@ public final class VerifiedRun {
                 progress.accept("job " + last.jobId() + " carries on from job " + job.jobId());
             }
 
-            InputCheckpointed.await(infrastructure.bootstrapServers(), config.inputTopic(),
-                    config.groupId(), STEP_TIMEOUT);
+            InputCheckpointed.await(infrastructure.bootstrapServers(),
+                    infrastructure.kafkaSecurity(), config.inputTopic(), config.groupId(),
+                    STEP_TIMEOUT);
             progress.accept("all input read and checkpointed; draining the job");
             last.drainWithSavepoint(STEP_TIMEOUT);
 
@@ -152,7 +157,7 @@ public final class VerifiedRun {
                             config.countsToKafka().topic(), config.lateVisits().topic(),
                             config.deadLetters().topic(),
                             infrastructure.jdbcUrl(plan.name()), infrastructure.jdbcUser(),
-                            infrastructure.jdbcPassword())));
+                            infrastructure.jdbcPassword(), infrastructure.kafkaSecurity())));
         } finally {
             faults.shutdownNow();
         }
@@ -175,6 +180,16 @@ public final class VerifiedRun {
                     maxMessageBytes, Integer.toString(config.sideTopicMaxMessageBytes())));
         }
         infrastructure.createDatabase(plan.name());
+        registerCountsSchema(config, infrastructure);
+    }
+
+    /**
+     * Registers the counts' schema under the output topic's subject, as a deployment does before
+     * the job's first start: the job only looks it up unless told to register it.
+     */
+    public static void registerCountsSchema(JobSettings config, ServiceAddresses registry) {
+        new HttpSchemaRegistryClient(registry.registryUrl()).register(
+                config.countsToKafka().topic() + "-value", UserVisitCount.getClassSchema());
     }
 
     private static ConfluentAvroSerializer<UserVisitEvent> serializer(String registryUrl) {

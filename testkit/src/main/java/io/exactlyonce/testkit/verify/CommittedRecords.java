@@ -30,7 +30,14 @@ public final class CommittedRecords {
     /** Every committed record of {@code topic}, from the beginning up to the last stable offset. */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(
             String bootstrapServers, String topic, Duration timeout) {
+        return readAll(bootstrapServers, Map.of(), topic, timeout);
+    }
+
+    /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrapServers,
+            Map<String, String> security, String topic, Duration timeout) {
         Properties properties = new Properties();
+        properties.putAll(security);
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -71,7 +78,14 @@ public final class CommittedRecords {
 
     /** Transactions the broker still holds open or half-finished, by transactional id. */
     public static List<String> unfinishedTransactions(String bootstrapServers) throws Exception {
+        return unfinishedTransactions(bootstrapServers, Map.of());
+    }
+
+    /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
+    public static List<String> unfinishedTransactions(
+            String bootstrapServers, Map<String, String> security) throws Exception {
         Properties properties = new Properties();
+        properties.putAll(security);
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {
             return admin.listTransactions(

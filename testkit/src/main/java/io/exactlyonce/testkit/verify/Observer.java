@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -25,7 +26,17 @@ public final class Observer {
     /** Where the job wrote; {@code registryUrl} is only read by the visit job's format. */
     public record Targets(
             String bootstrapServers, String registryUrl, String outputTopic, String lateTopic,
-            String deadLetterTopic, String jdbcUrl, String jdbcUser, String jdbcPassword) {}
+            String deadLetterTopic, String jdbcUrl, String jdbcUser, String jdbcPassword,
+            Map<String, String> kafkaSecurity) {
+
+        /** Targets on a plaintext broker. */
+        public Targets(String bootstrapServers, String registryUrl, String outputTopic,
+                String lateTopic, String deadLetterTopic, String jdbcUrl, String jdbcUser,
+                String jdbcPassword) {
+            this(bootstrapServers, registryUrl, outputTopic, lateTopic, deadLetterTopic, jdbcUrl,
+                    jdbcUser, jdbcPassword, Map.of());
+        }
+    }
 
     private Observer() {}
 
@@ -41,26 +52,28 @@ public final class Observer {
             return new Observations(
                     kafkaRecords(targets, format),
                     tableRows(connection, format),
-                    sideRecords(targets.bootstrapServers(), targets.lateTopic()),
-                    sideRecords(targets.bootstrapServers(), targets.deadLetterTopic()),
+                    sideRecords(targets, targets.lateTopic()),
+                    sideRecords(targets, targets.deadLetterTopic()),
                     preparedXa(connection),
-                    CommittedRecords.unfinishedTransactions(targets.bootstrapServers()));
+                    CommittedRecords.unfinishedTransactions(
+                            targets.bootstrapServers(), targets.kafkaSecurity()));
         }
     }
 
     private static List<CommittedValue> kafkaRecords(Targets targets, ResultFormat format) {
         List<CommittedValue> values = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
-                targets.bootstrapServers(), targets.outputTopic(), READ_TIMEOUT)) {
+                targets.bootstrapServers(), targets.kafkaSecurity(), targets.outputTopic(),
+                READ_TIMEOUT)) {
             values.add(format.fromKafka(record));
         }
         return values;
     }
 
-    private static List<SideRecord> sideRecords(String bootstrapServers, String topic) {
+    private static List<SideRecord> sideRecords(Targets targets, String topic) {
         List<SideRecord> records = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record :
-                CommittedRecords.readAll(bootstrapServers, topic, READ_TIMEOUT)) {
+        for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
+                targets.bootstrapServers(), targets.kafkaSecurity(), topic, READ_TIMEOUT)) {
             records.add(new SideRecord(
                     CommittedRecords.header(record, ForwardedRecordHeaders.EVENT_ID),
                     CommittedRecords.header(record, ForwardedRecordHeaders.REASON),

@@ -3,6 +3,7 @@ package io.exactlyonce.testkit.verify;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -33,7 +34,16 @@ public final class TrafficProducer {
     public static CompletableFuture<List<ProducedRecord>> produce(
             String bootstrapServers, String topic, List<PlannedRecord> planned,
             int recordsPerSecond) {
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties(bootstrapServers));
+        return produce(bootstrapServers, Map.of(), topic, planned, recordsPerSecond);
+    }
+
+    /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
+    public static CompletableFuture<List<ProducedRecord>> produce(
+            String bootstrapServers, Map<String, String> security, String topic,
+            List<PlannedRecord> planned, int recordsPerSecond) {
+        Properties properties = properties(bootstrapServers);
+        properties.putAll(security);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties);
         ScheduledExecutorService ticker =
                 Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread thread = new Thread(r, "traffic-producer");
