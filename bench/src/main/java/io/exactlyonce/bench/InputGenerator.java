@@ -18,9 +18,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Writes a scenario's input once, before any system runs, so every system reads the same bytes:
  * valid visits keyed by user id, in event-time order per partition with jitter below the
- * out-of-orderness bound (none is late), and at the end of each partition one visit of a flush
- * user dated well after the last window. That visit closes the last windows for a system that
- * fires on event time alone (Kafka Streams); the job's bounded source fires them at its end.
+ * out-of-orderness bound (none is late), and at the end of each partition one visit of a flush user
+ * dated well after the last window. That visit closes the last windows for a system that fires on
+ * event time alone (Kafka Streams); the job's bounded source fires them at its end.
  */
 public final class InputGenerator {
 
@@ -30,13 +30,20 @@ public final class InputGenerator {
     private InputGenerator() {}
 
     public static Oracle produce(
-            String bootstrapServers, String registryUrl, String topic, int partitions,
-            Scenario scenario, Duration windowSize, long seed) {
+            String bootstrapServers,
+            String registryUrl,
+            String topic,
+            int partitions,
+            Scenario scenario,
+            Duration windowSize,
+            long seed) {
         long windowMillis = windowSize.toMillis();
         // Recent enough for the broker's retention, far enough back that the flush visits are
         // not in the future.
-        long now = System.currentTimeMillis() - Duration.ofMinutes(10).toMillis()
-                - windowMillis * (scenario.windows() + 2L);
+        long now =
+                System.currentTimeMillis()
+                        - Duration.ofMinutes(10).toMillis()
+                        - windowMillis * (scenario.windows() + 2L);
         long start = now - now % windowMillis;
         Oracle oracle = new Oracle(scenario, start, windowMillis);
         ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>();
@@ -46,25 +53,40 @@ public final class InputGenerator {
         Random pages = new Random(seed);
         long span = windowMillis * scenario.windows();
         AtomicReference<Exception> failure = new AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties(bootstrapServers))) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(properties(bootstrapServers))) {
             for (long i = 0; i < scenario.visits(); i++) {
                 long base = start + (long) ((double) span * i / scenario.visits());
                 long eventTime = Math.max(start, base - random.nextLong(JITTER.toMillis()));
                 int user = random.nextInt(scenario.users());
                 String userId = Oracle.userId(user);
                 oracle.addVisit(user, userId, eventTime);
-                send(producer, new ProducerRecord<>(topic, null, base,
-                        userId.getBytes(StandardCharsets.UTF_8),
-                        serializer.serialize(topic, event("e" + i, userId, eventTime, pages))),
-                        oracle, failure);
+                send(
+                        producer,
+                        new ProducerRecord<>(
+                                topic,
+                                null,
+                                base,
+                                userId.getBytes(StandardCharsets.UTF_8),
+                                serializer.serialize(
+                                        topic, event("e" + i, userId, eventTime, pages))),
+                        oracle,
+                        failure);
             }
             long flushTime = start + span + Duration.ofMinutes(5).toMillis();
             for (int p = 0; p < partitions; p++) {
                 String userId = Oracle.FLUSH_USER_PREFIX + p;
-                send(producer, new ProducerRecord<>(topic, p, flushTime,
-                        userId.getBytes(StandardCharsets.UTF_8),
-                        serializer.serialize(topic, event("flush-" + p, userId, flushTime, pages))),
-                        oracle, failure);
+                send(
+                        producer,
+                        new ProducerRecord<>(
+                                topic,
+                                p,
+                                flushTime,
+                                userId.getBytes(StandardCharsets.UTF_8),
+                                serializer.serialize(
+                                        topic, event("flush-" + p, userId, flushTime, pages))),
+                        oracle,
+                        failure);
             }
             producer.flush();
         }
@@ -75,20 +97,25 @@ public final class InputGenerator {
     }
 
     private static void send(
-            KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record,
-            Oracle oracle, AtomicReference<Exception> failure) {
+            KafkaProducer<byte[], byte[]> producer,
+            ProducerRecord<byte[], byte[]> record,
+            Oracle oracle,
+            AtomicReference<Exception> failure) {
         if (failure.get() != null) {
             throw new IllegalStateException("producing the input failed", failure.get());
         }
-        producer.send(record, (metadata, error) -> {
-            if (error != null) {
-                failure.compareAndSet(null, error);
-            }
-        });
+        producer.send(
+                record,
+                (metadata, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                    }
+                });
         oracle.addRecord();
     }
 
-    private static UserVisitEvent event(String eventId, String userId, long eventTime, Random random) {
+    private static UserVisitEvent event(
+            String eventId, String userId, long eventTime, Random random) {
         return UserVisitEvent.newBuilder()
                 .setEventId(eventId)
                 .setUserId(userId)

@@ -39,12 +39,12 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * The peer: the same count written as a Kafka Streams application with {@code exactly_once_v2}.
- * It decodes the same bytes with the job's own decoder, counts per (user, window) in tumbling
- * windows whose grace is the job's out-of-orderness, and emits one final count per window when
- * it closes (suppressed until then: the public API's way to a final result), in the job's Avro
- * output format. Input records are keyed by user id, so the count
- * needs no repartition topic. The commit interval is the job's checkpoint interval.
+ * The peer: the same count written as a Kafka Streams application with {@code exactly_once_v2}. It
+ * decodes the same bytes with the job's own decoder, counts per (user, window) in tumbling windows
+ * whose grace is the job's out-of-orderness, and emits one final count per window when it closes
+ * (suppressed until then: the public API's way to a final result), in the job's Avro output format.
+ * Input records are keyed by user id, so the count needs no repartition topic. The commit interval
+ * is the job's checkpoint interval.
  *
  * <p>The run is over when the application's committed offsets reach the end of the input: with
  * exactly-once, offsets commit in the same transaction as the output they led to.
@@ -59,14 +59,18 @@ final class KafkaStreamsPeer {
         JobSettings config = spec.jobSettings();
         Topology topology = topology(spec, config);
         try (KafkaStreams streams = new KafkaStreams(topology, properties(spec));
-                Admin admin = Admin.create(Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers()))) {
+                Admin admin =
+                        Admin.create(
+                                Map.of(
+                                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                        spec.bootstrapServers()))) {
             Map<TopicPartition, Long> end = endOffsets(admin, spec);
             streams.start();
             long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
             while (!reached(admin, spec.name(), end)) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Kafka Streams did not finish in " + RUN_TIMEOUT);
+                    throw new IllegalStateException(
+                            "Kafka Streams did not finish in " + RUN_TIMEOUT);
                 }
                 if (streams.state() == KafkaStreams.State.ERROR
                         || streams.state() == KafkaStreams.State.NOT_RUNNING) {
@@ -79,36 +83,44 @@ final class KafkaStreamsPeer {
     }
 
     static Topology topology(RunSpec spec, JobSettings config) {
-        Serde<UserVisitCount> counts = Serdes.serdeFrom(
-                new ConfluentAvroSerializer<>(), new ConfluentAvroDeserializer<>(UserVisitCount.class));
+        Serde<UserVisitCount> counts =
+                Serdes.serdeFrom(
+                        new ConfluentAvroSerializer<>(),
+                        new ConfluentAvroDeserializer<>(UserVisitCount.class));
         counts.configure(config.serdeConfig(), false);
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(spec.inputTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .processValues(() -> new Decode(config))
                 .groupByKey(Grouped.with(Serdes.ByteArray(), Serdes.String()))
                 .windowedBy(TimeWindows.ofSizeAndGrace(spec.windowSize(), spec.outOfOrderness()))
-                .count(Materialized.<byte[], Long, WindowStore<Bytes, byte[]>>as("counts")
-                        .withKeySerde(Serdes.ByteArray())
-                        .withValueSerde(Serdes.Long()))
+                .count(
+                        Materialized.<byte[], Long, WindowStore<Bytes, byte[]>>as("counts")
+                                .withKeySerde(Serdes.ByteArray())
+                                .withValueSerde(Serdes.Long()))
                 // One final count per window, once stream time passed its end and the grace.
                 .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
                 .toStream()
-                .map((window, count) -> {
-                    String userId = new String(window.key(), StandardCharsets.UTF_8);
-                    return KeyValue.pair(userId, UserVisitCount.newBuilder()
-                            .setUserId(userId)
-                            .setWindowStart(Instant.ofEpochMilli(window.window().start()))
-                            .setWindowEnd(Instant.ofEpochMilli(window.window().end()))
-                            .setVisitCount(count)
-                            .build());
-                })
+                .map(
+                        (window, count) -> {
+                            String userId = new String(window.key(), StandardCharsets.UTF_8);
+                            return KeyValue.pair(
+                                    userId,
+                                    UserVisitCount.newBuilder()
+                                            .setUserId(userId)
+                                            .setWindowStart(
+                                                    Instant.ofEpochMilli(window.window().start()))
+                                            .setWindowEnd(
+                                                    Instant.ofEpochMilli(window.window().end()))
+                                            .setVisitCount(count)
+                                            .build());
+                        })
                 .to(spec.outputTopic(), Produced.with(Serdes.String(), counts));
         return builder.build();
     }
 
     /**
-     * Decodes with the job's decoder and moves the record to its event time, which the window
-     * then uses. What the job would dead-letter is dropped here; the bench input has none.
+     * Decodes with the job's decoder and moves the record to its event time, which the window then
+     * uses. What the job would dead-letter is dropped here; the bench input has none.
      */
     private static final class Decode implements FixedKeyProcessor<byte[], byte[], String> {
 
@@ -129,12 +141,19 @@ final class KafkaStreamsPeer {
         public void process(FixedKeyRecord<byte[], byte[]> record) {
             SystemRun.firstRecordRead();
             RecordMetadata metadata = context.recordMetadata().orElseThrow();
-            DecodedRecord decoded = decoder.decode(new RawRecord(metadata.topic(),
-                    metadata.partition(), metadata.offset(), record.timestamp(), record.key(),
-                    record.value()));
+            DecodedRecord decoded =
+                    decoder.decode(
+                            new RawRecord(
+                                    metadata.topic(),
+                                    metadata.partition(),
+                                    metadata.offset(),
+                                    record.timestamp(),
+                                    record.key(),
+                                    record.value()));
             if (decoded.isVisit()) {
-                context.forward(record.withValue(decoded.getVisit().getUserId())
-                        .withTimestamp(decoded.getVisit().getEventTime()));
+                context.forward(
+                        record.withValue(decoded.getVisit().getUserId())
+                                .withTimestamp(decoded.getVisit().getEventTime()));
             }
         }
     }
@@ -146,7 +165,8 @@ final class KafkaStreamsPeer {
         properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, spec.interval().toMillis());
         properties.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, spec.parallelism());
-        properties.put(StreamsConfig.STATE_DIR_CONFIG,
+        properties.put(
+                StreamsConfig.STATE_DIR_CONFIG,
                 Path.of("target", "kafka-streams", spec.name()).toAbsolutePath().toString());
         properties.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         return properties;
@@ -167,7 +187,10 @@ final class KafkaStreamsPeer {
             throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        return end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                && committed.get(e.getKey()).offset() >= e.getValue());
+        return end.entrySet().stream()
+                .allMatch(
+                        e ->
+                                committed.get(e.getKey()) != null
+                                        && committed.get(e.getKey()).offset() >= e.getValue());
     }
 }

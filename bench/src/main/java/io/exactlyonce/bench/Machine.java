@@ -13,13 +13,25 @@ final class Machine {
 
     static Map<String, String> describe() {
         Map<String, String> machine = new LinkedHashMap<>();
-        machine.put("cpu", cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
-                + " cores visible to the JVM");
+        machine.put(
+                "cpu",
+                cpuModel()
+                        + ", "
+                        + Runtime.getRuntime().availableProcessors()
+                        + " cores visible to the JVM");
         machine.put("memory", memory());
-        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version")
-                + " " + System.getProperty("os.arch"));
-        machine.put("java", System.getProperty("java.vm.name") + " "
-                + System.getProperty("java.runtime.version"));
+        machine.put(
+                "os",
+                System.getProperty("os.name")
+                        + " "
+                        + System.getProperty("os.version")
+                        + " "
+                        + System.getProperty("os.arch"));
+        machine.put(
+                "java",
+                System.getProperty("java.vm.name")
+                        + " "
+                        + System.getProperty("java.runtime.version"));
         return machine;
     }
 
@@ -38,7 +50,8 @@ final class Machine {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
                     .filter(l -> l.startsWith("model name"))
                     .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst().orElse("unknown CPU");
+                    .findFirst()
+                    .orElse("unknown CPU");
         } catch (IOException e) {
             return "unknown CPU";
         }
@@ -49,7 +62,8 @@ final class Machine {
             return Files.readAllLines(Path.of("/proc/meminfo")).stream()
                     .filter(l -> l.startsWith("MemTotal"))
                     .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 / 1024 + " GiB")
-                    .findFirst().orElse("unknown");
+                    .findFirst()
+                    .orElse("unknown");
         } catch (IOException e) {
             return "unknown";
         }

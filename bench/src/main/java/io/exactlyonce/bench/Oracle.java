@@ -1,8 +1,8 @@
 package io.exactlyonce.bench;
 
 /**
- * What a scenario's input holds, for checking every run: the count of each (user, window) cell,
- * and a checksum over the decoded visits for the systems that only read.
+ * What a scenario's input holds, for checking every run: the count of each (user, window) cell, and
+ * a checksum over the decoded visits for the systems that only read.
  */
 public final class Oracle {
 

@@ -1,9 +1,9 @@
 package io.exactlyonce.bench;
 
-import io.exactlyonce.testkit.verify.CommittedRecords;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.testkit.verify.CommittedRecords;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -49,8 +49,11 @@ final class OutputCheck {
         for (ConsumerRecord<byte[], byte[]> record :
                 CommittedRecords.readAll(bootstrapServers, topic, READ_TIMEOUT)) {
             UserVisitCount count = deserializer.deserialize(record.topic(), record.value());
-            check.add(count.getUserId(), count.getWindowStart().toEpochMilli(),
-                    count.getWindowEnd().toEpochMilli(), count.getVisitCount());
+            check.add(
+                    count.getUserId(),
+                    count.getWindowStart().toEpochMilli(),
+                    count.getWindowEnd().toEpochMilli(),
+                    count.getVisitCount());
         }
         return check.finish();
     }
@@ -60,13 +63,19 @@ final class OutputCheck {
         OutputCheck check = new OutputCheck(oracle, "table " + VisitCountTable.TABLE);
         try (Connection connection = DriverManager.getConnection(jdbcUrl, "root", "");
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(
-                        "SELECT user_id, window_start, window_end, visit_count, write_count FROM "
-                                + VisitCountTable.TABLE)) {
+                ResultSet rows =
+                        statement.executeQuery(
+                                "SELECT user_id, window_start, window_end, visit_count, write_count FROM "
+                                        + VisitCountTable.TABLE)) {
             while (rows.next()) {
                 if (rows.getInt(5) != 1) {
-                    check.problem(rows.getString(1) + " @" + rows.getLong(2) + " written "
-                            + rows.getInt(5) + " times");
+                    check.problem(
+                            rows.getString(1)
+                                    + " @"
+                                    + rows.getLong(2)
+                                    + " written "
+                                    + rows.getInt(5)
+                                    + " times");
                 }
                 check.add(rows.getString(1), rows.getLong(2), rows.getLong(3), rows.getLong(4));
             }
@@ -77,8 +86,9 @@ final class OutputCheck {
     /** A side topic (late visits, dead letters) that must stay empty: the input has neither. */
     static List<String> empty(String bootstrapServers, String topic) {
         int records = CommittedRecords.readAll(bootstrapServers, topic, READ_TIMEOUT).size();
-        return records == 0 ? List.of() : List.of("topic " + topic + " holds " + records
-                + " records, expected none");
+        return records == 0
+                ? List.of()
+                : List.of("topic " + topic + " holds " + records + " records, expected none");
     }
 
     void add(String userId, long windowStart, long windowEnd, long count) {
@@ -88,8 +98,11 @@ final class OutputCheck {
         int user = Oracle.user(userId);
         long offset = windowStart - oracle.firstWindowStart();
         int window = oracle.window(windowStart);
-        if (user < 0 || user >= oracle.scenario().users() || offset < 0
-                || offset % oracle.windowMillis() != 0 || window >= oracle.scenario().windows()
+        if (user < 0
+                || user >= oracle.scenario().users()
+                || offset < 0
+                || offset % oracle.windowMillis() != 0
+                || window >= oracle.scenario().windows()
                 || windowEnd != windowStart + oracle.windowMillis()) {
             problem("unexpected result " + userId + " [" + windowStart + ", " + windowEnd + ")");
             return;
@@ -100,8 +113,14 @@ final class OutputCheck {
         }
         seen.set(cell);
         if (count != oracle.count(cell)) {
-            problem(userId + " window " + window + ": count " + count + ", input holds "
-                    + oracle.count(cell));
+            problem(
+                    userId
+                            + " window "
+                            + window
+                            + ": count "
+                            + count
+                            + ", input holds "
+                            + oracle.count(cell));
         }
         sum += count;
     }
@@ -124,8 +143,12 @@ final class OutputCheck {
             problem(missing + " of " + oracle.results() + " (user, window) results missing");
         }
         if (sum != oracle.scenario().visits()) {
-            problem("counts sum to " + sum + ", the input holds " + oracle.scenario().visits()
-                    + " visits");
+            problem(
+                    "counts sum to "
+                            + sum
+                            + ", the input holds "
+                            + oracle.scenario().visits()
+                            + " visits");
         }
         if (problemCount > problems.size()) {
             problems.add(where + ": " + (problemCount - problems.size()) + " more problems");

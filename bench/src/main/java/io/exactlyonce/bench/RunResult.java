@@ -10,8 +10,15 @@ import java.util.List;
  * @param rssPeakBytes the run's JVM resident peak, -1 where unknown
  */
 public record RunResult(
-        Scenario scenario, SystemUnderTest system, int round, long elapsedNanos, long cpuNanos,
-        long servicesCpuNanos, long heapPeakBytes, long rssPeakBytes, List<String> problems) {
+        Scenario scenario,
+        SystemUnderTest system,
+        int round,
+        long elapsedNanos,
+        long cpuNanos,
+        long servicesCpuNanos,
+        long heapPeakBytes,
+        long rssPeakBytes,
+        List<String> problems) {
 
     public boolean correct() {
         return problems.isEmpty();

@@ -1,7 +1,7 @@
 package io.exactlyonce.bench;
 
-import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.config.JobOptions;
+import io.exactlyonce.pipeline.config.JobSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -13,13 +13,22 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * One run of one system, as the forked JVM that runs it receives it. {@code name} is unique per
- * run and names its output topics, database, transactional ids and consumer group.
+ * One run of one system, as the forked JVM that runs it receives it. {@code name} is unique per run
+ * and names its output topics, database, transactional ids and consumer group.
  */
 public record RunSpec(
-        SystemUnderTest system, String name, String bootstrapServers, String registryUrl,
-        String jdbcUrl, String inputTopic, int partitions, int parallelism, Duration interval,
-        Duration windowSize, Duration outOfOrderness, int jdbcBatchSize) {
+        SystemUnderTest system,
+        String name,
+        String bootstrapServers,
+        String registryUrl,
+        String jdbcUrl,
+        String inputTopic,
+        int partitions,
+        int parallelism,
+        Duration interval,
+        Duration windowSize,
+        Duration outOfOrderness,
+        int jdbcBatchSize) {
 
     public String outputTopic() {
         return name + "-counts";
@@ -34,9 +43,9 @@ public record RunSpec(
     }
 
     /**
-     * The job's options for this run: the job's defaults except the addresses, the window,
-     * the checkpoint interval (with no pause, so checkpoints follow at the interval as Kafka
-     * Streams commits do) and, for at-least-once, both sinks' guarantee.
+     * The job's options for this run: the job's defaults except the addresses, the window, the
+     * checkpoint interval (with no pause, so checkpoints follow at the interval as Kafka Streams
+     * commits do) and, for at-least-once, both sinks' guarantee.
      */
     public JobSettings jobSettings() {
         Map<String, String> options = new HashMap<>();
@@ -87,9 +96,12 @@ public record RunSpec(
             p.load(in);
         }
         return new RunSpec(
-                SystemUnderTest.valueOf(p.getProperty("system")), p.getProperty("name"),
-                p.getProperty("bootstrapServers"), p.getProperty("registryUrl"),
-                p.getProperty("jdbcUrl"), p.getProperty("inputTopic"),
+                SystemUnderTest.valueOf(p.getProperty("system")),
+                p.getProperty("name"),
+                p.getProperty("bootstrapServers"),
+                p.getProperty("registryUrl"),
+                p.getProperty("jdbcUrl"),
+                p.getProperty("inputTopic"),
                 Integer.parseInt(p.getProperty("partitions")),
                 Integer.parseInt(p.getProperty("parallelism")),
                 Duration.ofMillis(Long.parseLong(p.getProperty("intervalMs"))),

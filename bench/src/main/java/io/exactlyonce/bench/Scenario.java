@@ -2,8 +2,8 @@ package io.exactlyonce.bench;
 
 /**
  * One input for every system: {@code visits} visits of {@code users} users spread evenly over
- * {@code windows} tumbling windows. Results are the distinct (user, window) pairs, about
- * users × windows when visits are many more.
+ * {@code windows} tumbling windows. Results are the distinct (user, window) pairs, about users ×
+ * windows when visits are many more.
  */
 public record Scenario(String name, long visits, int users, int windows) {
 
@@ -14,7 +14,10 @@ public record Scenario(String name, long visits, int users, int windows) {
             throw new IllegalArgumentException(
                     "scenario must be name:visits:users:windows, got " + spec);
         }
-        return new Scenario(parts[0], Long.parseLong(parts[1]), Integer.parseInt(parts[2]),
+        return new Scenario(
+                parts[0],
+                Long.parseLong(parts[1]),
+                Integer.parseInt(parts[2]),
                 Integer.parseInt(parts[3]));
     }
 

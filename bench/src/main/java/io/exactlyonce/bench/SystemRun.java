@@ -12,8 +12,8 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The forked JVM of one run: runs one system over the whole input and writes what it measured.
- * Each run has a JVM of its own, so JIT state, heap and CPU time are that system's alone.
+ * The forked JVM of one run: runs one system over the whole input and writes what it measured. Each
+ * run has a JVM of its own, so JIT state, heap and CPU time are that system's alone.
  *
  * <p>Usage: {@code SystemRun <run-spec.properties> <result.properties>}
  */
@@ -21,11 +21,14 @@ public final class SystemRun {
 
     /** When the system read its first input record; its time to process starts there. */
     private static final AtomicLong FIRST_RECORD_NANOS = new AtomicLong();
+
     private static volatile long cpuAtFirstRecord;
 
     private SystemRun() {}
 
-    /** Called by every system for each record it reads (or batch it polls); cheap after the first. */
+    /**
+     * Called by every system for each record it reads (or batch it polls); cheap after the first.
+     */
     static void firstRecordRead() {
         if (FIRST_RECORD_NANOS.get() == 0) {
             long now = System.nanoTime();
@@ -47,11 +50,12 @@ public final class SystemRun {
 
     public static void main(String[] args) throws Exception {
         RunSpec spec = RunSpec.read(Path.of(args[0]));
-        Runner runner = switch (spec.system()) {
-            case JOB_EO, JOB_ALO, JOB_KAFKA_EO -> JobRun::run;
-            case KAFKA_STREAMS_EO -> KafkaStreamsPeer::run;
-            case CEILING -> DecodingConsumer::run;
-        };
+        Runner runner =
+                switch (spec.system()) {
+                    case JOB_EO, JOB_ALO, JOB_KAFKA_EO -> JobRun::run;
+                    case KAFKA_STREAMS_EO -> KafkaStreamsPeer::run;
+                    case CEILING -> DecodingConsumer::run;
+                };
         System.gc();
         resetPeaks();
         long started = System.nanoTime();
@@ -78,7 +82,8 @@ public final class SystemRun {
 
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean)
-                ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+                        ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void resetPeaks() {

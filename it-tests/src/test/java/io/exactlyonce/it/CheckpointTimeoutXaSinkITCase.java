@@ -3,10 +3,10 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
-import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,10 +16,10 @@ import javax.sql.XADataSource;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.jdbc.JdbcExactlyOnceOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
@@ -46,8 +46,7 @@ class CheckpointTimeoutXaSinkITCase {
     private static final int ROWS = 400;
     private static final long STALLED_CHECKPOINT = 3;
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = EmbeddedServices.miniCluster(3);
+    @RegisterExtension static final MiniClusterExtension FLINK = EmbeddedServices.miniCluster(3);
 
     private final EmbeddedInfrastructure services = EmbeddedServices.get();
 
@@ -60,26 +59,33 @@ class CheckpointTimeoutXaSinkITCase {
     void upstreamXaSinkCommitsBeforeTheCheckpointCompletesAndDuplicatesOnReplay() throws Exception {
         String database = prepareDatabase("upstream_xa");
         String url = services.mariaDb().jdbcUrl(database);
-        SerializableSupplier<XADataSource> dataSource = () -> {
-            MysqlXADataSource xa = new MysqlXADataSource();
-            xa.setUrl(url);
-            xa.setUser("root");
-            return xa;
-        };
-        Sink<Long> upstream = JdbcSink.<Long>builder()
-                .withQueryStatement("INSERT INTO rows_written (id) VALUES (?)",
-                        (statement, id) -> statement.setLong(1, id))
-                .withExecutionOptions(JdbcExecutionOptions.builder().withMaxRetries(0).build())
-                .buildExactlyOnce(
-                        JdbcExactlyOnceOptions.builder().withTransactionPerConnection(true).build(),
-                        dataSource);
+        SerializableSupplier<XADataSource> dataSource =
+                () -> {
+                    MysqlXADataSource xa = new MysqlXADataSource();
+                    xa.setUrl(url);
+                    xa.setUser("root");
+                    return xa;
+                };
+        Sink<Long> upstream =
+                JdbcSink.<Long>builder()
+                        .withQueryStatement(
+                                "INSERT INTO rows_written (id) VALUES (?)",
+                                (statement, id) -> statement.setLong(1, id))
+                        .withExecutionOptions(
+                                JdbcExecutionOptions.builder().withMaxRetries(0).build())
+                        .buildExactlyOnce(
+                                JdbcExactlyOnceOptions.builder()
+                                        .withTransactionPerConnection(true)
+                                        .build(),
+                                dataSource);
 
         runWithStalledCheckpoint(upstream);
 
         RowCounts rows = countRows(database);
-        System.out.printf("upstream XA sink after a timed-out checkpoint: %d rows written, %d"
-                + " distinct, %d duplicated%n", rows.total(), rows.distinct(),
-                rows.total() - rows.distinct());
+        System.out.printf(
+                "upstream XA sink after a timed-out checkpoint: %d rows written, %d"
+                        + " distinct, %d duplicated%n",
+                rows.total(), rows.distinct(), rows.total() - rows.distinct());
         assertThat(rows.distinct()).as("every row arrived").isEqualTo(ROWS);
         assertThat(rows.total() - rows.distinct())
                 .as("rows the upstream sink committed twice (the finding this test pins)")
@@ -89,14 +95,15 @@ class CheckpointTimeoutXaSinkITCase {
     @Test
     void projectXaSinkWritesEveryRowExactlyOnceThroughTheSameFault() throws Exception {
         String database = prepareDatabase("project_xa");
-        Sink<Long> project = new XaJdbcSink<Long>(
-                JdbcSinkSettings.builder("rows_written")
-                        .jdbcUrl(services.mariaDb().jdbcUrl(database))
-                        .username("root")
-                        .xidPrefix(database)
-                        .build(),
-                "INSERT INTO rows_written (id) VALUES (?)",
-                (statement, id) -> statement.setLong(1, id));
+        Sink<Long> project =
+                new XaJdbcSink<Long>(
+                        JdbcSinkSettings.builder("rows_written")
+                                .jdbcUrl(services.mariaDb().jdbcUrl(database))
+                                .username("root")
+                                .xidPrefix(database)
+                                .build(),
+                        "INSERT INTO rows_written (id) VALUES (?)",
+                        (statement, id) -> statement.setLong(1, id));
 
         runWithStalledCheckpoint(project);
 
@@ -115,21 +122,28 @@ class CheckpointTimeoutXaSinkITCase {
         Configuration restarts = new Configuration();
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
         env.configure(restarts);
         // Each operator its own task, so the stalled snapshot holds up no one else's.
         env.disableOperatorChaining();
 
-        DataStream<Long> ids = env.fromSource(
-                new DataGeneratorSource<>(index -> index, ROWS, RateLimiterStrategy.perSecond(100),
-                        Types.LONG),
-                WatermarkStrategy.noWatermarks(),
-                "ids");
+        DataStream<Long> ids =
+                env.fromSource(
+                        new DataGeneratorSource<>(
+                                index -> index,
+                                ROWS,
+                                RateLimiterStrategy.perSecond(100),
+                                Types.LONG),
+                        WatermarkStrategy.noWatermarks(),
+                        "ids");
         ids.sinkTo(sink).name("sink-under-test");
-        ids.map(new StallCheckpointOnce<Long>(STALLED_CHECKPOINT)).name("stall-checkpoint")
+        ids.map(new StallCheckpointOnce<Long>(STALLED_CHECKPOINT))
+                .name("stall-checkpoint")
                 .sinkTo(new DiscardingSink<>());
 
-        env.executeAsync("xa-sink-checkpoint-timeout").getJobExecutionResult()
+        env.executeAsync("xa-sink-checkpoint-timeout")
+                .getJobExecutionResult()
                 .get(3, TimeUnit.MINUTES);
 
         assertThat(StallCheckpointOnce.STALLED).as("the checkpoint was stalled").isTrue();
@@ -141,8 +155,8 @@ class CheckpointTimeoutXaSinkITCase {
         services.mariaDb().createDatabase(database);
         // No primary key: a duplicate is stored, not rejected, so it can be counted.
         services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
-        services.mariaDb().execute(
-                database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
+        services.mariaDb()
+                .execute(database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
         return database;
     }
 
@@ -151,8 +165,9 @@ class CheckpointTimeoutXaSinkITCase {
     private RowCounts countRows(String database) throws Exception {
         try (Connection connection = services.mariaDb().connect(database);
                 Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery(
-                        "SELECT COUNT(*), COUNT(DISTINCT id) FROM rows_written")) {
+                ResultSet result =
+                        statement.executeQuery(
+                                "SELECT COUNT(*), COUNT(DISTINCT id) FROM rows_written")) {
             result.next();
             return new RowCounts(result.getLong(1), result.getLong(2));
         }

@@ -9,9 +9,8 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
- * The real services of the in-JVM tier ({@link EmbeddedInfrastructure}), started once per test
- * JVM and shared. Every test takes its own topics and database, so tests never see each other's
- * data.
+ * The real services of the in-JVM tier ({@link EmbeddedInfrastructure}), started once per test JVM
+ * and shared. Every test takes its own topics and database, so tests never see each other's data.
  */
 public final class EmbeddedServices {
 

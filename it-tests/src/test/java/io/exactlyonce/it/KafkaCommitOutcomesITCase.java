@@ -47,9 +47,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * What an operator can tell from the Kafka sinks' committer metrics, against a real broker and
- * the connector's real committer, driven with Flink's own commit requests and committer metric
- * group (as Flink's committer operator does after a checkpoint completed, or after a restore).
+ * What an operator can tell from the Kafka sinks' committer metrics, against a real broker and the
+ * connector's real committer, driven with Flink's own commit requests and committer metric group
+ * (as Flink's committer operator does after a checkpoint completed, or after a restore).
  *
  * <p>The connector reports a harmless re-commit after a restore and a transaction the broker
  * aborted alike: failed with a known reason, {@code failedCommittables} up, and an ERROR that it
@@ -68,7 +68,8 @@ class KafkaCommitOutcomesITCase {
         topic = EmbeddedServices.uniqueName("commit_outcomes");
         services.createTopic(topic, 1, Map.of());
         Properties properties = new Properties();
-        properties.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers());
+        properties.setProperty(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers());
         admin = Admin.create(properties);
     }
 
@@ -134,8 +135,8 @@ class KafkaCommitOutcomesITCase {
         String transactionalId = prefix + "-0-5";
         KafkaCommittable prepared = preparedTransaction(transactionalId, Duration.ofMinutes(1));
         try (FlinkKafkaInternalProducer<byte[], byte[]> other =
-                new FlinkKafkaInternalProducer<>(producerProperties(Duration.ofMinutes(1)),
-                        transactionalId)) {
+                new FlinkKafkaInternalProducer<>(
+                        producerProperties(Duration.ofMinutes(1)), transactionalId)) {
             other.initTransactions();
         }
         RecordingCommitterMetrics metrics = new RecordingCommitterMetrics();
@@ -155,11 +156,15 @@ class KafkaCommitOutcomesITCase {
 
         commitOnce(projectSink(prefix), prepared, metrics, OptionalLong.empty());
 
-        assertThat(metrics.count("failedCommittables") + metrics.count("alreadyCommittedCommittables"))
+        assertThat(
+                        metrics.count("failedCommittables")
+                                + metrics.count("alreadyCommittedCommittables"))
                 .isZero();
-        assertThat(metrics.count(CommitOutcomes.RECOMMITS)
-                + metrics.count(CommitOutcomes.LOST)
-                + metrics.count(CommitOutcomes.UNKNOWN)).isZero();
+        assertThat(
+                        metrics.count(CommitOutcomes.RECOMMITS)
+                                + metrics.count(CommitOutcomes.LOST)
+                                + metrics.count(CommitOutcomes.UNKNOWN))
+                .isZero();
         awaitState(prefix + "-0-1", "COMPLETE_COMMIT");
     }
 
@@ -167,7 +172,8 @@ class KafkaCommitOutcomesITCase {
 
     /** Flushed and left open; the committable carries no producer, as one restored from state. */
     private static KafkaCommittable preparedTransaction(String transactionalId, Duration timeout) {
-        FlinkKafkaInternalProducer<byte[], byte[]> producer = openTransaction(transactionalId, timeout);
+        FlinkKafkaInternalProducer<byte[], byte[]> producer =
+                openTransaction(transactionalId, timeout);
         KafkaCommittable committable = restoredFrom(producer);
         // Without an abort, as a TaskManager that died: the transaction stays open on the broker.
         producer.close(Duration.ZERO);
@@ -175,8 +181,8 @@ class KafkaCommitOutcomesITCase {
     }
 
     /**
-     * Prepared, then committed by the connector's committer through the writer's producer, as
-     * when its checkpoint completed before the failure; returned as restored from that checkpoint.
+     * Prepared, then committed by the connector's committer through the writer's producer, as when
+     * its checkpoint completed before the failure; returned as restored from that checkpoint.
      */
     private static KafkaCommittable committedTransaction(String transactionalId) throws Exception {
         FlinkKafkaInternalProducer<byte[], byte[]> producer =
@@ -184,7 +190,11 @@ class KafkaCommitOutcomesITCase {
         KafkaCommittable restored = restoredFrom(producer);
         String prefix = transactionalId.substring(0, transactionalId.length() - "-0-3".length());
         RecordingCommitterMetrics metrics = new RecordingCommitterMetrics();
-        commitOnce(connectorSink(prefix), KafkaCommittable.of(producer), metrics, OptionalLong.empty());
+        commitOnce(
+                connectorSink(prefix),
+                KafkaCommittable.of(producer),
+                metrics,
+                OptionalLong.empty());
         producer.close(Duration.ZERO);
         assertThat(metrics.count("failedCommittables")).as("the first commit").isZero();
         awaitState(transactionalId, "COMPLETE_COMMIT");
@@ -204,29 +214,38 @@ class KafkaCommitOutcomesITCase {
 
     /** What the committer state holds: ids and epoch, no producer. */
     private static KafkaCommittable restoredFrom(FlinkKafkaInternalProducer<?, ?> producer) {
-        return new KafkaCommittable(producer.getProducerId(), producer.getEpoch(),
-                producer.getTransactionalId(), null);
+        return new KafkaCommittable(
+                producer.getProducerId(), producer.getEpoch(), producer.getTransactionalId(), null);
     }
 
     private static Properties producerProperties(Duration transactionTimeout) {
         Properties properties = new Properties();
-        properties.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers());
-        properties.setProperty(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.setProperty(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        properties.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        properties.setProperty(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers());
+        properties.setProperty(
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        properties.setProperty(
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        properties.setProperty(
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(transactionTimeout.toMillis()));
         return properties;
     }
 
     /** The coordinator answers the commit or abort first and writes the markers after it. */
     private static void awaitState(String transactionalId, String state) throws Exception {
-        await(transactionalId + " " + state + " on the broker").atMost(Duration.ofSeconds(60))
-                .ignoreExceptions().until(() -> stateOf(transactionalId).equals(state));
+        await(transactionalId + " " + state + " on the broker")
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> stateOf(transactionalId).equals(state));
     }
 
     private static String stateOf(String transactionalId) throws Exception {
-        return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
-                .get().state().name();
+        return admin.describeTransactions(List.of(transactionalId))
+                .description(transactionalId)
+                .get()
+                .state()
+                .name();
     }
 
     // --- the sinks and Flink's side of a commit
@@ -237,8 +256,11 @@ class KafkaCommitOutcomesITCase {
                 .topic(topic)
                 .transactionalIdPrefix(prefix)
                 .transactionTimeout(Duration.ofMinutes(1))
-                .build(new CheckpointTiming(
-                        Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(100)));
+                .build(
+                        new CheckpointTiming(
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(5),
+                                Duration.ofMillis(100)));
     }
 
     private static Sink<String> projectSink(String prefix) {
@@ -259,8 +281,8 @@ class KafkaCommitOutcomesITCase {
     }
 
     private static KafkaRecordSerializationSchema<String> anySerializer() {
-        return (element, context, timestamp) -> new ProducerRecord<>(
-                topic, element.getBytes(StandardCharsets.UTF_8));
+        return (element, context, timestamp) ->
+                new ProducerRecord<>(topic, element.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -276,8 +298,8 @@ class KafkaCommitOutcomesITCase {
             throws Exception {
         SinkCommitterMetricGroup group = InternalSinkCommitterMetricGroup.wrap(metrics);
         try (Committer<KafkaCommittable> committer =
-                ((SupportsCommitter<KafkaCommittable>) sink).createCommitter(
-                        new Context(group, restoredCheckpoint))) {
+                ((SupportsCommitter<KafkaCommittable>) sink)
+                        .createCommitter(new Context(group, restoredCheckpoint))) {
             group.getNumCommittablesTotalCounter().inc();
             committer.commit(List.of(new CommitRequestImpl<>(committable, group) {}));
         }

@@ -3,11 +3,11 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,10 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A job at parallelism 2 fails while its XA sinks hold prepared transactions above the last
- * completed checkpoint (a checkpoint times out after the sinks prepared; the job is not
- * stopped), and is resumed from the retained checkpoint at another parallelism. The new
- * subtasks must settle the old subtasks' transactions ({@code subtask mod parallelism}): every
- * row then holds the right value, written once, and nothing of the sink stays prepared.
+ * completed checkpoint (a checkpoint times out after the sinks prepared; the job is not stopped),
+ * and is resumed from the retained checkpoint at another parallelism. The new subtasks must settle
+ * the old subtasks' transactions ({@code subtask mod parallelism}): every row then holds the right
+ * value, written once, and nothing of the sink stays prepared.
  *
  * <p>In-JVM: a MiniCluster with a real MariaDB, not a container scenario.
  */
@@ -54,16 +54,15 @@ class RescaleWithPreparedTransactionsITCase {
     private static final int ROWS = 600;
     private static final int FIRST_PARALLELISM = 2;
     private static final long STALLED_CHECKPOINT = 3;
+
     /** Short, so the writers delete old commit markers during the run. */
     private static final int MARKER_RETENTION = 5;
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = EmbeddedServices.miniCluster(3);
+    @RegisterExtension static final MiniClusterExtension FLINK = EmbeddedServices.miniCluster(3);
 
     private final EmbeddedInfrastructure services = EmbeddedServices.get();
 
-    @TempDir
-    Path checkpoints;
+    @TempDir Path checkpoints;
 
     private String database;
 
@@ -94,10 +93,13 @@ class RescaleWithPreparedTransactionsITCase {
     private void failThenResumeAt(int resumedParallelism) throws Exception {
         database = EmbeddedServices.uniqueName("rescale_xa");
         services.mariaDb().createDatabase(database);
-        services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT PRIMARY KEY,"
-                + " value BIGINT NOT NULL, write_count INT NOT NULL DEFAULT 1)");
-        services.mariaDb().execute(
-                database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
+        services.mariaDb()
+                .execute(
+                        database,
+                        "CREATE TABLE rows_written (id BIGINT PRIMARY KEY,"
+                                + " value BIGINT NOT NULL, write_count INT NOT NULL DEFAULT 1)");
+        services.mariaDb()
+                .execute(database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
 
         JobClient failing = run(database, FIRST_PARALLELISM, null);
         assertThatThrownBy(() -> failing.getJobExecutionResult().get(3, TimeUnit.MINUTES))
@@ -106,9 +108,8 @@ class RescaleWithPreparedTransactionsITCase {
         assertThat(StallCheckpointOnce.STALLED).as("the checkpoint was stalled").isTrue();
         Path retained = latestCompletedCheckpoint(failing);
         long restored = Long.parseLong(retained.getFileName().toString().substring(4));
-        List<SinkXid> preparedAbove = prepared(database).stream()
-                .filter(xid -> xid.checkpointId() > restored)
-                .toList();
+        List<SinkXid> preparedAbove =
+                prepared(database).stream().filter(xid -> xid.checkpointId() > restored).toList();
         assertThat(preparedAbove)
                 .as("both old subtasks left transactions prepared above checkpoint " + restored)
                 .extracting(SinkXid::subtask)
@@ -119,8 +120,10 @@ class RescaleWithPreparedTransactionsITCase {
 
         try (Connection connection = services.mariaDb().connect(database);
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT COUNT(*), SUM(write_count),"
-                        + " SUM(value <> id * 3 + 1) FROM rows_written")) {
+                ResultSet rows =
+                        statement.executeQuery(
+                                "SELECT COUNT(*), SUM(write_count),"
+                                        + " SUM(value <> id * 3 + 1) FROM rows_written")) {
             rows.next();
             assertThat(rows.getLong(1)).as("rows").isEqualTo(ROWS);
             assertThat(rows.getLong(2)).as("writes: every row written once").isEqualTo(ROWS);
@@ -129,10 +132,15 @@ class RescaleWithPreparedTransactionsITCase {
         assertThat(prepared(database)).as("nothing of the sink left prepared").isEmpty();
         try (Connection connection = services.mariaDb().connect(database);
                 Statement statement = connection.createStatement();
-                ResultSet markers = statement.executeQuery("SELECT COUNT(*) FROM "
-                        + CommitMarkerTable.DEFAULT_TABLE + " WHERE checkpoint_id <= (SELECT"
-                        + " MAX(checkpoint_id) FROM " + CommitMarkerTable.DEFAULT_TABLE + ") - "
-                        + 2 * MARKER_RETENTION)) {
+                ResultSet markers =
+                        statement.executeQuery(
+                                "SELECT COUNT(*) FROM "
+                                        + CommitMarkerTable.DEFAULT_TABLE
+                                        + " WHERE checkpoint_id <= (SELECT"
+                                        + " MAX(checkpoint_id) FROM "
+                                        + CommitMarkerTable.DEFAULT_TABLE
+                                        + ") - "
+                                        + 2 * MARKER_RETENTION)) {
             markers.next();
             assertThat(markers.getLong(1))
                     .as("old commit markers, the old subtasks' included, were deleted")
@@ -144,7 +152,8 @@ class RescaleWithPreparedTransactionsITCase {
         Configuration config = new Configuration();
         config.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-        config.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        config.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         config.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         if (restoreFrom != null) {
@@ -157,26 +166,31 @@ class RescaleWithPreparedTransactionsITCase {
         env.getCheckpointConfig().setTolerableCheckpointFailureNumber(0);
         env.disableOperatorChaining();
 
-        DataStream<Long> ids = env.fromSource(
-                        new DataGeneratorSource<>(index -> index, ROWS,
-                                RateLimiterStrategy.perSecond(100), Types.LONG),
-                        WatermarkStrategy.noWatermarks(),
-                        "ids")
-                .uid("ids");
-        ids.sinkTo(new XaJdbcSink<Long>(
-                        JdbcSinkSettings.builder("rows_written")
-                                .jdbcUrl(services.mariaDb().jdbcUrl(database))
-                                .username("root")
-                                .xidPrefix(database)
-                                .commitMarkerRetention(MARKER_RETENTION)
-                                .build(),
-                        "INSERT INTO rows_written (id, value) VALUES (?, ?)"
-                                + " ON DUPLICATE KEY UPDATE value = VALUES(value),"
-                                + " write_count = write_count + 1",
-                        (statement, id) -> {
-                            statement.setLong(1, id);
-                            statement.setLong(2, id * 3 + 1);
-                        }))
+        DataStream<Long> ids =
+                env.fromSource(
+                                new DataGeneratorSource<>(
+                                        index -> index,
+                                        ROWS,
+                                        RateLimiterStrategy.perSecond(100),
+                                        Types.LONG),
+                                WatermarkStrategy.noWatermarks(),
+                                "ids")
+                        .uid("ids");
+        ids.sinkTo(
+                        new XaJdbcSink<Long>(
+                                JdbcSinkSettings.builder("rows_written")
+                                        .jdbcUrl(services.mariaDb().jdbcUrl(database))
+                                        .username("root")
+                                        .xidPrefix(database)
+                                        .commitMarkerRetention(MARKER_RETENTION)
+                                        .build(),
+                                "INSERT INTO rows_written (id, value) VALUES (?, ?)"
+                                        + " ON DUPLICATE KEY UPDATE value = VALUES(value),"
+                                        + " write_count = write_count + 1",
+                                (statement, id) -> {
+                                    statement.setLong(1, id);
+                                    statement.setLong(2, id * 3 + 1);
+                                }))
                 .name("sink-under-test")
                 .uid("sink-under-test");
         ids.map(new StallCheckpointOnce<Long>(STALLED_CHECKPOINT))
@@ -190,13 +204,17 @@ class RescaleWithPreparedTransactionsITCase {
     private Path latestCompletedCheckpoint(JobClient job) throws Exception {
         Path jobDirectory = checkpoints.resolve(job.getJobID().toHexString());
         try (Stream<Path> children = Files.list(jobDirectory)) {
-            return children
-                    .filter(path -> path.getFileName().toString().matches("chk-\\d+"))
+            return children.filter(path -> path.getFileName().toString().matches("chk-\\d+"))
                     .filter(path -> Files.exists(path.resolve("_metadata")))
-                    .max(Comparator.comparingLong(
-                            path -> Long.parseLong(path.getFileName().toString().substring(4))))
-                    .orElseThrow(() -> new AssertionError("no completed checkpoint retained in "
-                            + jobDirectory));
+                    .max(
+                            Comparator.comparingLong(
+                                    path ->
+                                            Long.parseLong(
+                                                    path.getFileName().toString().substring(4))))
+                    .orElseThrow(
+                            () ->
+                                    new AssertionError(
+                                            "no completed checkpoint retained in " + jobDirectory));
         }
     }
 

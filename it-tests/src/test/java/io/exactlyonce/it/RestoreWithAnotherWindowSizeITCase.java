@@ -42,11 +42,9 @@ class RestoreWithAnotherWindowSizeITCase {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = MiniClusters.oneTaskManager(1);
+    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.oneTaskManager(1);
 
-    @TempDir
-    Path savepoints;
+    @TempDir Path savepoints;
 
     @Test
     void failsTheJobWithoutRestartsAndNamesBothSizes(@InjectMiniCluster MiniCluster flink)
@@ -54,27 +52,41 @@ class RestoreWithAnotherWindowSizeITCase {
         JobID oneMinute = flink.submitJob(job(Duration.ofMinutes(1))).get().getJobID();
         AtomicReference<String> savepoint = new AtomicReference<>();
         // A stop fails until every task runs; ask again until it succeeds.
-        await("a savepoint of the one-minute job").atMost(TIMEOUT).ignoreExceptions().until(() -> {
-            savepoint.set(flink.stopWithSavepoint(oneMinute, savepoints.toUri().toString(),
-                    false, SavepointFormatType.CANONICAL).get());
-            return true;
-        });
+        await("a savepoint of the one-minute job")
+                .atMost(TIMEOUT)
+                .ignoreExceptions()
+                .until(
+                        () -> {
+                            savepoint.set(
+                                    flink.stopWithSavepoint(
+                                                    oneMinute,
+                                                    savepoints.toUri().toString(),
+                                                    false,
+                                                    SavepointFormatType.CANONICAL)
+                                            .get());
+                            return true;
+                        });
 
         StreamGraph twoMinutes = job(Duration.ofMinutes(2));
         twoMinutes.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint.get()));
         JobID resumed = flink.submitJob(twoMinutes).get().getJobID();
-        await("the resumed job to end").atMost(TIMEOUT).ignoreExceptions()
+        await("the resumed job to end")
+                .atMost(TIMEOUT)
+                .ignoreExceptions()
                 .until(() -> flink.getJobStatus(resumed).get().isGloballyTerminalState());
 
         ArchivedExecutionGraph graph = flink.getArchivedExecutionGraph(resumed).get();
         assertThat(graph.getState()).isEqualTo(JobStatus.FAILED);
-        assertThat(ExceptionUtils.stringifyException(
-                        graph.getFailureInfo().getException().deserializeError(
-                                getClass().getClassLoader())))
+        assertThat(
+                        ExceptionUtils.stringifyException(
+                                graph.getFailureInfo()
+                                        .getException()
+                                        .deserializeError(getClass().getClassLoader())))
                 .contains("window.size 1 min", "window.size 2 min");
         for (AccessExecutionVertex vertex : graph.getAllExecutionVertices()) {
             assertThat(vertex.getCurrentExecutionAttempt().getAttemptNumber())
-                    .as("execution attempt of %s: 0 unless the job was restarted",
+                    .as(
+                            "execution attempt of %s: 0 unless the job was restarted",
                             vertex.getTaskNameWithSubtaskIndex())
                     .isZero();
         }
@@ -85,23 +97,32 @@ class RestoreWithAnotherWindowSizeITCase {
         Configuration restarts = new Configuration();
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                Duration.ofMillis(100));
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(restarts);
         env.setParallelism(1);
         env.fromSource(
                         new DataGeneratorSource<>(
-                                index -> new Visit("e" + index, "user-" + index % 5,
-                                        index * 1_000L, 0, index, new byte[0]),
-                                Long.MAX_VALUE, RateLimiterStrategy.perSecond(20),
+                                index ->
+                                        new Visit(
+                                                "e" + index,
+                                                "user-" + index % 5,
+                                                index * 1_000L,
+                                                0,
+                                                index,
+                                                new byte[0]),
+                                Long.MAX_VALUE,
+                                RateLimiterStrategy.perSecond(20),
                                 TypeInformation.of(Visit.class)),
                         WatermarkStrategy.<Visit>forMonotonousTimestamps()
                                 .withTimestampAssigner((visit, ignored) -> visit.getEventTime()),
                         "visits")
                 .uid("visits")
                 .keyBy(new ByUser())
-                .transform("gate", TypeInformation.of(Visit.class),
+                .transform(
+                        "gate",
+                        TypeInformation.of(Visit.class),
                         new RestoredWatermarkGate(windowSize, VisitCountJob.LATE_VISITS))
                 .uid("gate")
                 .sinkTo(new DiscardingSink<>())

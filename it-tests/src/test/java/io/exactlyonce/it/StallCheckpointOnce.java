@@ -12,9 +12,9 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 
 /**
  * Fault injection: an operator that hangs in its snapshot of one checkpoint, once, so that
- * checkpoint times out after every other operator (the sinks included) has taken its snapshot.
- * A sink that commits before its checkpoint completes is caught in the act: the job restores
- * from the previous checkpoint and replays what that sink already committed.
+ * checkpoint times out after every other operator (the sinks included) has taken its snapshot. A
+ * sink that commits before its checkpoint completes is caught in the act: the job restores from the
+ * previous checkpoint and replays what that sink already committed.
  */
 final class StallCheckpointOnce<T> extends RichMapFunction<T, T> implements CheckpointedFunction {
 
@@ -22,6 +22,7 @@ final class StallCheckpointOnce<T> extends RichMapFunction<T, T> implements Chec
 
     static final AtomicBoolean STALLED = new AtomicBoolean();
     static final AtomicInteger HIGHEST_ATTEMPT = new AtomicInteger();
+
     /** Never released: the stall ends when Flink cancels the task after the timeout. */
     private static final CountDownLatch NEVER = new CountDownLatch(1);
 

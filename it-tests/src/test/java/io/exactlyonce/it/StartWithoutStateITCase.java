@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.mysql.cj.jdbc.MysqlXADataSource;
-import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
-import io.exactlyonce.testkit.run.VerifiedRun;
-import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.pipeline.VisitCountJob;
 import io.exactlyonce.pipeline.config.JobOptions;
 import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.sinks.jdbc.SinkXid;
-import java.sql.Connection;
+import io.exactlyonce.testkit.embedded.EmbeddedInfrastructure;
+import io.exactlyonce.testkit.run.VerifiedRun;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
@@ -41,16 +40,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code VisitCountJob.main} against a real broker and MariaDB: a start without state over what
- * an earlier run left is refused with one message, and a start that loses nothing (or is
- * declared fresh) is submitted.
+ * {@code VisitCountJob.main} against a real broker and MariaDB: a start without state over what an
+ * earlier run left is refused with one message, and a start that loses nothing (or is declared
+ * fresh) is submitted.
  */
 class StartWithoutStateITCase {
 
     private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(90);
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = MiniClusters.oneTaskManager(1);
+    @RegisterExtension static final MiniClusterExtension FLINK = MiniClusters.oneTaskManager(1);
 
     private final EmbeddedInfrastructure services = EmbeddedServices.get();
 
@@ -71,14 +69,18 @@ class StartWithoutStateITCase {
     void refusedWhileATransactionOfItsXidPrefixIsPrepared(@InjectMiniCluster MiniCluster flink)
             throws Exception {
         JobSettings config = freshRun("sp");
-        withPreparedTransaction(config, xid -> {
-            Throwable refusal = submit(flink, config).refusal();
+        withPreparedTransaction(
+                config,
+                xid -> {
+                    Throwable refusal = submit(flink, config).refusal();
 
-            assertOneLineRefusal(refusal);
-            assertThat(refusal.getMessage()).contains("prepared XA transactions [" + xid + "]");
-            assertThat(preparedInDatabase(config)).as("the refusal left the transaction prepared")
-                    .contains(xid.toString());
-        });
+                    assertOneLineRefusal(refusal);
+                    assertThat(refusal.getMessage())
+                            .contains("prepared XA transactions [" + xid + "]");
+                    assertThat(preparedInDatabase(config))
+                            .as("the refusal left the transaction prepared")
+                            .contains(xid.toString());
+                });
     }
 
     @Test
@@ -95,8 +97,8 @@ class StartWithoutStateITCase {
             Throwable refusal = submit(flink, config).refusal();
 
             assertOneLineRefusal(refusal);
-            assertThat(refusal.getMessage()).contains("open Kafka transactions [" + transactionalId
-                    + "]");
+            assertThat(refusal.getMessage())
+                    .contains("open Kafka transactions [" + transactionalId + "]");
             producer.abortTransaction();
         }
     }
@@ -134,29 +136,34 @@ class StartWithoutStateITCase {
     /** Runs {@code main} with {@code config}'s options, as {@code flink run} would pass them. */
     private static Submission submit(MiniCluster flink, JobSettings config) throws Exception {
         String[] args = config.toArguments().toArray(String[]::new);
-        CompletableFuture<Throwable> main = CompletableFuture.supplyAsync(() -> {
-            try {
-                VisitCountJob.main(args);
-                return null;
-            } catch (Throwable e) {
-                return e;
-            }
-        });
+        CompletableFuture<Throwable> main =
+                CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                VisitCountJob.main(args);
+                                return null;
+                            } catch (Throwable e) {
+                                return e;
+                            }
+                        });
         JobID[] started = new JobID[1];
-        await("main() to refuse or to submit " + config.jobName()).atMost(SUBMIT_TIMEOUT)
-                .ignoreExceptions().until(() -> {
-            if (main.isDone()) {
-                return true;
-            }
-            for (JobStatusMessage job : flink.listJobs().get()) {
-                if (job.getJobName().equals(config.jobName())
-                        && !job.getJobState().isTerminalState()) {
-                    started[0] = job.getJobId();
-                    return true;
-                }
-            }
-            return false;
-        });
+        await("main() to refuse or to submit " + config.jobName())
+                .atMost(SUBMIT_TIMEOUT)
+                .ignoreExceptions()
+                .until(
+                        () -> {
+                            if (main.isDone()) {
+                                return true;
+                            }
+                            for (JobStatusMessage job : flink.listJobs().get()) {
+                                if (job.getJobName().equals(config.jobName())
+                                        && !job.getJobState().isTerminalState()) {
+                                    started[0] = job.getJobId();
+                                    return true;
+                                }
+                            }
+                            return false;
+                        });
         if (started[0] != null) {
             flink.cancelJob(started[0]).get();
             return new Submission(null, started[0]);
@@ -178,23 +185,34 @@ class StartWithoutStateITCase {
     }
 
     private JobSettings freshRun(String base, OptionValues overrides) throws Exception {
-        VerifiedRun.Plan plan = new VerifiedRun.Plan(
-                // Short: the names make transactional id prefixes of at most 32 characters.
-                EmbeddedServices.uniqueName(base), 1,
-                VisitTraffic.Settings.forTest(1L, 10, Duration.ofSeconds(1)), 10,
-                Duration.ofSeconds(1), 0, overrides);
+        VerifiedRun.Plan plan =
+                new VerifiedRun.Plan(
+                        // Short: the names make transactional id prefixes of at most 32 characters.
+                        EmbeddedServices.uniqueName(base),
+                        1,
+                        VisitTraffic.Settings.forTest(1L, 10, Duration.ofSeconds(1)),
+                        10,
+                        Duration.ofSeconds(1),
+                        0,
+                        overrides);
         JobSettings config = VerifiedRun.config(plan, services);
         VerifiedRun.createTopicsAndDatabase(config, plan, services);
         return config;
     }
 
     private void commitOffset(JobSettings config, long offset) throws Exception {
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.bootstrapServers()))) {
-            admin.alterConsumerGroupOffsets(config.groupId(), Map.of(
-                            new TopicPartition(config.inputTopic(), 0),
-                            new OffsetAndMetadata(offset)))
-                    .all().get();
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                services.bootstrapServers()))) {
+            admin.alterConsumerGroupOffsets(
+                            config.groupId(),
+                            Map.of(
+                                    new TopicPartition(config.inputTopic(), 0),
+                                    new OffsetAndMetadata(offset)))
+                    .all()
+                    .get();
         }
     }
 
@@ -228,8 +246,9 @@ class StartWithoutStateITCase {
             XAResource resource = connection.getXAResource();
             resource.start(xid, XAResource.TMNOFLAGS);
             try (Statement statement = connection.getConnection().createStatement()) {
-                statement.executeUpdate("INSERT INTO visit_counts (user_id, window_start,"
-                        + " window_end, visit_count) VALUES ('earlier-run', 0, 60000, 1)");
+                statement.executeUpdate(
+                        "INSERT INTO visit_counts (user_id, window_start,"
+                                + " window_end, visit_count) VALUES ('earlier-run', 0, 60000, 1)");
             }
             resource.end(xid, XAResource.TMSUCCESS);
             resource.prepare(xid);
@@ -254,8 +273,10 @@ class StartWithoutStateITCase {
     private List<String> preparedInDatabase(JobSettings config) throws Exception {
         XAConnection connection = xaDataSource(config).getXAConnection();
         try {
-            return Arrays.stream(connection.getXAResource()
-                            .recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN))
+            return Arrays.stream(
+                            connection
+                                    .getXAResource()
+                                    .recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN))
                     .flatMap(xid -> SinkXid.parse(xid).stream())
                     .map(SinkXid::toString)
                     .toList();

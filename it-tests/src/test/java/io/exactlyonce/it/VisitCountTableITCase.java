@@ -3,8 +3,8 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.exactlyonce.testkit.embedded.EmbeddedMariaDb;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.testkit.embedded.EmbeddedMariaDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,9 +22,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The {@code visit_counts} DDL on a real MariaDB: the table must tell user ids apart exactly as
- * the job does (Java {@code String.equals}, which keys the windows), and hold every id the
- * decoder lets through.
+ * The {@code visit_counts} DDL on a real MariaDB: the table must tell user ids apart exactly as the
+ * job does (Java {@code String.equals}, which keys the windows), and hold every id the decoder lets
+ * through.
  */
 class VisitCountTableITCase {
 
@@ -47,8 +47,9 @@ class VisitCountTableITCase {
     static Stream<Arguments> visitCountDdl() throws Exception {
         return Stream.of(
                 Arguments.of("VisitCountTable.CREATE_TABLE", VisitCountTable.CREATE_TABLE),
-                Arguments.of("deploy/cluster/sql/mariadb.sql", createTableOf(
-                        Path.of("..", "deploy", "cluster", "sql", "mariadb.sql"))));
+                Arguments.of(
+                        "deploy/cluster/sql/mariadb.sql",
+                        createTableOf(Path.of("..", "deploy", "cluster", "sql", "mariadb.sql"))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -69,14 +70,16 @@ class VisitCountTableITCase {
         Map<String, Integer> writeCounts = new LinkedHashMap<>();
         try (Connection connection = mariaDb.connect(database);
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(
-                        "SELECT user_id, visit_count, write_count FROM visit_counts")) {
+                ResultSet rows =
+                        statement.executeQuery(
+                                "SELECT user_id, visit_count, write_count FROM visit_counts")) {
             while (rows.next()) {
                 stored.put(rows.getString(1), rows.getLong(2));
                 writeCounts.put(rows.getString(1), rows.getInt(3));
             }
         }
-        assertThat(stored).as("one row per user id, each with its own count (%s)", source)
+        assertThat(stored)
+                .as("one row per user id, each with its own count (%s)", source)
                 .containsExactlyInAnyOrderEntriesOf(written);
         assertThat(writeCounts.values()).as("no row written twice").containsOnly(1);
     }

@@ -21,8 +21,12 @@ public final class XaRecover {
                 String globalId = data.substring(0, result.getInt("gtrid_length"));
                 String[] parts = globalId.split(":");
                 if (parts.length == 4 && parts[0].equals(prefix)) {
-                    prepared.add(new SinkXid(parts[0], Integer.parseInt(parts[1]),
-                            Long.parseLong(parts[2]), Integer.parseInt(parts[3])));
+                    prepared.add(
+                            new SinkXid(
+                                    parts[0],
+                                    Integer.parseInt(parts[1]),
+                                    Long.parseLong(parts[2]),
+                                    Integer.parseInt(parts[3])));
                 }
             }
         }
@@ -30,8 +34,8 @@ public final class XaRecover {
     }
 
     /**
-     * Rolls back what a failed test left of its sink, so the tests after it, which count what
-     * the shared server lists, do not see it.
+     * Rolls back what a failed test left of its sink, so the tests after it, which count what the
+     * shared server lists, do not see it.
      */
     public static void rollBackAll(Connection connection, String prefix) throws Exception {
         for (SinkXid xid : prepared(connection, prefix)) {

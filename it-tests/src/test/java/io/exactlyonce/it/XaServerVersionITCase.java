@@ -3,10 +3,10 @@ package io.exactlyonce.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.exactlyonce.testkit.embedded.EmbeddedMariaDb;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.JdbcSinkSettings;
 import io.exactlyonce.sinks.jdbc.XaJdbcSink;
+import io.exactlyonce.testkit.embedded.EmbeddedMariaDb;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The XA sink refuses a server on which a prepared transaction dies with its connection (the
- * writer closes that connection right after PREPARE), and the job fails without restarting.
- * The old server is a real MariaDB told to report 10.4 to its clients ({@code --version}).
+ * The XA sink refuses a server on which a prepared transaction dies with its connection (the writer
+ * closes that connection right after PREPARE), and the job fails without restarting. The old server
+ * is a real MariaDB told to report 10.4 to its clients ({@code --version}).
  */
 class XaServerVersionITCase {
 
@@ -46,20 +46,24 @@ class XaServerVersionITCase {
 
     @Test
     void refusesAServerReportingMariaDb104AndFailsTheJobWithoutRestarts() throws Exception {
-        try (EmbeddedMariaDb old = EmbeddedMariaDb.start(
-                Path.of("target", "mariadb-reporting-10.4"), "--version=10.4.34-MariaDB")) {
+        try (EmbeddedMariaDb old =
+                EmbeddedMariaDb.start(
+                        Path.of("target", "mariadb-reporting-10.4"), "--version=10.4.34-MariaDB")) {
             String database = prepareDatabase(old);
 
             Throwable failure = catchThrowable(() -> runJob(old, database));
 
             assertThat(failure).as("the job against a 10.4 server").isNotNull();
             assertThat(ExceptionUtils.findThrowableWithMessage(failure, "MariaDB 10.5"))
-                    .as("a cause that names the version needed, in:%n%s",
+                    .as(
+                            "a cause that names the version needed, in:%n%s",
                             ExceptionUtils.stringifyException(failure))
                     .isPresent();
-            assertThat(ExceptionUtils.findThrowableWithMessage(failure,
-                            "The failure is not recoverable"))
-                    .as("the scheduler did not spend the restart budget, in:%n%s",
+            assertThat(
+                            ExceptionUtils.findThrowableWithMessage(
+                                    failure, "The failure is not recoverable"))
+                    .as(
+                            "the scheduler did not spend the restart budget, in:%n%s",
                             ExceptionUtils.stringifyException(failure))
                     .isPresent();
             assertThat(rows(old, database)).as("rows written").isZero();
@@ -91,22 +95,26 @@ class XaServerVersionITCase {
         Configuration restarts = new Configuration();
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                Duration.ofMillis(100));
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
         env.configure(restarts);
         env.fromSource(
-                        new DataGeneratorSource<>(index -> index, ROWS,
-                                RateLimiterStrategy.perSecond(200), Types.LONG),
+                        new DataGeneratorSource<>(
+                                index -> index,
+                                ROWS,
+                                RateLimiterStrategy.perSecond(200),
+                                Types.LONG),
                         WatermarkStrategy.noWatermarks(),
                         "ids")
-                .sinkTo(new XaJdbcSink<Long>(
-                        JdbcSinkSettings.builder("ids")
-                                .jdbcUrl(mariaDb.jdbcUrl(database))
-                                .username("root")
-                                .xidPrefix(database)
-                                .build(),
-                        "INSERT INTO ids (id) VALUES (?)",
-                        (statement, id) -> statement.setLong(1, id)));
+                .sinkTo(
+                        new XaJdbcSink<Long>(
+                                JdbcSinkSettings.builder("ids")
+                                        .jdbcUrl(mariaDb.jdbcUrl(database))
+                                        .username("root")
+                                        .xidPrefix(database)
+                                        .build(),
+                                "INSERT INTO ids (id) VALUES (?)",
+                                (statement, id) -> statement.setLong(1, id)));
         env.executeAsync("xa-server-version").getJobExecutionResult().get(2, TimeUnit.MINUTES);
     }
 

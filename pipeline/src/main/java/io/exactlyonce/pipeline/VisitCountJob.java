@@ -118,7 +118,10 @@ public final class VisitCountJob {
 
     /** The job's dataflow, between a source and sinks that the caller chooses. */
     public static void define(
-            StreamExecutionEnvironment env, JobSettings config, VisitSource source, JobSinks sinks) {
+            StreamExecutionEnvironment env,
+            JobSettings config,
+            VisitSource source,
+            JobSinks sinks) {
         DataStream<DecodedRecord> records = source.open(env);
 
         SingleOutputStreamOperator<Visit> visits =
@@ -130,7 +133,9 @@ public final class VisitCountJob {
         // window operator, without a watermark right after the restore, would count them again.
         SingleOutputStreamOperator<Visit> gated =
                 visits.keyBy(new ByUser())
-                        .transform(OperatorIds.RESTORED_WATERMARK_GATE, visits.getType(),
+                        .transform(
+                                OperatorIds.RESTORED_WATERMARK_GATE,
+                                visits.getType(),
                                 new RestoredWatermarkGate(config.windowSize(), LATE_VISITS))
                         .uid(OperatorIds.RESTORED_WATERMARK_GATE);
 

@@ -23,15 +23,22 @@ class SideOutputTypesTest {
 
     @Test
     void aDeadLetterTravelsWithoutKryoAndComesBackEqual() throws Exception {
-        assertRoundTripWithoutKryo(DeadLetter.class, new DeadLetter(
-                DeadLetterReason.MALFORMED_AVRO, "bad varint",
-                new RawRecord("visits", 1, 7L, 1_000L, new byte[] {1}, new byte[] {2, 3})));
+        assertRoundTripWithoutKryo(
+                DeadLetter.class,
+                new DeadLetter(
+                        DeadLetterReason.MALFORMED_AVRO,
+                        "bad varint",
+                        new RawRecord("visits", 1, 7L, 1_000L, new byte[] {1}, new byte[] {2, 3})));
     }
 
     @Test
     void aForwardedRecordTravelsWithoutKryoAndComesBackEqual() throws Exception {
-        assertRoundTripWithoutKryo(ForwardedRecord.class, new ForwardedRecord(
-                new byte[] {1, 2}, new byte[] {3}, Map.of("reason", "LATE", "detail", "closed")));
+        assertRoundTripWithoutKryo(
+                ForwardedRecord.class,
+                new ForwardedRecord(
+                        new byte[] {1, 2},
+                        new byte[] {3},
+                        Map.of("reason", "LATE", "detail", "closed")));
     }
 
     private static <T> void assertRoundTripWithoutKryo(Class<T> type, T value) throws Exception {

@@ -12,11 +12,17 @@ class VisitCountJobMainTest {
 
     @Test
     void aRefusedOptionIsAMessageForFlinkRunNotAStackTrace() {
-        Throwable refusal = catchThrowable(() -> VisitCountJob.main(
-                TestOptions.append(TestOptions.REQUIRED, "--window.size", "0 s")));
+        Throwable refusal =
+                catchThrowable(
+                        () ->
+                                VisitCountJob.main(
+                                        TestOptions.append(
+                                                TestOptions.REQUIRED, "--window.size", "0 s")));
 
         // The flink CLI prints only the message of a ProgramParametrizationException.
-        assertThat(refusal).isInstanceOf(ProgramParametrizationException.class).hasNoCause()
+        assertThat(refusal)
+                .isInstanceOf(ProgramParametrizationException.class)
+                .hasNoCause()
                 .hasMessage("window.size must be positive");
     }
 }

@@ -16,18 +16,32 @@ import org.junit.jupiter.api.Test;
 class VisitCountJobTest {
 
     /** The exponential-delay settings as Flink reads them. */
-    private record Restarts(String strategy, Duration initialBackoff, Duration maxBackoff,
-            double multiplier, Duration resetAfter, double jitter, int attempts) {
+    private record Restarts(
+            String strategy,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            double multiplier,
+            Duration resetAfter,
+            double jitter,
+            int attempts) {
 
         static Restarts setOn(StreamExecutionEnvironment env) {
             ReadableConfig set = env.getConfiguration();
             return new Restarts(
                     set.get(RestartStrategyOptions.RESTART_STRATEGY),
-                    set.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF),
+                    set.get(
+                            RestartStrategyOptions
+                                    .RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF),
                     set.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF),
-                    set.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER),
-                    set.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD),
-                    set.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR),
+                    set.get(
+                            RestartStrategyOptions
+                                    .RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER),
+                    set.get(
+                            RestartStrategyOptions
+                                    .RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD),
+                    set.get(
+                            RestartStrategyOptions
+                                    .RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR),
                     set.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS));
         }
     }
@@ -40,8 +54,16 @@ class VisitCountJobTest {
 
     @Test
     void restartsWithABackoffThatResetsAfterAStablePeriod() {
-        assertThat(configured(TestOptions.REQUIRED)).isEqualTo(new Restarts("exponential-delay",
-                Duration.ofSeconds(1), Duration.ofMinutes(1), 2.0, Duration.ofMinutes(10), 0.1, 20));
+        assertThat(configured(TestOptions.REQUIRED))
+                .isEqualTo(
+                        new Restarts(
+                                "exponential-delay",
+                                Duration.ofSeconds(1),
+                                Duration.ofMinutes(1),
+                                2.0,
+                                Duration.ofMinutes(10),
+                                0.1,
+                                20));
     }
 
     @Test
@@ -55,19 +77,41 @@ class VisitCountJobTest {
         VisitCountJob.configure(env, JobSettings.fromArgs(TestOptions.REQUIRED, Map.of()));
 
         assertThat(env.getCheckpointConfig().isUnalignedCheckpointsEnabled())
-                .as("unaligned checkpoints").isFalse();
+                .as("unaligned checkpoints")
+                .isFalse();
         assertThat(env.getCheckpointConfig().getTolerableCheckpointFailureNumber())
-                .as("tolerated checkpoint failures").isZero();
+                .as("tolerated checkpoint failures")
+                .isZero();
     }
 
     @Test
     void takesTheRestartParametersFromTheOptions() {
-        Restarts restarts = configured(TestOptions.append(TestOptions.REQUIRED,
-                "--restart.initial-backoff", "500 ms", "--restart.max-backoff", "30 s",
-                "--restart.backoff-multiplier", "1.5", "--restart.reset-after", "5 min",
-                "--restart.jitter", "0", "--restart.attempts", "7"));
+        Restarts restarts =
+                configured(
+                        TestOptions.append(
+                                TestOptions.REQUIRED,
+                                "--restart.initial-backoff",
+                                "500 ms",
+                                "--restart.max-backoff",
+                                "30 s",
+                                "--restart.backoff-multiplier",
+                                "1.5",
+                                "--restart.reset-after",
+                                "5 min",
+                                "--restart.jitter",
+                                "0",
+                                "--restart.attempts",
+                                "7"));
 
-        assertThat(restarts).isEqualTo(new Restarts("exponential-delay",
-                Duration.ofMillis(500), Duration.ofSeconds(30), 1.5, Duration.ofMinutes(5), 0.0, 7));
+        assertThat(restarts)
+                .isEqualTo(
+                        new Restarts(
+                                "exponential-delay",
+                                Duration.ofMillis(500),
+                                Duration.ofSeconds(30),
+                                1.5,
+                                Duration.ofMinutes(5),
+                                0.0,
+                                7));
     }
 }

@@ -6,14 +6,14 @@ import java.util.regex.Pattern;
 
 /**
  * Rules for the prefixes that name a sink's transactions (Kafka transactional ids, XA global
- * transaction ids). A prefix identifies a sink across restarts: it must be stable, and no two
- * sinks may share one, or each would abort or commit the other's transactions.
+ * transaction ids). A prefix identifies a sink across restarts: it must be stable, and no two sinks
+ * may share one, or each would abort or commit the other's transactions.
  */
 public final class TransactionalIds {
 
     /**
-     * Printable, shell- and SQL-safe; short enough to leave room for subtask and checkpoint ids
-     * in an XA global transaction id (64 bytes).
+     * Printable, shell- and SQL-safe; short enough to leave room for subtask and checkpoint ids in
+     * an XA global transaction id (64 bytes).
      */
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,32}");
 
@@ -52,9 +52,9 @@ public final class TransactionalIds {
     }
 
     /**
-     * Refuses two sinks with the same prefix. Sinks of different systems (Kafka, XA) are
-     * refused too: their namespaces are separate, but one string for two sinks is a copied
-     * setting, and the next copy may well land on a sink of the same system.
+     * Refuses two sinks with the same prefix. Sinks of different systems (Kafka, XA) are refused
+     * too: their namespaces are separate, but one string for two sinks is a copied setting, and the
+     * next copy may well land on a sink of the same system.
      *
      * @param prefixesBySink sink name to the prefix it uses
      */

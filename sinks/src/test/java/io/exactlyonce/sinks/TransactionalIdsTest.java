@@ -10,16 +10,20 @@ class TransactionalIdsTest {
 
     @Test
     void refusesTwoSinksSharingAPrefix() {
-        assertThatThrownBy(() -> TransactionalIds.requireDistinct(
-                        Map.of("counts", "visits", "late", "visits")))
+        assertThatThrownBy(
+                        () ->
+                                TransactionalIds.requireDistinct(
+                                        Map.of("counts", "visits", "late", "visits")))
                 .isInstanceOf(InvalidSinkSettingsException.class)
                 .hasMessageContaining("share the transactional id prefix 'visits'");
     }
 
     @Test
     void acceptsDistinctPrefixes() {
-        assertThatCode(() -> TransactionalIds.requireDistinct(
-                        Map.of("counts", "visits-counts", "late", "visits-late")))
+        assertThatCode(
+                        () ->
+                                TransactionalIds.requireDistinct(
+                                        Map.of("counts", "visits-counts", "late", "visits-late")))
                 .doesNotThrowAnyException();
     }
 }

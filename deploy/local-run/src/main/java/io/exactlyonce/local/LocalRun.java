@@ -43,35 +43,62 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class LocalRun {
 
-    static final ConfigOption<Integer> EVENTS = key("events").intType().defaultValue(20000)
-            .withDescription("valid visit events to generate");
-    static final ConfigOption<Integer> USERS = key("users").intType().defaultValue(50)
-            .withDescription("distinct users");
-    static final ConfigOption<Duration> WINDOW_SIZE = key("window-size").durationType()
-            .defaultValue(Duration.ofSeconds(2)).withDescription("tumbling event-time window");
-    static final ConfigOption<Duration> CHECKPOINT_INTERVAL = key("checkpoint-interval")
-            .durationType().defaultValue(Duration.ofSeconds(2))
-            .withDescription("exactly-once checkpoint interval");
-    static final ConfigOption<Duration> DURATION = key("duration").durationType()
-            .defaultValue(Duration.ofSeconds(30))
-            .withDescription("how long producing the events takes");
-    static final ConfigOption<Failure> FAILURE = key("failure").enumType(Failure.class)
-            .defaultValue(Failure.ON)
-            .withDescription("on: fail the job once half-way and recover; off: no failure");
-    static final ConfigOption<Integer> PARALLELISM = key("parallelism").intType()
-            .defaultValue(2).withDescription("job parallelism");
-    static final ConfigOption<Integer> WEB_UI_PORT = key("web-ui-port").intType()
-            .defaultValue(8081).withDescription("Flink web UI on localhost");
-    static final ConfigOption<String> WORK_DIR = key("work-dir").stringType()
-            .defaultValue("target/local-run")
-            .withDescription("where the broker and database keep their data");
+    static final ConfigOption<Integer> EVENTS =
+            key("events")
+                    .intType()
+                    .defaultValue(20000)
+                    .withDescription("valid visit events to generate");
+    static final ConfigOption<Integer> USERS =
+            key("users").intType().defaultValue(50).withDescription("distinct users");
+    static final ConfigOption<Duration> WINDOW_SIZE =
+            key("window-size")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription("tumbling event-time window");
+    static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            key("checkpoint-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription("exactly-once checkpoint interval");
+    static final ConfigOption<Duration> DURATION =
+            key("duration")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription("how long producing the events takes");
+    static final ConfigOption<Failure> FAILURE =
+            key("failure")
+                    .enumType(Failure.class)
+                    .defaultValue(Failure.ON)
+                    .withDescription("on: fail the job once half-way and recover; off: no failure");
+    static final ConfigOption<Integer> PARALLELISM =
+            key("parallelism").intType().defaultValue(2).withDescription("job parallelism");
+    static final ConfigOption<Integer> WEB_UI_PORT =
+            key("web-ui-port")
+                    .intType()
+                    .defaultValue(8081)
+                    .withDescription("Flink web UI on localhost");
+    static final ConfigOption<String> WORK_DIR =
+            key("work-dir")
+                    .stringType()
+                    .defaultValue("target/local-run")
+                    .withDescription("where the broker and database keep their data");
 
-    static final CommandLineOptions COMMAND_LINE = new CommandLineOptions(
-            "Runs the visit-count job locally and verifies exactly-once.\n"
-                    + "Usage: ./local-run [--option value ...]",
-            List.of(EVENTS, USERS, WINDOW_SIZE, CHECKPOINT_INTERVAL, DURATION, FAILURE,
-                    PARALLELISM, WEB_UI_PORT, WORK_DIR),
-            Set.of(), null);
+    static final CommandLineOptions COMMAND_LINE =
+            new CommandLineOptions(
+                    "Runs the visit-count job locally and verifies exactly-once.\n"
+                            + "Usage: ./local-run [--option value ...]",
+                    List.of(
+                            EVENTS,
+                            USERS,
+                            WINDOW_SIZE,
+                            CHECKPOINT_INTERVAL,
+                            DURATION,
+                            FAILURE,
+                            PARALLELISM,
+                            WEB_UI_PORT,
+                            WORK_DIR),
+                    Set.of(),
+                    null);
 
     /** Whether the run injects a failure; spelled {@code on} and {@code off}. */
     enum Failure {
@@ -104,18 +131,30 @@ public final class LocalRun {
         Duration duration = options.get(DURATION);
         int parallelism = options.get(PARALLELISM);
         int windows = (int) Math.max(2, duration.toMillis() / window.toMillis());
-        VisitTraffic.Settings traffic = new VisitTraffic.Settings(
-                System.currentTimeMillis(), events, options.get(USERS),
-                windows, window, VisitTraffic.Settings.alignedStart(window), Duration.ofSeconds(2),
-                10, 3);
+        VisitTraffic.Settings traffic =
+                new VisitTraffic.Settings(
+                        System.currentTimeMillis(),
+                        events,
+                        options.get(USERS),
+                        windows,
+                        window,
+                        VisitTraffic.Settings.alignedStart(window),
+                        Duration.ofSeconds(2),
+                        10,
+                        3);
         Duration checkpointInterval = options.get(CHECKPOINT_INTERVAL);
         // Half-way through producing: the checkpoint that completes about then.
         int halfWayCheckpoint =
                 (int) Math.max(1, duration.toMillis() / 2 / checkpointInterval.toMillis());
-        VerifiedRun.Plan plan = new VerifiedRun.Plan(
-                "local_" + Instant.now().getEpochSecond(), parallelism, traffic,
-                (int) Math.max(10, events * 1000L / duration.toMillis()), checkpointInterval,
-                options.get(FAILURE) == Failure.ON ? halfWayCheckpoint : 0, OptionValues.of());
+        VerifiedRun.Plan plan =
+                new VerifiedRun.Plan(
+                        "local_" + Instant.now().getEpochSecond(),
+                        parallelism,
+                        traffic,
+                        (int) Math.max(10, events * 1000L / duration.toMillis()),
+                        checkpointInterval,
+                        options.get(FAILURE) == Failure.ON ? halfWayCheckpoint : 0,
+                        OptionValues.of());
 
         say("starting Kafka, MariaDB and the schema registry in " + options.get(WORK_DIR));
         try (EmbeddedInfrastructure infrastructure =
@@ -127,7 +166,10 @@ public final class LocalRun {
             say("Flink web UI: " + webUi);
             ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
             reporter.scheduleAtFixedRate(
-                    () -> say(progress(webUi, infrastructure, plan.name())), 3, 3, TimeUnit.SECONDS);
+                    () -> say(progress(webUi, infrastructure, plan.name())),
+                    3,
+                    3,
+                    TimeUnit.SECONDS);
             Verdict.Report report;
             try {
                 report = VerifiedRun.run(env, plan, infrastructure, LocalRun::say);
@@ -135,8 +177,10 @@ public final class LocalRun {
                 reporter.shutdownNow();
             }
             if (plan.failAfterCheckpoint() > 0) {
-                say("injected failures: " + FailOnceAfterCheckpoint.FAILURES.get()
-                        + " (the job recovered from its last checkpoint)");
+                say(
+                        "injected failures: "
+                                + FailOnceAfterCheckpoint.FAILURES.get()
+                                + " (the job recovered from its last checkpoint)");
             }
             System.out.println();
             System.out.println(report.table());
@@ -164,14 +208,16 @@ public final class LocalRun {
     /** The run's options; a bad one is an {@link InvalidJobConfigException} of one line. */
     static OptionValues parse(String[] args) {
         OptionValues options = COMMAND_LINE.parse(args);
-        for (ConfigOption<Duration> positive : List.of(WINDOW_SIZE, CHECKPOINT_INTERVAL, DURATION)) {
+        for (ConfigOption<Duration> positive :
+                List.of(WINDOW_SIZE, CHECKPOINT_INTERVAL, DURATION)) {
             if (options.get(positive).isZero() || options.get(positive).isNegative()) {
                 throw new InvalidJobConfigException("--" + positive.key() + " must be positive");
             }
         }
         for (ConfigOption<Integer> atLeastOne : List.of(EVENTS, USERS, PARALLELISM)) {
             if (options.get(atLeastOne) < 1) {
-                throw new InvalidJobConfigException("--" + atLeastOne.key() + " must be at least 1");
+                throw new InvalidJobConfigException(
+                        "--" + atLeastOne.key() + " must be at least 1");
             }
         }
         return options;
@@ -186,9 +232,17 @@ public final class LocalRun {
             JsonNode jobs = json.readTree(get(http, webUi + "/jobs/overview")).path("jobs");
             for (JsonNode job : jobs) {
                 if (job.path("state").asText().equals("RUNNING")) {
-                    checkpoints = json.readTree(get(http,
-                                    webUi + "/jobs/" + job.path("jid").asText() + "/checkpoints"))
-                            .path("counts").path("completed").asText();
+                    checkpoints =
+                            json.readTree(
+                                            get(
+                                                    http,
+                                                    webUi
+                                                            + "/jobs/"
+                                                            + job.path("jid").asText()
+                                                            + "/checkpoints"))
+                                    .path("counts")
+                                    .path("completed")
+                                    .asText();
                 }
             }
         } catch (Exception e) {
@@ -197,8 +251,8 @@ public final class LocalRun {
         String windows;
         try (Connection connection = infrastructure.mariaDb().connect(db);
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(
-                        "SELECT COUNT(*) FROM " + VisitCountTable.TABLE)) {
+                ResultSet rows =
+                        statement.executeQuery("SELECT COUNT(*) FROM " + VisitCountTable.TABLE)) {
             rows.next();
             windows = Long.toString(rows.getLong(1));
         } catch (Exception e) {
@@ -208,8 +262,12 @@ public final class LocalRun {
     }
 
     private static String get(HttpClient http, String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static void say(String message) {

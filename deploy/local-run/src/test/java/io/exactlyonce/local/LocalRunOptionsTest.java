@@ -15,8 +15,11 @@ class LocalRunOptionsTest {
 
     @Test
     void takesTypedValuesOverTheDefaults() {
-        OptionValues options = LocalRun.parse(new String[] {
-            "--events", "500", "--window-size", "500 ms", "--failure", "off"});
+        OptionValues options =
+                LocalRun.parse(
+                        new String[] {
+                            "--events", "500", "--window-size", "500 ms", "--failure", "off"
+                        });
 
         assertThat(options.get(LocalRun.EVENTS)).isEqualTo(500);
         assertThat(options.get(LocalRun.WINDOW_SIZE)).isEqualTo(Duration.ofMillis(500));
@@ -25,12 +28,15 @@ class LocalRunOptionsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "--events   | many  | --events: 'many' is not a whole number",
-        "--failure  | maybe | --failure: 'maybe' is not one of on, off",
-        "--duration | 0 s   | --duration must be positive",
-        "--users    | 0     | --users must be at least 1",
-        "--evnts    | 5     | unknown option 'evnts'; --help lists every option"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "--events   | many  | --events: 'many' is not a whole number",
+                "--failure  | maybe | --failure: 'maybe' is not one of on, off",
+                "--duration | 0 s   | --duration must be positive",
+                "--users    | 0     | --users must be at least 1",
+                "--evnts    | 5     | unknown option 'evnts'; --help lists every option"
+            })
     void refusesABadOptionInOneLine(String key, String value, String message) {
         assertThatThrownBy(() -> LocalRun.parse(new String[] {key, value}))
                 .isInstanceOf(InvalidJobConfigException.class)
@@ -40,10 +46,12 @@ class LocalRunOptionsTest {
     @Test
     void printsEveryOptionWithItsDefault() {
         assertThat(LocalRun.COMMAND_LINE.usage())
-                .startsWith("Runs the visit-count job locally and verifies exactly-once.\n"
-                        + "Usage: ./local-run [--option value ...]\n")
-                .containsPattern("--failure +on: fail the job once half-way and recover;"
-                        + " off: no failure \\[on\\]")
+                .startsWith(
+                        "Runs the visit-count job locally and verifies exactly-once.\n"
+                                + "Usage: ./local-run [--option value ...]\n")
+                .containsPattern(
+                        "--failure +on: fail the job once half-way and recover;"
+                                + " off: no failure \\[on\\]")
                 .containsPattern("--window-size +tumbling event-time window \\[2 s\\]");
     }
 }

@@ -86,13 +86,15 @@ class LocalRunWebUiTest {
                         HttpResponse.BodyHandlers.ofString());
 
         assertThat(upload.statusCode()).isEqualTo(404);
-        assertThat(get(URI.create("http://127.0.0.1:" + restAddress.getPort() + "/jars"))
-                        .statusCode())
+        assertThat(
+                        get(URI.create("http://127.0.0.1:" + restAddress.getPort() + "/jars"))
+                                .statusCode())
                 .isEqualTo(404);
     }
 
     private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static List<InetAddress> nonLoopbackAddresses() throws SocketException {

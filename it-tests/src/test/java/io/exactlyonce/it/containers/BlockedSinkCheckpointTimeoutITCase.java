@@ -15,9 +15,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A checkpoint that times out because a sink is blocked: the database is frozen ({@code docker
  * pause}) while traffic flows, so the XA sink's statements, and with them the barrier, wait; the
- * checkpoint expires. Frozen, not gone: connections stay open and every statement goes through
- * once the database is thawed. What the expired checkpoint pre-committed must never be
- * committed, and what it had not must still arrive exactly once.
+ * checkpoint expires. Frozen, not gone: connections stay open and every statement goes through once
+ * the database is thawed. What the expired checkpoint pre-committed must never be committed, and
+ * what it had not must still arrive exactly once.
  */
 @Tag("containers")
 class BlockedSinkCheckpointTimeoutITCase {
@@ -34,15 +34,21 @@ class BlockedSinkCheckpointTimeoutITCase {
 
     @Test
     void checkpointExpiringBehindABlockedSinkNeitherLosesNorDuplicates() throws Exception {
-        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("blocked_sink",
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND,
-                OptionValues.of(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT)),
+        FaultScenario.run(
+                CONTAINERS.environment(),
+                SCENARIO,
+                FaultScenario.plan(
+                        "blocked_sink",
+                        PARALLELISM,
+                        EVENTS,
+                        EVENTS_PER_SECOND,
+                        OptionValues.of(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT)),
                 new FreezeDatabase());
     }
 
     /**
-     * Waits for output no completed checkpoint covers, freezes the database until a checkpoint
-     * has failed, thaws it, and waits for the next checkpoint to complete.
+     * Waits for output no completed checkpoint covers, freezes the database until a checkpoint has
+     * failed, thaws it, and waits for the next checkpoint to complete.
      */
     private static final class FreezeDatabase extends ContainerFault {
 
@@ -63,7 +69,8 @@ class BlockedSinkCheckpointTimeoutITCase {
             environment.services().pauseMariaDb();
             try {
                 scenario.say("database frozen");
-                await("a checkpoint to fail behind the blocked sink").atMost(FaultScenario.WAIT)
+                await("a checkpoint to fail behind the blocked sink")
+                        .atMost(FaultScenario.WAIT)
                         .ignoreExceptions()
                         .until(() -> rest.failedCheckpoints(jobId) > counted.failedBefore);
                 failedWhileFrozen = rest.failedCheckpoints(jobId);
@@ -73,23 +80,31 @@ class BlockedSinkCheckpointTimeoutITCase {
             frozen = Duration.between(frozenAt, Instant.now());
             scenario.say("database thawed after " + seconds(frozen));
 
-            recovery = counted.awaitRecovery(rest, jobId, frozenAt.toEpochMilli(),
-                    System.currentTimeMillis());
+            recovery =
+                    counted.awaitRecovery(
+                            rest, jobId, frozenAt.toEpochMilli(), System.currentTimeMillis());
             return job;
         }
 
         @Override
         String outcome() {
-            return "frozen " + seconds(frozen) + "; failed checkpoints while frozen "
-                    + failedWhileFrozen + "; recovery (freeze to the next completed checkpoint) "
-                    + seconds(recovery) + "; " + counted;
+            return "frozen "
+                    + seconds(frozen)
+                    + "; failed checkpoints while frozen "
+                    + failedWhileFrozen
+                    + "; recovery (freeze to the next completed checkpoint) "
+                    + seconds(recovery)
+                    + "; "
+                    + counted;
         }
 
         @Override
         void assertStruck() {
-            assertThat(failedWhileFrozen).as("checkpoints that failed while the sink was"
-                    + " blocked").isGreaterThan(counted.failedBefore);
-            assertThat(frozen).as("how long the database was frozen")
+            assertThat(failedWhileFrozen)
+                    .as("checkpoints that failed while the sink was" + " blocked")
+                    .isGreaterThan(counted.failedBefore);
+            assertThat(frozen)
+                    .as("how long the database was frozen")
                     .isGreaterThan(CHECKPOINT_TIMEOUT);
         }
     }

@@ -33,33 +33,44 @@ import org.apache.flink.configuration.ConfigOption;
 import org.testcontainers.DockerClientFactory;
 
 /**
- * The local cluster of {@code deploy/compose/compose.yaml}, run the way its README tells a user
- * to: {@code docker-compose up -d}, topics made with {@code kafka-topics} in the broker's
- * container, the job submitted with {@code deploy/cluster/submit-job.sh} in the JobManager's.
- * Its own project name, free host ports and its own job config directory keep it apart from
- * any other cluster on the machine.
+ * The local cluster of {@code deploy/compose/compose.yaml}, run the way its README tells a user to:
+ * {@code docker-compose up -d}, topics made with {@code kafka-topics} in the broker's container,
+ * the job submitted with {@code deploy/cluster/submit-job.sh} in the JobManager's. Its own project
+ * name, free host ports and its own job config directory keep it apart from any other cluster on
+ * the machine.
  *
- * <p>This JVM reaches the services through the published ports; the job reaches them through
- * the addresses in the compose directory's {@code config/job.properties}, which are thereby
- * tested too. The cluster has one database, {@code visits}, made at the first start from
- * {@code deploy/cluster/sql/mariadb.sql} together with a job user that may touch nothing but
- * its table. So every run writes there, and this JVM reads back as that user.
+ * <p>This JVM reaches the services through the published ports; the job reaches them through the
+ * addresses in the compose directory's {@code config/job.properties}, which are thereby tested too.
+ * The cluster has one database, {@code visits}, made at the first start from {@code
+ * deploy/cluster/sql/mariadb.sql} together with a job user that may touch nothing but its table. So
+ * every run writes there, and this JVM reads back as that user.
  */
 final class ComposeCluster implements Infrastructure, AutoCloseable {
 
     /** Every service of the compose file; each has a healthcheck. */
-    static final List<String> SERVICES = List.of("kafka", "mariadb", "schema-registry",
-            "jobmanager", "taskmanager-1", "taskmanager-2");
+    static final List<String> SERVICES =
+            List.of(
+                    "kafka",
+                    "mariadb",
+                    "schema-registry",
+                    "jobmanager",
+                    "taskmanager-1",
+                    "taskmanager-2");
 
     private static final Path COMPOSE_DIRECTORY = Path.of("..", "deploy", "compose");
-    private static final String INSTALL_HINT = "install docker-compose 1.29 or newer"
-            + " (Debian 12: apt-get install -y docker-compose)";
+    private static final String INSTALL_HINT =
+            "install docker-compose 1.29 or newer"
+                    + " (Debian 12: apt-get install -y docker-compose)";
+
     /** Image start-up plus healthcheck intervals, on two busy cores. */
     private static final Duration UP_TIMEOUT = Duration.ofMinutes(5);
+
     private static final Duration HEALTHY_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
+
     /** submit-job.sh starts two CLI JVMs (flink list, flink run): a minute on two busy cores. */
     private static final Duration SUBMIT_TIMEOUT = Duration.ofMinutes(4);
+
     private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(2);
     private static final String SUBMIT_SCRIPT = "/opt/visit-count/deploy/cluster/submit-job.sh";
     private static final String CONFIG_IN_CONTAINER = "/opt/visit-count/config/job.properties";
@@ -87,8 +98,8 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         if (!Files.isRegularFile(composeFile)) {
             throw new IllegalStateException("no compose file at " + composeFile);
         }
-        workDirectory = Files.createDirectories(Path.of("target", "compose", project))
-                .toAbsolutePath();
+        workDirectory =
+                Files.createDirectories(Path.of("target", "compose", project)).toAbsolutePath();
         configDirectory = Files.createDirectories(workDirectory.resolve("config"));
         // docker-compose 1.29 refuses --env-file /dev/null ("is not a file").
         emptyEnvFile = Files.writeString(workDirectory.resolve("empty.env"), "");
@@ -98,20 +109,22 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         mariaDbPort = FixedPortContainer.freePort();
         registryPort = FixedPortContainer.freePort();
         jobProperties = new Properties();
-        try (InputStream in = Files.newInputStream(
-                COMPOSE_DIRECTORY.resolve("config").resolve("job.properties"))) {
+        try (InputStream in =
+                Files.newInputStream(
+                        COMPOSE_DIRECTORY.resolve("config").resolve("job.properties"))) {
             jobProperties.load(in);
         }
         // Every variable the compose file reads, so none comes from the caller's environment.
-        variables = Map.of(
-                "VISIT_COUNT_JDBC_PASSWORD", jdbcPassword,
-                "VISIT_COUNT_CONFIG_DIR", configDirectory.toString(),
-                "EO_BIND_ADDRESS", "127.0.0.1",
-                "EO_FLINK_PORT", Integer.toString(flinkPort),
-                "EO_KAFKA_HOST", "localhost",
-                "EO_KAFKA_PORT", Integer.toString(kafkaPort),
-                "EO_MARIADB_PORT", Integer.toString(mariaDbPort),
-                "EO_REGISTRY_PORT", Integer.toString(registryPort));
+        variables =
+                Map.of(
+                        "VISIT_COUNT_JDBC_PASSWORD", jdbcPassword,
+                        "VISIT_COUNT_CONFIG_DIR", configDirectory.toString(),
+                        "EO_BIND_ADDRESS", "127.0.0.1",
+                        "EO_FLINK_PORT", Integer.toString(flinkPort),
+                        "EO_KAFKA_HOST", "localhost",
+                        "EO_KAFKA_PORT", Integer.toString(kafkaPort),
+                        "EO_MARIADB_PORT", Integer.toString(mariaDbPort),
+                        "EO_REGISTRY_PORT", Integer.toString(registryPort));
     }
 
     /**
@@ -155,7 +168,8 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     String containerId(String service) {
         return containers().stream()
                 .filter(c -> service.equals(c.getLabels().get("com.docker.compose.service")))
-                .map(Container::getId).findFirst()
+                .map(Container::getId)
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no container of " + service));
     }
 
@@ -165,22 +179,34 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     }
 
     /**
-     * Submits with {@code submit-job.sh} in the JobManager container, as the README does, and
-     * stops with the {@code flink} command line there.
+     * Submits with {@code submit-job.sh} in the JobManager container, as the README does, and stops
+     * with the {@code flink} command line there.
      */
     ClusterJobRunner jobRunner() {
-        return new ClusterJobRunner((args, timeout) -> {
-            List<String> command = new ArrayList<>(List.of("exec", "-T", "jobmanager", "flink"));
-            command.addAll(args);
-            return compose(timeout, command.toArray(String[]::new));
-        }, this::submitWithScript, SAVEPOINTS);
+        return new ClusterJobRunner(
+                (args, timeout) -> {
+                    List<String> command =
+                            new ArrayList<>(List.of("exec", "-T", "jobmanager", "flink"));
+                    command.addAll(args);
+                    return compose(timeout, command.toArray(String[]::new));
+                },
+                this::submitWithScript,
+                SAVEPOINTS);
     }
 
     private String submitWithScript(OptionValues options, String savepoint) throws Exception {
         writeJobProperties(options);
-        List<String> command = new ArrayList<>(List.of("exec", "-T", "jobmanager", SUBMIT_SCRIPT,
-                "--config", CONFIG_IN_CONTAINER,
-                "-p", Integer.toString(options.get(JobOptions.PARALLELISM))));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                "exec",
+                                "-T",
+                                "jobmanager",
+                                SUBMIT_SCRIPT,
+                                "--config",
+                                CONFIG_IN_CONTAINER,
+                                "-p",
+                                Integer.toString(options.get(JobOptions.PARALLELISM))));
         if (savepoint != null) {
             command.addAll(List.of("-s", savepoint));
         }
@@ -201,7 +227,9 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     @Override
     public String jdbcUrl(String database) {
         URI job = URI.create(jobProperty(JobOptions.JDBC_URL).substring("jdbc:".length()));
-        return "jdbc:mysql://localhost:" + mariaDbPort + job.getRawPath()
+        return "jdbc:mysql://localhost:"
+                + mariaDbPort
+                + job.getRawPath()
                 + (job.getRawQuery() == null ? "" : "?" + job.getRawQuery());
     }
 
@@ -239,9 +267,22 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     @Override
     public void createTopic(String name, int partitions, Map<String, String> topicConfig)
             throws Exception {
-        List<String> command = new ArrayList<>(List.of("exec", "-T", "kafka", "kafka-topics",
-                "--bootstrap-server", "localhost:19092", "--create", "--topic", name,
-                "--partitions", Integer.toString(partitions), "--replication-factor", "1"));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                "exec",
+                                "-T",
+                                "kafka",
+                                "kafka-topics",
+                                "--bootstrap-server",
+                                "localhost:19092",
+                                "--create",
+                                "--topic",
+                                name,
+                                "--partitions",
+                                Integer.toString(partitions),
+                                "--replication-factor",
+                                "1"));
         topicConfig.forEach((key, value) -> command.addAll(List.of("--config", key + "=" + value)));
         compose(COMMAND_TIMEOUT, command.toArray(String[]::new));
     }
@@ -252,15 +293,18 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
      */
     @Override
     public void createDatabase(String database) throws Exception {
-        try (Connection connection = DriverManager.getConnection(
-                        jdbcUrl(database), jdbcUser(), jdbcPassword);
+        try (Connection connection =
+                        DriverManager.getConnection(jdbcUrl(database), jdbcUser(), jdbcPassword);
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(
-                        "SELECT COUNT(*) FROM " + VisitCountTable.TABLE)) {
+                ResultSet rows =
+                        statement.executeQuery("SELECT COUNT(*) FROM " + VisitCountTable.TABLE)) {
             rows.next();
             if (rows.getLong(1) != 0) {
-                throw new IllegalStateException(VisitCountTable.TABLE + " already holds "
-                        + rows.getLong(1) + " rows: one run per cluster");
+                throw new IllegalStateException(
+                        VisitCountTable.TABLE
+                                + " already holds "
+                                + rows.getLong(1)
+                                + " rows: one run per cluster");
             }
         }
     }
@@ -276,105 +320,146 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         try {
             compose(DOWN_TIMEOUT, "down", "--volumes", "--remove-orphans", "--timeout", "10");
         } catch (Exception e) {
-            throw new IllegalStateException("docker-compose down failed; remove the project by"
-                    + " hand: docker-compose -p " + project + " -f " + composeFile
-                    + " down --volumes", e);
+            throw new IllegalStateException(
+                    "docker-compose down failed; remove the project by"
+                            + " hand: docker-compose -p "
+                            + project
+                            + " -f "
+                            + composeFile
+                            + " down --volumes",
+                    e);
         }
     }
 
     private void awaitHealthy() {
-        await("every service of " + project + " to be healthy").atMost(HEALTHY_TIMEOUT)
-                .ignoreExceptions().until(() -> {
-            Map<String, String> status = new TreeMap<>();
-            containers().forEach(c -> status.put(
-                    c.getLabels().get("com.docker.compose.service"), c.getStatus()));
-            boolean healthy = status.keySet().containsAll(SERVICES)
-                    && status.values().stream().allMatch(s -> s.contains("(healthy)"));
-            if (!healthy) {
-                // The timeout names the last of these as its cause.
-                throw new IllegalStateException("not yet: " + status);
-            }
-            return true;
-        });
+        await("every service of " + project + " to be healthy")
+                .atMost(HEALTHY_TIMEOUT)
+                .ignoreExceptions()
+                .until(
+                        () -> {
+                            Map<String, String> status = new TreeMap<>();
+                            containers()
+                                    .forEach(
+                                            c ->
+                                                    status.put(
+                                                            c.getLabels()
+                                                                    .get(
+                                                                            "com.docker.compose.service"),
+                                                            c.getStatus()));
+                            boolean healthy =
+                                    status.keySet().containsAll(SERVICES)
+                                            && status.values().stream()
+                                                    .allMatch(s -> s.contains("(healthy)"));
+                            if (!healthy) {
+                                // The timeout names the last of these as its cause.
+                                throw new IllegalStateException("not yet: " + status);
+                            }
+                            return true;
+                        });
     }
 
     private List<Container> containers() {
         // Not a field: without a Docker engine, up() must fail with requireDocker's message.
         DockerClient docker = DockerClientFactory.instance().client();
-        return docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of("com.docker.compose.project", project)).exec();
+        return docker.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of("com.docker.compose.project", project))
+                .exec();
     }
 
     /** One file, each line with its service and time, to follow a run across services. */
     private void writeLogs() throws Exception {
         Files.createDirectories(logDirectory);
-        Files.writeString(logDirectory.resolve("compose.log"),
+        Files.writeString(
+                logDirectory.resolve("compose.log"),
                 compose(COMMAND_TIMEOUT, "logs", "--no-color", "--timestamps"));
     }
 
     /**
-     * The run's options as the properties file submit-job.sh reads (mounted into the
-     * JobManager), with no password, and the parallelism left to {@code -p}.
+     * The run's options as the properties file submit-job.sh reads (mounted into the JobManager),
+     * with no password, and the parallelism left to {@code -p}.
      */
     private void writeJobProperties(OptionValues options) throws IOException {
         List<String> lines = new ArrayList<>();
-        options.without(JobOptions.PARALLELISM).toProperties().forEach((key, value) -> {
-            if (value.contains("\\") || value.contains("\n")) {
-                // submit-job.sh reads plain key=value lines only.
-                throw new IllegalArgumentException(key + " needs escaping: " + value);
-            }
-            lines.add(key + "=" + value);
-        });
+        options.without(JobOptions.PARALLELISM)
+                .toProperties()
+                .forEach(
+                        (key, value) -> {
+                            if (value.contains("\\") || value.contains("\n")) {
+                                // submit-job.sh reads plain key=value lines only.
+                                throw new IllegalArgumentException(
+                                        key + " needs escaping: " + value);
+                            }
+                            lines.add(key + "=" + value);
+                        });
         Files.write(configDirectory.resolve("job.properties"), lines, StandardCharsets.UTF_8);
     }
 
     private String jobProperty(ConfigOption<String> option) {
         String value = jobProperties.getProperty(option.key());
         if (value == null || value.isBlank()) {
-            throw new IllegalStateException(option.key() + " is missing from "
-                    + COMPOSE_DIRECTORY.resolve("config/job.properties"));
+            throw new IllegalStateException(
+                    option.key()
+                            + " is missing from "
+                            + COMPOSE_DIRECTORY.resolve("config/job.properties"));
         }
         return value;
     }
 
     /** Runs docker-compose on this project; returns its output, or throws on failure. */
     private String compose(Duration timeout, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("docker-compose", "--project-name",
-                project, "--file", composeFile.toString(),
-                // Not a developer's deploy/compose/.env: every variable is set below.
-                "--env-file", emptyEnvFile.toString()));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                "docker-compose",
+                                "--project-name",
+                                project,
+                                "--file",
+                                composeFile.toString(),
+                                // Not a developer's deploy/compose/.env: every variable is set
+                                // below.
+                                "--env-file",
+                                emptyEnvFile.toString()));
         command.addAll(List.of(args));
         return run("docker-compose " + String.join(" ", args), command, timeout);
     }
 
     private void requireDockerCompose() throws Exception {
         try {
-            String version = run("docker-compose version",
-                    List.of("docker-compose", "version", "--short"), COMMAND_TIMEOUT);
+            String version =
+                    run(
+                            "docker-compose version",
+                            List.of("docker-compose", "version", "--short"),
+                            COMMAND_TIMEOUT);
             FaultScenario.say(project, "docker-compose " + version.strip());
         } catch (IOException e) {
-            throw new IllegalStateException("the compose test needs docker-compose on the PATH,"
-                    + " and there is none: " + INSTALL_HINT, e);
+            throw new IllegalStateException(
+                    "the compose test needs docker-compose on the PATH,"
+                            + " and there is none: "
+                            + INSTALL_HINT,
+                    e);
         }
     }
 
     /** Output goes to a file, so a chatty command never blocks on a full pipe. */
     private String run(String what, List<String> command, Duration timeout) throws Exception {
         Path output = Files.createTempFile(workDirectory, "command", ".out");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(output.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile());
         builder.environment().putAll(variables);
         Process process = builder.start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
-            throw new IllegalStateException(what + " took over " + timeout + ":\n"
-                    + Files.readString(output));
+            throw new IllegalStateException(
+                    what + " took over " + timeout + ":\n" + Files.readString(output));
         }
         String text = Files.readString(output);
         Files.delete(output);
         if (process.exitValue() != 0) {
-            throw new IllegalStateException(what + " exited with " + process.exitValue() + ":\n"
-                    + text);
+            throw new IllegalStateException(
+                    what + " exited with " + process.exitValue() + ":\n" + text);
         }
         return text;
     }

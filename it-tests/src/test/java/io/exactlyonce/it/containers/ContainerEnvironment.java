@@ -14,8 +14,8 @@ import org.testcontainers.utility.DockerImageName;
 
 /**
  * Everything one fault scenario runs against: the services and a Flink cluster on a network of
- * their own, started together. Refuses to start, with the reason, when Docker, an image or the
- * job jar is missing: the suite fails then, it never skips.
+ * their own, started together. Refuses to start, with the reason, when Docker, an image or the job
+ * jar is missing: the suite fails then, it never skips.
  */
 final class ContainerEnvironment implements AutoCloseable {
 
@@ -25,8 +25,12 @@ final class ContainerEnvironment implements AutoCloseable {
     private final FlinkCluster flink;
     private final Duration startup;
 
-    private ContainerEnvironment(Network network, ContainerLogs logs, ContainerServices services,
-            FlinkCluster flink, Duration startup) {
+    private ContainerEnvironment(
+            Network network,
+            ContainerLogs logs,
+            ContainerServices services,
+            FlinkCluster flink,
+            Duration startup) {
         this.network = network;
         this.logs = logs;
         this.services = services;
@@ -46,18 +50,22 @@ final class ContainerEnvironment implements AutoCloseable {
         Network network = Network.newNetwork();
         ContainerLogs logs = new ContainerLogs(Path.of("target", "container-logs", name));
         ContainerServices services = new ContainerServices(network, logs, security);
-        FlinkCluster flink = new FlinkCluster(
-                network, logs, jobJar, taskManagers, services.jdbcPassword());
+        FlinkCluster flink =
+                new FlinkCluster(network, logs, jobJar, taskManagers, services.jdbcPassword());
         long begin = System.nanoTime();
         try {
-            Startables.deepStart(Stream.concat(services.containers().stream(),
-                    flink.containers().stream())).join();
+            Startables.deepStart(
+                            Stream.concat(
+                                    services.containers().stream(), flink.containers().stream()))
+                    .join();
         } catch (RuntimeException e) {
             flink.close();
             services.close();
             network.close();
-            throw new IllegalStateException("the containers did not start; their output is in "
-                    + logs.directory().toAbsolutePath(), e);
+            throw new IllegalStateException(
+                    "the containers did not start; their output is in "
+                            + logs.directory().toAbsolutePath(),
+                    e);
         }
         if (security.kafka() != null) {
             // Where flink run runs main(), which reads it.
@@ -66,8 +74,8 @@ final class ContainerEnvironment implements AutoCloseable {
         }
         if (security.database() != null) {
             // Every TaskManager's XA connections open it.
-            services.databaseCaForTheJob(flink.copyToSharedStorage(
-                    services.databaseCaTruststore(), "database-ca.p12"));
+            services.databaseCaForTheJob(
+                    flink.copyToSharedStorage(services.databaseCaTruststore(), "database-ca.p12"));
         }
         return new ContainerEnvironment(
                 network, logs, services, flink, Duration.ofNanos(System.nanoTime() - begin));
@@ -93,27 +101,37 @@ final class ContainerEnvironment implements AutoCloseable {
 
     @Override
     public void close() {
-        try (logs; network; services; flink) {
+        try (logs;
+                network;
+                services;
+                flink) {
             // Closed in reverse: the cluster, the services, the network, the log streams.
         }
     }
 
     static void requireDocker() {
         if (!DockerClientFactory.instance().isDockerAvailable()) {
-            throw new IllegalStateException("the container suite needs a Docker engine and none"
-                    + " answers: start one with tools/ensure-docker.sh, or leave the"
-                    + " suite out on this machine with ./mvnw verify -Pwithout-docker");
+            throw new IllegalStateException(
+                    "the container suite needs a Docker engine and none"
+                            + " answers: start one with tools/ensure-docker.sh, or leave the"
+                            + " suite out on this machine with ./mvnw verify -Pwithout-docker");
         }
         DockerClient docker = DockerClientFactory.instance().client();
-        for (DockerImageName image : List.of(ContainerServices.KAFKA_IMAGE,
-                ContainerServices.MARIADB_IMAGE, ContainerServices.REGISTRY_IMAGE,
-                FlinkCluster.IMAGE)) {
+        for (DockerImageName image :
+                List.of(
+                        ContainerServices.KAFKA_IMAGE,
+                        ContainerServices.MARIADB_IMAGE,
+                        ContainerServices.REGISTRY_IMAGE,
+                        FlinkCluster.IMAGE)) {
             try {
                 docker.inspectImageCmd(image.asCanonicalNameString()).exec();
             } catch (NotFoundException e) {
-                throw new IllegalStateException("image " + image.asCanonicalNameString()
-                        + " is missing: ./mvnw verify builds it, deploy/docker/build-images.sh"
-                        + " too", e);
+                throw new IllegalStateException(
+                        "image "
+                                + image.asCanonicalNameString()
+                                + " is missing: ./mvnw verify builds it, deploy/docker/build-images.sh"
+                                + " too",
+                        e);
             }
         }
     }
@@ -121,13 +139,17 @@ final class ContainerEnvironment implements AutoCloseable {
     static Path jobJar() {
         String property = System.getProperty("it.job-jar");
         if (property == null) {
-            throw new IllegalStateException("system property it.job-jar is not set: run the"
-                    + " suite through Maven (./mvnw verify)");
+            throw new IllegalStateException(
+                    "system property it.job-jar is not set: run the"
+                            + " suite through Maven (./mvnw verify)");
         }
         Path jar = Path.of(property);
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("no job jar at " + jar + "; build it with"
-                    + " ./mvnw -pl deploy/job-jar -am package -DskipTests");
+            throw new IllegalStateException(
+                    "no job jar at "
+                            + jar
+                            + "; build it with"
+                            + " ./mvnw -pl deploy/job-jar -am package -DskipTests");
         }
         return jar;
     }

@@ -17,7 +17,9 @@ final class ContainerEnvironmentExtension implements BeforeAllCallback, AfterAll
         this(scenario, parallelism, () -> ServiceSecurity.NONE);
     }
 
-    /** @param security made before the containers start: keys, users, files */
+    /**
+     * @param security made before the containers start: keys, users, files
+     */
     ContainerEnvironmentExtension(
             String scenario, int parallelism, Callable<ServiceSecurity> security) {
         this.scenario = scenario;
@@ -32,7 +34,8 @@ final class ContainerEnvironmentExtension implements BeforeAllCallback, AfterAll
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         environment = ContainerEnvironment.start(scenario, parallelism, security.call());
-        FaultScenario.say(scenario, "containers ready in " + environment.startup().toSeconds() + " s");
+        FaultScenario.say(
+                scenario, "containers ready in " + environment.startup().toSeconds() + " s");
     }
 
     @Override

@@ -5,8 +5,8 @@ import io.exactlyonce.testkit.verify.Verdict;
 import java.time.Duration;
 
 /**
- * What a fault scenario states of its own: the fault it does to the running job, and the proof
- * that the fault struck. {@link FaultScenario#run} does everything else, the same way for every
+ * What a fault scenario states of its own: the fault it does to the running job, and the proof that
+ * the fault struck. {@link FaultScenario#run} does everything else, the same way for every
  * scenario.
  */
 abstract class ContainerFault {

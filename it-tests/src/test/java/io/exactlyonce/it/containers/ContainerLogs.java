@@ -28,16 +28,20 @@ final class ContainerLogs implements AutoCloseable {
     }
 
     /**
-     * Follows the output of a container that was started again: the stream Testcontainers
-     * followed ended when it was killed.
+     * Follows the output of a container that was started again: the stream Testcontainers followed
+     * ended when it was killed.
      */
-    synchronized void followRestarted(DockerClient docker, String containerId, String name,
-            Instant since) {
+    synchronized void followRestarted(
+            DockerClient docker, String containerId, String name, Instant since) {
         FrameConsumerResultCallback callback = new FrameConsumerResultCallback();
         callback.addConsumer(OutputFrame.OutputType.STDOUT, to(name));
         callback.addConsumer(OutputFrame.OutputType.STDERR, to(name));
-        docker.logContainerCmd(containerId).withStdOut(true).withStdErr(true)
-                .withFollowStream(true).withSince((int) since.getEpochSecond()).exec(callback);
+        docker.logContainerCmd(containerId)
+                .withStdOut(true)
+                .withStdErr(true)
+                .withFollowStream(true)
+                .withSince((int) since.getEpochSecond())
+                .exec(callback);
         followed.add(callback);
     }
 
@@ -60,7 +64,10 @@ final class ContainerLogs implements AutoCloseable {
                 return;
             }
             try {
-                Files.write(file, frame.getBytes(), StandardOpenOption.CREATE,
+                Files.write(
+                        file,
+                        frame.getBytes(),
+                        StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -4,12 +4,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
 import com.mysql.cj.jdbc.MysqlXADataSource;
-import io.exactlyonce.testkit.embedded.Infrastructure;
-import io.exactlyonce.testkit.embedded.ServiceAddresses;
+import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.pipeline.connect.VisitCountTable;
 import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.sinks.jdbc.SinkXid;
-import io.exactlyonce.pipeline.connect.VisitCountTable;
-import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.testkit.embedded.Infrastructure;
+import io.exactlyonce.testkit.embedded.ServiceAddresses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -74,10 +74,13 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     private final FixedPortContainer mariaDb;
     private final GenericContainer<?> registry;
     private final String rootPassword = UUID.randomUUID().toString();
+
     /** Null for a plaintext broker. */
     private final SaslSslBroker kafkaSecurity;
+
     /** Null for a database without TLS. */
     private final TestCertificates databaseTls;
+
     /** Where the job's tasks find the database's CA (a truststore); null without TLS. */
     private String jobFacingDatabaseCa;
 
@@ -93,31 +96,41 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
         kafka = new FixedPortContainer(KAFKA_IMAGE, KAFKA_EXTERNAL_PORT);
         kafka.withNetwork(network)
                 .withNetworkAliases(KAFKA_ALIAS)
-                .withEnv("KAFKA_ADVERTISED_LISTENERS",
-                        "EXTERNAL://localhost:" + kafka.hostPort()
-                                + ",INTERNAL://" + KAFKA_ALIAS + ":" + KAFKA_INTERNAL_PORT)
+                .withEnv(
+                        "KAFKA_ADVERTISED_LISTENERS",
+                        "EXTERNAL://localhost:"
+                                + kafka.hostPort()
+                                + ",INTERNAL://"
+                                + KAFKA_ALIAS
+                                + ":"
+                                + KAFKA_INTERNAL_PORT)
                 .withLogConsumer(logs.to("kafka"))
-                .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1)
-                        .withStartupTimeout(STARTUP_TIMEOUT));
+                .waitingFor(
+                        Wait.forLogMessage(".*Kafka Server started.*", 1)
+                                .withStartupTimeout(STARTUP_TIMEOUT));
         if (kafkaSecurity != null) {
             kafkaSecurity.configure(kafka);
         }
-        mariaDb = new FixedPortContainer(MARIADB_IMAGE, MARIADB_PORT)
-                .withNetwork(network)
-                .withNetworkAliases(MARIADB_ALIAS)
-                .withEnv("MARIADB_ROOT_PASSWORD", rootPassword)
-                .withLogConsumer(logs.to("mariadb"))
-                .waitingFor(Wait.forHealthcheck().withStartupTimeout(STARTUP_TIMEOUT));
+        mariaDb =
+                new FixedPortContainer(MARIADB_IMAGE, MARIADB_PORT)
+                        .withNetwork(network)
+                        .withNetworkAliases(MARIADB_ALIAS)
+                        .withEnv("MARIADB_ROOT_PASSWORD", rootPassword)
+                        .withLogConsumer(logs.to("mariadb"))
+                        .waitingFor(Wait.forHealthcheck().withStartupTimeout(STARTUP_TIMEOUT));
         if (databaseTls != null) {
             requireSecureTransport(mariaDb, databaseTls);
         }
-        registry = new GenericContainer<>(REGISTRY_IMAGE)
-                .withNetwork(network)
-                .withNetworkAliases(REGISTRY_ALIAS)
-                .withExposedPorts(REGISTRY_PORT)
-                .withLogConsumer(logs.to("schema-registry"))
-                .waitingFor(Wait.forHttp(REGISTRY_PATH + "/subjects").forPort(REGISTRY_PORT)
-                        .withStartupTimeout(STARTUP_TIMEOUT));
+        registry =
+                new GenericContainer<>(REGISTRY_IMAGE)
+                        .withNetwork(network)
+                        .withNetworkAliases(REGISTRY_ALIAS)
+                        .withExposedPorts(REGISTRY_PORT)
+                        .withLogConsumer(logs.to("schema-registry"))
+                        .waitingFor(
+                                Wait.forHttp(REGISTRY_PATH + "/subjects")
+                                        .forPort(REGISTRY_PORT)
+                                        .withStartupTimeout(STARTUP_TIMEOUT));
     }
 
     List<Startable> containers() {
@@ -136,27 +149,33 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
 
     @Override
     public String jdbcUrl(String database) {
-        return jdbcUrl("localhost:" + mariaDb.hostPort(), database,
+        return jdbcUrl(
+                "localhost:" + mariaDb.hostPort(),
+                database,
                 databaseTls == null ? null : databaseTls.caTruststore().toString());
     }
 
     private static final String TLS_DIR = "/etc/mysql/tls";
 
     /**
-     * MariaDB with the test CA's server key, refusing every connection without TLS
-     * ({@code require_secure_transport=ON}). The image's health check still works: MariaDB
-     * 11.8's client speaks TLS by default.
+     * MariaDB with the test CA's server key, refusing every connection without TLS ({@code
+     * require_secure_transport=ON}). The image's health check still works: MariaDB 11.8's client
+     * speaks TLS by default.
      */
-    private static void requireSecureTransport(
-            GenericContainer<?> mariaDb, TestCertificates tls) {
-        mariaDb.withCopyFileToContainer(MountableFile.forHostPath(
-                        tls.serverCertificatePem(), 0644), TLS_DIR + "/server.crt")
-                .withCopyFileToContainer(MountableFile.forHostPath(
-                        tls.serverKeyPem(), 0644), TLS_DIR + "/server.key")
-                .withCopyFileToContainer(MountableFile.forHostPath(
-                        tls.caPem(), 0644), TLS_DIR + "/ca.pem")
-                .withCommand("mariadbd", "--ssl-cert=" + TLS_DIR + "/server.crt",
-                        "--ssl-key=" + TLS_DIR + "/server.key", "--ssl-ca=" + TLS_DIR + "/ca.pem",
+    private static void requireSecureTransport(GenericContainer<?> mariaDb, TestCertificates tls) {
+        mariaDb.withCopyFileToContainer(
+                        MountableFile.forHostPath(tls.serverCertificatePem(), 0644),
+                        TLS_DIR + "/server.crt")
+                .withCopyFileToContainer(
+                        MountableFile.forHostPath(tls.serverKeyPem(), 0644),
+                        TLS_DIR + "/server.key")
+                .withCopyFileToContainer(
+                        MountableFile.forHostPath(tls.caPem(), 0644), TLS_DIR + "/ca.pem")
+                .withCommand(
+                        "mariadbd",
+                        "--ssl-cert=" + TLS_DIR + "/server.crt",
+                        "--ssl-key=" + TLS_DIR + "/server.key",
+                        "--ssl-ca=" + TLS_DIR + "/ca.pem",
                         "--require-secure-transport=ON");
     }
 
@@ -190,12 +209,17 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
         };
     }
 
-    /** @param caTruststore verify the server against this CA; null for no TLS */
+    /**
+     * @param caTruststore verify the server against this CA; null for no TLS
+     */
     private static String jdbcUrl(String hostAndPort, String database, String caTruststore) {
         String url = "jdbc:mysql://" + hostAndPort + "/" + database;
-        return caTruststore == null ? url + "?useSSL=false"
-                : url + "?sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreType=PKCS12"
-                        + "&trustCertificateKeyStoreUrl=file:" + caTruststore;
+        return caTruststore == null
+                ? url + "?useSSL=false"
+                : url
+                        + "?sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreType=PKCS12"
+                        + "&trustCertificateKeyStoreUrl=file:"
+                        + caTruststore;
     }
 
     @Override
@@ -227,8 +251,10 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     public void createTopic(String name, int partitions, Map<String, String> topicConfig)
             throws Exception {
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)
-                    .configs(topicConfig))).all().get();
+            admin.createTopics(
+                            List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig)))
+                    .all()
+                    .get();
         }
     }
 
@@ -252,7 +278,8 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
                 latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
             return admin.listOffsets(latest).all().get().values().stream()
-                    .mapToLong(ListOffsetsResultInfo::offset).sum();
+                    .mapToLong(ListOffsetsResultInfo::offset)
+                    .sum();
         }
     }
 
@@ -290,18 +317,25 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
     }
 
     /**
-     * {@code docker start} of the same, killed broker container: its data volume (log
-     * segments, the transaction state log, committed offsets) and its fixed host port are
-     * kept, so the advertised addresses stay valid. Returns once the broker answers clients.
+     * {@code docker start} of the same, killed broker container: its data volume (log segments, the
+     * transaction state log, committed offsets) and its fixed host port are kept, so the advertised
+     * addresses stay valid. Returns once the broker answers clients.
      */
     void restartKafka(Duration timeout) {
         HardKill.startAgain(docker, kafka.getContainerId(), KAFKA_ALIAS, logs);
-        await("the restarted broker to answer").atMost(timeout).ignoreExceptions().until(() -> {
-            try (Admin admin = admin()) {
-                return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
-                        .nodes().get().isEmpty();
-            }
-        });
+        await("the restarted broker to answer")
+                .atMost(timeout)
+                .ignoreExceptions()
+                .until(
+                        () -> {
+                            try (Admin admin = admin()) {
+                                return !admin.describeCluster(
+                                                new DescribeClusterOptions().timeoutMs(5_000))
+                                        .nodes()
+                                        .get()
+                                        .isEmpty();
+                            }
+                        });
     }
 
     /** {@code kill -9} of MariaDB from outside ({@link HardKill}); the container stays. */
@@ -315,13 +349,18 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
      */
     void restartMariaDb(Duration timeout) {
         HardKill.startAgain(docker, mariaDb.getContainerId(), MARIADB_ALIAS, logs);
-        await("the restarted database to answer").atMost(timeout).ignoreExceptions().until(() -> {
-            try (Connection connection =
-                            DriverManager.getConnection(jdbcUrl(""), jdbcUser(), jdbcPassword());
-                    Statement statement = connection.createStatement()) {
-                return statement.execute("SELECT 1");
-            }
-        });
+        await("the restarted database to answer")
+                .atMost(timeout)
+                .ignoreExceptions()
+                .until(
+                        () -> {
+                            try (Connection connection =
+                                            DriverManager.getConnection(
+                                                    jdbcUrl(""), jdbcUser(), jdbcPassword());
+                                    Statement statement = connection.createStatement()) {
+                                return statement.execute("SELECT 1");
+                            }
+                        });
     }
 
     /** The XA transactions left prepared whose XIDs the sink of run {@code prefix} made. */
@@ -332,10 +371,14 @@ final class ContainerServices implements Infrastructure, AutoCloseable {
         dataSource.setPassword(jdbcPassword());
         XAConnection connection = dataSource.getXAConnection();
         try {
-            return Arrays.stream(connection.getXAResource()
-                            .recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN))
-                    .map(SinkXid::parse).flatMap(Optional::stream)
-                    .filter(xid -> xid.prefix().equals(prefix)).toList();
+            return Arrays.stream(
+                            connection
+                                    .getXAResource()
+                                    .recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN))
+                    .map(SinkXid::parse)
+                    .flatMap(Optional::stream)
+                    .filter(xid -> xid.prefix().equals(prefix))
+                    .toList();
         } catch (XAException e) {
             throw new SQLException("XA RECOVER failed with XA error " + e.errorCode, e);
         } finally {

@@ -14,14 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code kill -9} of the database, and a restart, while the XA sink's transactions of a
- * checkpoint are prepared and not yet committed.
+ * {@code kill -9} of the database, and a restart, while the XA sink's transactions of a checkpoint
+ * are prepared and not yet committed.
  *
  * <p>The window is caught with {@link PreparedWindow}: the TaskManagers are frozen while the
- * transactions are held. The database is killed and started
- * again inside the freeze; the held transactions must survive the restart and then be committed
- * (their checkpoint completed) or rolled back (it did not) by the job, and no window may be lost
- * or counted twice.
+ * transactions are held. The database is killed and started again inside the freeze; the held
+ * transactions must survive the restart and then be committed (their checkpoint completed) or
+ * rolled back (it did not) by the job, and no window may be lost or counted twice.
  */
 @Tag("containers")
 class DatabaseRestartBetweenPrepareAndCommitITCase {
@@ -30,6 +29,7 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
     private static final int PARALLELISM = 2;
     private static final int EVENTS = 12_000;
     private static final int EVENTS_PER_SECOND = 200;
+
     /** Checkpoints tried before giving up on catching one between prepare and commit. */
     private static final int ATTEMPTS = 30;
 
@@ -39,15 +39,18 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
 
     @Test
     void databaseKilledBetweenXaPrepareAndCommitNeitherLosesNorDuplicates() throws Exception {
-        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("db_prepared",
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
+        FaultScenario.run(
+                CONTAINERS.environment(),
+                SCENARIO,
+                FaultScenario.plan(
+                        "db_prepared", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new KillDatabaseWhilePrepared());
     }
 
     /**
      * Catches a checkpoint's XA transactions between prepare and commit by freezing the
-     * TaskManagers, kills and restarts the database inside the freeze, thaws, and waits for the
-     * job to resolve the held transactions and complete a checkpoint.
+     * TaskManagers, kills and restarts the database inside the freeze, thaws, and waits for the job
+     * to resolve the held transactions and complete a checkpoint.
      */
     private static final class KillDatabaseWhilePrepared extends ContainerFault {
 
@@ -65,14 +68,15 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
             String prefix = scenario.xidPrefix();
             scenario.awaitUncheckpointedOutput(job.jobId());
 
-            PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
-                    services, flink, prefix, ATTEMPTS, prepared -> true);
+            PreparedWindow.Caught caught =
+                    PreparedWindow.freezeWhilePrepared(
+                            services, flink, prefix, ATTEMPTS, prepared -> true);
             held = caught.held();
             attempts = caught.attempts();
             long frozenAt = caught.frozenAtMillis();
             try {
-                scenario.say("TaskManagers frozen with " + held
-                        + " prepared; killing the database");
+                scenario.say(
+                        "TaskManagers frozen with " + held + " prepared; killing the database");
                 killed = services.killMariaDb();
                 services.restartMariaDb(FaultScenario.WAIT);
                 afterRestart = services.preparedXids(prefix);
@@ -80,34 +84,46 @@ class DatabaseRestartBetweenPrepareAndCommitITCase {
                 flink.unpauseTaskManagers();
             }
             frozen = Duration.ofMillis(System.currentTimeMillis() - frozenAt);
-            scenario.say("database restarted, TaskManagers thawed; prepared now: "
-                    + afterRestart);
+            scenario.say("database restarted, TaskManagers thawed; prepared now: " + afterRestart);
 
             long killedAt = killed.killedAt().toEpochMilli();
-            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
-                    flink.rest(), job.jobId(), killedAt);
-            await("the job to commit or roll back the held transactions").atMost(FaultScenario.WAIT)
-                    .ignoreExceptions().until(() -> services.preparedXids(prefix).stream()
-                            .noneMatch(held::contains));
+            recovery =
+                    FaultScenario.awaitCheckpointTriggeredAfter(
+                            flink.rest(), job.jobId(), killedAt);
+            await("the job to commit or roll back the held transactions")
+                    .atMost(FaultScenario.WAIT)
+                    .ignoreExceptions()
+                    .until(() -> services.preparedXids(prefix).stream().noneMatch(held::contains));
             return job;
         }
 
         @Override
         String outcome() {
-            return "window caught at attempt " + attempts + "; held " + held
-                    + "; after the restart " + afterRestart + "; TaskManagers frozen "
-                    + seconds(frozen) + "; recovery (kill to the next completed checkpoint) "
+            return "window caught at attempt "
+                    + attempts
+                    + "; held "
+                    + held
+                    + "; after the restart "
+                    + afterRestart
+                    + "; TaskManagers frozen "
+                    + seconds(frozen)
+                    + "; recovery (kill to the next completed checkpoint) "
                     + seconds(recovery);
         }
 
         @Override
         void assertStruck() {
-            assertThat(held).as("XA transactions prepared and not committed when the database"
-                    + " was killed").isNotEmpty();
-            assertThat(killed.exitCode()).as("exit code of the killed database (SIGKILL)")
+            assertThat(held)
+                    .as(
+                            "XA transactions prepared and not committed when the database"
+                                    + " was killed")
+                    .isNotEmpty();
+            assertThat(killed.exitCode())
+                    .as("exit code of the killed database (SIGKILL)")
                     .isEqualTo(137);
-            assertThat(afterRestart).as("prepared transactions after the restart: InnoDB"
-                    + " recovered them").containsAll(held);
+            assertThat(afterRestart)
+                    .as("prepared transactions after the restart: InnoDB" + " recovered them")
+                    .containsAll(held);
         }
     }
 }

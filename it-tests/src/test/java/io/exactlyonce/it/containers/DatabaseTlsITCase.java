@@ -16,25 +16,33 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The job against a MariaDB that requires TLS ({@code require_secure_transport=ON}, a CA made
- * for the test): the XA sink, its server check and the start check connect with
- * {@code sslMode=VERIFY_IDENTITY} against the CA from a file on every TaskManager, and the job
- * commits exactly once through a TaskManager {@code kill -9}.
+ * The job against a MariaDB that requires TLS ({@code require_secure_transport=ON}, a CA made for
+ * the test): the XA sink, its server check and the start check connect with {@code
+ * sslMode=VERIFY_IDENTITY} against the CA from a file on every TaskManager, and the job commits
+ * exactly once through a TaskManager {@code kill -9}.
  */
 @Tag("containers")
 class DatabaseTlsITCase {
 
     private static final String SCENARIO = "database-tls";
     private static final int PARALLELISM = 2;
+
     /** Two minutes of traffic: the job must be running, and checkpointing, before its end. */
     private static final int EVENTS = 24_000;
+
     private static final int EVENTS_PER_SECOND = 200;
 
     @RegisterExtension
     static final ContainerEnvironmentExtension CONTAINERS =
-            new ContainerEnvironmentExtension(SCENARIO, PARALLELISM, () -> new ServiceSecurity(
-                    null, TestCertificates.create(
-                            "mariadb", List.of("mariadb", "localhost", "127.0.0.1"))));
+            new ContainerEnvironmentExtension(
+                    SCENARIO,
+                    PARALLELISM,
+                    () ->
+                            new ServiceSecurity(
+                                    null,
+                                    TestCertificates.create(
+                                            "mariadb",
+                                            List.of("mariadb", "localhost", "127.0.0.1"))));
 
     @Test
     void theDatabaseRefusesAConnectionWithoutTls() throws Exception {
@@ -43,12 +51,16 @@ class DatabaseTlsITCase {
         String verified = services.jdbcUrl("");
         String plain = verified.substring(0, verified.indexOf('?')) + "?sslMode=DISABLED";
 
-        assertThatThrownBy(() -> DriverManager.getConnection(
-                        plain, services.jdbcUser(), services.jdbcPassword()).close())
+        assertThatThrownBy(
+                        () ->
+                                DriverManager.getConnection(
+                                                plain, services.jdbcUser(), services.jdbcPassword())
+                                        .close())
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining("insecure transport");
-        try (Connection connection = DriverManager.getConnection(
-                        verified, services.jdbcUser(), services.jdbcPassword());
+        try (Connection connection =
+                        DriverManager.getConnection(
+                                verified, services.jdbcUser(), services.jdbcPassword());
                 Statement statement = connection.createStatement();
                 ResultSet cipher =
                         statement.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) {
@@ -60,10 +72,12 @@ class DatabaseTlsITCase {
     @Test
     void theJobCommitsExactlyOnceOverVerifiedTlsAcrossATaskManagerKill() throws Exception {
         ContainerEnvironment environment = CONTAINERS.environment();
-        VerifiedRun.Plan plan = FaultScenario.plan("db_tls", PARALLELISM, EVENTS,
-                EVENTS_PER_SECOND, OptionValues.of());
+        VerifiedRun.Plan plan =
+                FaultScenario.plan(
+                        "db_tls", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of());
         assertThat(VerifiedRun.config(plan, environment.services()).countsToDatabase().jdbcUrl())
-                .as("the job's JDBC URL").contains("sslMode=VERIFY_IDENTITY")
+                .as("the job's JDBC URL")
+                .contains("sslMode=VERIFY_IDENTITY")
                 .contains("trustCertificateKeyStoreUrl=file:");
 
         KillOneTaskManager.runExactlyOnce(SCENARIO, environment, plan);

@@ -20,22 +20,37 @@ final class FaultSummary {
      * @param startup of the containers
      * @param run of the scenario, from submitting the job to the verdict
      */
-    static void append(String scenario, Verdict.Report report, Duration recovery,
-            Duration startup, Duration run) throws IOException {
+    static void append(
+            String scenario,
+            Verdict.Report report,
+            Duration recovery,
+            Duration startup,
+            Duration run)
+            throws IOException {
         Path file = Path.of(System.getProperty("it.fault-summary", "target/fault-summary.txt"));
         Files.createDirectories(file.toAbsolutePath().getParent());
-        String line = String.format(Locale.ROOT,
-                "%s events=%d windows=%d missing=%d duplicate=%d wrong=%d verdict=%s"
-                        + " recovery_s=%s startup_s=%d run_s=%d%n",
-                scenario, report.inputRecords(), report.sinks().get(0).expectedWindows(),
-                report.sinks().stream().mapToInt(s -> s.missing().size()).sum(),
-                report.sinks().stream().mapToInt(s -> s.duplicate().size()).sum(),
-                report.sinks().stream().mapToInt(s -> s.wrong().size()).sum(),
-                report.exactlyOnce() ? "exactly-once" : "violated",
-                recovery == null ? "-" : String.format(Locale.ROOT, "%.1f",
-                        recovery.toMillis() / 1000.0),
-                startup.toSeconds(), run.toSeconds());
-        Files.writeString(file, line, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        String line =
+                String.format(
+                        Locale.ROOT,
+                        "%s events=%d windows=%d missing=%d duplicate=%d wrong=%d verdict=%s"
+                                + " recovery_s=%s startup_s=%d run_s=%d%n",
+                        scenario,
+                        report.inputRecords(),
+                        report.sinks().get(0).expectedWindows(),
+                        report.sinks().stream().mapToInt(s -> s.missing().size()).sum(),
+                        report.sinks().stream().mapToInt(s -> s.duplicate().size()).sum(),
+                        report.sinks().stream().mapToInt(s -> s.wrong().size()).sum(),
+                        report.exactlyOnce() ? "exactly-once" : "violated",
+                        recovery == null
+                                ? "-"
+                                : String.format(Locale.ROOT, "%.1f", recovery.toMillis() / 1000.0),
+                        startup.toSeconds(),
+                        run.toSeconds());
+        Files.writeString(
+                file,
+                line,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 }

@@ -6,9 +6,9 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * A container whose port is mapped to a host port chosen before it starts, and kept when the
- * same container is started again after a kill: a random mapping would change on every start,
- * and a broker must advertise its host-side address before it starts.
+ * A container whose port is mapped to a host port chosen before it starts, and kept when the same
+ * container is started again after a kill: a random mapping would change on every start, and a
+ * broker must advertise its host-side address before it starts.
  */
 final class FixedPortContainer extends GenericContainer<FixedPortContainer> {
 

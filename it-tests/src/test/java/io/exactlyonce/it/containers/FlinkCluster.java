@@ -34,10 +34,10 @@ import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * A Flink session cluster in containers: one JobManager and TaskManagers of one slot each, so a
- * job of parallelism n occupies n TaskManagers and loses work whenever one of them dies. All of
- * them mount one volume for checkpoints and savepoints, as they would share a file system or
- * object store in production: a replacement TaskManager restores what the killed one wrote.
+ * A Flink session cluster in containers: one JobManager and TaskManagers of one slot each, so a job
+ * of parallelism n occupies n TaskManagers and loses work whenever one of them dies. All of them
+ * mount one volume for checkpoints and savepoints, as they would share a file system or object
+ * store in production: a replacement TaskManager restores what the killed one wrote.
  */
 final class FlinkCluster implements AutoCloseable {
 
@@ -45,27 +45,33 @@ final class FlinkCluster implements AutoCloseable {
 
     private static final String JOB_MANAGER_ALIAS = "jobmanager";
     private static final int REST_PORT = 8081;
+
     /** The TaskManagers' RPC ports count up from here, one of their own each. */
     private static final int TASK_MANAGER_RPC_PORT = 6200;
+
     private static final String JOB_JAR = "/opt/flink/usrlib/visit-count-job.jar";
     private static final String DATA = "/opt/flink/data";
+
     /** The Prometheus reporter's port in every Flink container. */
     static final int PROMETHEUS_PORT = 9249;
+
     /**
-     * A lost TaskManager is declared dead after this; Flink's default (50 s) would dominate
-     * every recovery time measured here.
+     * A lost TaskManager is declared dead after this; Flink's default (50 s) would dominate every
+     * recovery time measured here.
      */
     static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(15);
 
-    private static final String CONFIG = String.join("\n",
-            "execution.checkpointing.dir: file://" + DATA + "/checkpoints",
-            "execution.checkpointing.savepoint-dir: file://" + DATA + "/savepoints",
-            "heartbeat.interval: 2 s",
-            "heartbeat.timeout: " + HEARTBEAT_TIMEOUT.toSeconds() + " s",
-            // As in production (deploy/kubernetes): what the alert rules read.
-            "metrics.reporter.prom.factory.class: "
-                    + "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
-            "metrics.reporter.prom.port: " + PROMETHEUS_PORT);
+    private static final String CONFIG =
+            String.join(
+                    "\n",
+                    "execution.checkpointing.dir: file://" + DATA + "/checkpoints",
+                    "execution.checkpointing.savepoint-dir: file://" + DATA + "/savepoints",
+                    "heartbeat.interval: 2 s",
+                    "heartbeat.timeout: " + HEARTBEAT_TIMEOUT.toSeconds() + " s",
+                    // As in production (deploy/kubernetes): what the alert rules read.
+                    "metrics.reporter.prom.factory.class: "
+                            + "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+                    "metrics.reporter.prom.port: " + PROMETHEUS_PORT);
 
     /** A TaskManager container, and how the JobManager knows it. */
     record TaskManager(String resourceId, GenericContainer<?> container) {}
@@ -78,18 +84,21 @@ final class FlinkCluster implements AutoCloseable {
     private final FixedPortContainer jobManager;
     private final List<TaskManager> taskManagers = new ArrayList<>();
     private final List<TaskManager> everyTaskManager = new ArrayList<>();
-    private final ExecutorService cli = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "flink-cli");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService cli =
+            Executors.newSingleThreadExecutor(
+                    r -> {
+                        Thread thread = new Thread(r, "flink-cli");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
 
     /**
      * @param jdbcPassword for {@code flink run}: the job's main() builds its config, with the
      *     password, in the CLI's JVM
      */
-    FlinkCluster(Network network, ContainerLogs logs, Path jobJar, int taskManagers,
-            String jdbcPassword) throws IOException {
+    FlinkCluster(
+            Network network, ContainerLogs logs, Path jobJar, int taskManagers, String jdbcPassword)
+            throws IOException {
         this.network = network;
         this.logs = logs;
         this.jdbcPassword = jdbcPassword;
@@ -97,12 +106,14 @@ final class FlinkCluster implements AutoCloseable {
         // A fixed REST port, so that it stays the same when the JobManager is started again.
         jobManager = new FixedPortContainer(IMAGE, REST_PORT);
         configure(jobManager, "jobmanager", CONFIG);
-        jobManager.withNetworkAliases(JOB_MANAGER_ALIAS)
+        jobManager
+                .withNetworkAliases(JOB_MANAGER_ALIAS)
                 .withCopyFileToContainer(MountableFile.forHostPath(jobJar, 0644), JOB_JAR)
                 .withCommand("jobmanager")
                 // The HTTP wait strategy only knows randomly mapped ports.
-                .waitingFor(Wait.forLogMessage(".*Web frontend listening at.*", 1)
-                        .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
+                .waitingFor(
+                        Wait.forLogMessage(".*Web frontend listening at.*", 1)
+                                .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
         for (int i = 0; i < taskManagers; i++) {
             this.taskManagers.add(newTaskManager());
         }
@@ -110,8 +121,10 @@ final class FlinkCluster implements AutoCloseable {
 
     /** The containers of the cluster, to start together with the services. */
     List<Startable> containers() {
-        return Stream.concat(Stream.of(jobManager),
-                taskManagers.stream().map(TaskManager::container)).map(c -> (Startable) c).toList();
+        return Stream.concat(
+                        Stream.of(jobManager), taskManagers.stream().map(TaskManager::container))
+                .map(c -> (Startable) c)
+                .toList();
     }
 
     /**
@@ -144,8 +157,12 @@ final class FlinkCluster implements AutoCloseable {
 
     /** The TaskManagers' addresses on {@code networkId}. */
     List<String> taskManagerAddresses(String networkId) {
-        return taskManagers.stream().map(t -> NetworkPartition.address(
-                docker, t.container().getContainerId(), networkId)).toList();
+        return taskManagers.stream()
+                .map(
+                        t ->
+                                NetworkPartition.address(
+                                        docker, t.container().getContainerId(), networkId))
+                .toList();
     }
 
     List<TaskManager> taskManagers() {
@@ -158,15 +175,17 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     /**
-     * {@code docker start} of the killed JobManager container; returns once its REST API
-     * answers and {@code taskManagers} TaskManagers have registered with it again. Without high
+     * {@code docker start} of the killed JobManager container; returns once its REST API answers
+     * and {@code taskManagers} TaskManagers have registered with it again. Without high
      * availability it remembers no job: the job is gone until it is submitted again.
      */
     void restartJobManager(int taskManagers, Duration timeout) {
         HardKill.startAgain(docker, jobManager.getContainerId(), JOB_MANAGER_ALIAS, logs);
         FlinkRest rest = rest();
-        await("the restarted JobManager with " + taskManagers + " TaskManagers").atMost(timeout)
-                .ignoreExceptions().until(() -> rest.taskManagers() >= taskManagers);
+        await("the restarted JobManager with " + taskManagers + " TaskManagers")
+                .atMost(timeout)
+                .ignoreExceptions()
+                .until(() -> rest.taskManagers() >= taskManagers);
     }
 
     /** What the JobManager's Prometheus reporter serves, read inside its container. */
@@ -181,12 +200,17 @@ final class FlinkCluster implements AutoCloseable {
 
     private static String scrape(GenericContainer<?> container)
             throws IOException, InterruptedException {
-        Container.ExecResult result = container.execInContainer(
-                "curl", "-sf", "http://localhost:" + PROMETHEUS_PORT + "/metrics");
+        Container.ExecResult result =
+                container.execInContainer(
+                        "curl", "-sf", "http://localhost:" + PROMETHEUS_PORT + "/metrics");
         if (result.getExitCode() != 0) {
-            throw new IllegalStateException("no answer from the Prometheus reporter of "
-                    + container.getContainerName() + ": curl exit " + result.getExitCode() + " "
-                    + result.getStderr());
+            throw new IllegalStateException(
+                    "no answer from the Prometheus reporter of "
+                            + container.getContainerName()
+                            + ": curl exit "
+                            + result.getExitCode()
+                            + " "
+                            + result.getStderr());
         }
         return result.getStdout();
     }
@@ -200,26 +224,37 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     /**
-     * The newest retained checkpoint of {@code jobId} in the shared checkpoint storage: the
-     * highest {@code chk-N} with its {@code _metadata} written, which is what makes it complete.
-     * Found the way an operator finds it after losing the JobManager, by listing the storage.
+     * The newest retained checkpoint of {@code jobId} in the shared checkpoint storage: the highest
+     * {@code chk-N} with its {@code _metadata} written, which is what makes it complete. Found the
+     * way an operator finds it after losing the JobManager, by listing the storage.
      */
     String latestRetainedCheckpoint(String jobId) throws IOException, InterruptedException {
-        Container.ExecResult listing = jobManager.execInContainer("sh", "-c",
-                "ls -d " + DATA + "/checkpoints/" + jobId + "/chk-*/_metadata");
-        return listing.getStdout().lines()
+        Container.ExecResult listing =
+                jobManager.execInContainer(
+                        "sh", "-c", "ls -d " + DATA + "/checkpoints/" + jobId + "/chk-*/_metadata");
+        return listing.getStdout()
+                .lines()
                 .map(line -> line.substring(0, line.length() - "/_metadata".length()))
-                .max(Comparator.comparingLong(
-                        path -> Long.parseLong(path.substring(path.lastIndexOf("chk-") + 4))))
+                .max(
+                        Comparator.comparingLong(
+                                path ->
+                                        Long.parseLong(
+                                                path.substring(path.lastIndexOf("chk-") + 4))))
                 .map(path -> "file://" + path)
-                .orElseThrow(() -> new IllegalStateException("no retained checkpoint of "
-                        + jobId + ": " + listing.getStdout() + listing.getStderr()));
+                .orElseThrow(
+                        () ->
+                                new IllegalStateException(
+                                        "no retained checkpoint of "
+                                                + jobId
+                                                + ": "
+                                                + listing.getStdout()
+                                                + listing.getStderr()));
     }
 
     /**
-     * Freezes every TaskManager (cgroup freezer): their tasks stop where they are, commit
-     * nothing, roll back nothing, and carry on when thawed. The kernel sometimes fails to freeze
-     * a busy JVM ("unable to freeze"); then none stays frozen and this returns false.
+     * Freezes every TaskManager (cgroup freezer): their tasks stop where they are, commit nothing,
+     * roll back nothing, and carry on when thawed. The kernel sometimes fails to freeze a busy JVM
+     * ("unable to freeze"); then none stays frozen and this returns false.
      */
     boolean pauseTaskManagers() {
         List<String> frozen = new ArrayList<>();
@@ -247,14 +282,15 @@ final class FlinkCluster implements AutoCloseable {
     }
 
     void unpauseTaskManagers() {
-        taskManagers.forEach(t -> docker.unpauseContainerCmd(t.container().getContainerId())
-                .exec());
+        taskManagers.forEach(
+                t -> docker.unpauseContainerCmd(t.container().getContainerId()).exec());
     }
 
     /** {@code kill -9} of a TaskManager from outside ({@link HardKill}). */
     HardKill.Killed kill(TaskManager taskManager) {
-        HardKill.Killed killed = HardKill.kill(
-                docker, taskManager.resourceId(), taskManager.container().getContainerId());
+        HardKill.Killed killed =
+                HardKill.kill(
+                        docker, taskManager.resourceId(), taskManager.container().getContainerId());
         taskManagers.remove(taskManager);
         return killed;
     }
@@ -282,31 +318,43 @@ final class FlinkCluster implements AutoCloseable {
         // A replacement often gets a killed TaskManager's IP. With the same RPC port it would
         // have the dead one's RPC address too, which the JobManager's RPC layer still holds:
         // it was seen to drop the replacement's heartbeats until it declared it dead.
-        configure(container, resourceId, CONFIG + "\ntaskmanager.resource-id: " + resourceId
-                + "\ntaskmanager.rpc.port: " + (TASK_MANAGER_RPC_PORT + number));
-        container.withEnv("FLINK_TASK_SLOTS", "1")
+        configure(
+                container,
+                resourceId,
+                CONFIG
+                        + "\ntaskmanager.resource-id: "
+                        + resourceId
+                        + "\ntaskmanager.rpc.port: "
+                        + (TASK_MANAGER_RPC_PORT + number));
+        container
+                .withEnv("FLINK_TASK_SLOTS", "1")
                 .withCommand("taskmanager")
-                .waitingFor(Wait.forLogMessage(".*Successful registration at resource manager.*", 1)
-                        .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
+                .waitingFor(
+                        Wait.forLogMessage(".*Successful registration at resource manager.*", 1)
+                                .withStartupTimeout(ContainerServices.STARTUP_TIMEOUT));
         TaskManager taskManager = new TaskManager(resourceId, container);
         everyTaskManager.add(taskManager);
         return taskManager;
     }
 
     private void configure(GenericContainer<?> container, String name, String properties) {
-        container.withNetwork(network)
+        container
+                .withNetwork(network)
                 .withEnv("FLINK_JOBMANAGER_HOST", JOB_MANAGER_ALIAS)
                 .withEnv("FLINK_PROPERTIES", properties)
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
-                        .withBinds(new Bind(volume, new Volume(DATA))))
+                .withCreateContainerCmdModifier(
+                        cmd -> cmd.getHostConfig().withBinds(new Bind(volume, new Volume(DATA))))
                 .withLogConsumer(logs.to(name));
     }
 
     private String flink(List<String> args, Duration timeout) throws Exception {
-        ExecConfig exec = ExecConfig.builder()
-                .command(Stream.concat(Stream.of("flink"), args.stream()).toArray(String[]::new))
-                .envVars(Map.of(JobSettings.PASSWORD_ENVIRONMENT_VARIABLE, jdbcPassword))
-                .build();
+        ExecConfig exec =
+                ExecConfig.builder()
+                        .command(
+                                Stream.concat(Stream.of("flink"), args.stream())
+                                        .toArray(String[]::new))
+                        .envVars(Map.of(JobSettings.PASSWORD_ENVIRONMENT_VARIABLE, jdbcPassword))
+                        .build();
         Future<Container.ExecResult> running = cli.submit(() -> jobManager.execInContainer(exec));
         Container.ExecResult result;
         try {
@@ -316,8 +364,14 @@ final class FlinkCluster implements AutoCloseable {
             throw new IllegalStateException("flink " + args.get(0) + " took over " + timeout, e);
         }
         if (result.getExitCode() != 0) {
-            throw new IllegalStateException("flink " + args.get(0) + " exited with "
-                    + result.getExitCode() + ":\n" + result.getStdout() + result.getStderr());
+            throw new IllegalStateException(
+                    "flink "
+                            + args.get(0)
+                            + " exited with "
+                            + result.getExitCode()
+                            + ":\n"
+                            + result.getStdout()
+                            + result.getStderr());
         }
         return result.getStdout();
     }

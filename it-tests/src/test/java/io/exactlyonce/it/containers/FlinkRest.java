@@ -31,23 +31,28 @@ final class FlinkRest {
     }
 
     /**
-     * How often the job restored a checkpoint, i.e. restarted. (The {@code numRestarts} metric
-     * says the same, but the REST API serves metrics from a cache that was seen to stop
-     * refreshing after a TaskManager was killed.)
+     * How often the job restored a checkpoint, i.e. restarted. (The {@code numRestarts} metric says
+     * the same, but the REST API serves metrics from a cache that was seen to stop refreshing after
+     * a TaskManager was killed.)
      */
     long restores(String jobId) throws IOException, InterruptedException {
         return get("/jobs/" + jobId + "/checkpoints").path("counts").path("restored").asLong();
     }
 
-    /** The job's failures from {@code epochMillis} on: exception and the TaskManager reporting it. */
+    /**
+     * The job's failures from {@code epochMillis} on: exception and the TaskManager reporting it.
+     */
     List<String> failuresSince(String jobId, long epochMillis)
             throws IOException, InterruptedException {
-        JsonNode entries = get("/jobs/" + jobId + "/exceptions").path("exceptionHistory")
-                .path("entries");
+        JsonNode entries =
+                get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries");
         return StreamSupport.stream(entries.spliterator(), false)
                 .filter(e -> e.path("timestamp").asLong() >= epochMillis)
-                .map(e -> e.path("exceptionName").asText() + " on "
-                        + e.path("taskManagerId").asText("?"))
+                .map(
+                        e ->
+                                e.path("exceptionName").asText()
+                                        + " on "
+                                        + e.path("taskManagerId").asText("?"))
                 .toList();
     }
 
@@ -61,15 +66,17 @@ final class FlinkRest {
     }
 
     /**
-     * Checkpoints in the job's recent history that failed at or after {@code epochMillis}, each
-     * as "id: failure message".
+     * Checkpoints in the job's recent history that failed at or after {@code epochMillis}, each as
+     * "id: failure message".
      */
     List<String> failedCheckpointsSince(String jobId, long epochMillis)
             throws IOException, InterruptedException {
         JsonNode history = get("/jobs/" + jobId + "/checkpoints").path("history");
         return StreamSupport.stream(history.spliterator(), false)
-                .filter(c -> c.path("status").asText().equals("FAILED")
-                        && c.path("failure_timestamp").asLong() >= epochMillis)
+                .filter(
+                        c ->
+                                c.path("status").asText().equals("FAILED")
+                                        && c.path("failure_timestamp").asLong() >= epochMillis)
                 .map(c -> c.path("id").asLong() + ": " + c.path("failure_message").asText())
                 .toList();
     }
@@ -81,25 +88,34 @@ final class FlinkRest {
     }
 
     /**
-     * The first completed checkpoint triggered at or after {@code triggeredFrom} that completed
-     * at or after {@code completedFrom} (epoch milliseconds).
+     * The first completed checkpoint triggered at or after {@code triggeredFrom} that completed at
+     * or after {@code completedFrom} (epoch milliseconds).
      */
     Optional<Checkpoint> firstCompletedAfter(String jobId, long triggeredFrom, long completedFrom)
             throws IOException, InterruptedException {
         JsonNode history = get("/jobs/" + jobId + "/checkpoints").path("history");
         return StreamSupport.stream(history.spliterator(), false)
-                .map(c -> new Checkpoint(c.path("id").asLong(), c.path("status").asText(),
-                        c.path("trigger_timestamp").asLong(),
-                        c.path("latest_ack_timestamp").asLong()))
-                .filter(c -> c.status().equals("COMPLETED") && c.triggeredAt() >= triggeredFrom
-                        && c.completedAt() >= completedFrom)
+                .map(
+                        c ->
+                                new Checkpoint(
+                                        c.path("id").asLong(),
+                                        c.path("status").asText(),
+                                        c.path("trigger_timestamp").asLong(),
+                                        c.path("latest_ack_timestamp").asLong()))
+                .filter(
+                        c ->
+                                c.status().equals("COMPLETED")
+                                        && c.triggeredAt() >= triggeredFrom
+                                        && c.completedAt() >= completedFrom)
                 .min((a, b) -> Long.compare(a.id(), b.id()));
     }
 
     /** The job's parallelism: the highest of its operators'. */
     int parallelism(String jobId) throws IOException, InterruptedException {
         return StreamSupport.stream(get("/jobs/" + jobId).path("vertices").spliterator(), false)
-                .mapToInt(v -> v.path("parallelism").asInt()).max().orElse(0);
+                .mapToInt(v -> v.path("parallelism").asInt())
+                .max()
+                .orElse(0);
     }
 
     /** The job's state: RUNNING, FAILING, RESTARTING, FINISHED, ... */
@@ -120,22 +136,26 @@ final class FlinkRest {
     /** The configuration the JobManager runs with: every key and its value. */
     Map<String, String> jobManagerConfig() throws IOException, InterruptedException {
         return StreamSupport.stream(get("/jobmanager/config").spliterator(), false)
-                .collect(Collectors.toMap(e -> e.path("key").asText(),
-                        e -> e.path("value").asText()));
+                .collect(
+                        Collectors.toMap(
+                                e -> e.path("key").asText(), e -> e.path("value").asText()));
     }
 
     /** The registered TaskManagers: each one's resource id and its number of slots. */
     Map<String, Integer> taskManagerSlots() throws IOException, InterruptedException {
-        return StreamSupport.stream(get("/taskmanagers").path("taskmanagers").spliterator(),
-                        false)
-                .collect(Collectors.toMap(t -> t.path("id").asText(),
-                        t -> t.path("slotsNumber").asInt()));
+        return StreamSupport.stream(get("/taskmanagers").path("taskmanagers").spliterator(), false)
+                .collect(
+                        Collectors.toMap(
+                                t -> t.path("id").asText(), t -> t.path("slotsNumber").asInt()));
     }
 
     /** Id of the job's newest completed checkpoint; 0 before the first. */
     long latestCompletedCheckpointId(String jobId) throws IOException, InterruptedException {
-        return get("/jobs/" + jobId + "/checkpoints").path("latest").path("completed")
-                .path("id").asLong();
+        return get("/jobs/" + jobId + "/checkpoints")
+                .path("latest")
+                .path("completed")
+                .path("id")
+                .asLong();
     }
 
     /** Slots of registered TaskManagers that no job occupies. */
@@ -145,13 +165,17 @@ final class FlinkRest {
 
     /** Asks the JobManager to cancel the job; it answers at once and cancels in the background. */
     void cancel(String jobId) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                        URI.create(baseUrl + "/jobs/" + jobId + "?mode=cancel")).timeout(TIMEOUT)
-                        .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                http.send(
+                        HttpRequest.newBuilder(
+                                        URI.create(baseUrl + "/jobs/" + jobId + "?mode=cancel"))
+                                .timeout(TIMEOUT)
+                                .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 202) {
-            throw new IOException("cancel " + jobId + ": HTTP " + response.statusCode() + " "
-                    + response.body());
+            throw new IOException(
+                    "cancel " + jobId + ": HTTP " + response.statusCode() + " " + response.body());
         }
     }
 
@@ -164,12 +188,13 @@ final class FlinkRest {
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(
-                HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT).build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
-            throw new IOException("GET " + path + ": HTTP " + response.statusCode() + " "
-                    + response.body());
+            throw new IOException(
+                    "GET " + path + ": HTTP " + response.statusCode() + " " + response.body());
         }
         return json.readTree(response.body());
     }

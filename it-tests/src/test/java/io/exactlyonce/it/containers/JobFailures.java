@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * What Flink counted of a job's failures across a fault: its failed checkpoints and restores
- * before the fault and after the job recovered, and the failures it recorded from the fault on.
+ * What Flink counted of a job's failures across a fault: its failed checkpoints and restores before
+ * the fault and after the job recovered, and the failures it recorded from the fault on.
  */
 final class JobFailures {
 
@@ -26,10 +26,14 @@ final class JobFailures {
      * the fault ended, or {@code faultAtMillis} for a fault that is over at once), then counts
      * again. Returns the recovery: from the fault to that checkpoint.
      */
-    Duration awaitRecovery(FlinkRest rest, String jobId, long faultAtMillis,
-            long recoveringAtMillis) throws Exception {
-        Duration recovery = Duration.ofMillis(recoveringAtMillis - faultAtMillis).plus(
-                FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, recoveringAtMillis));
+    Duration awaitRecovery(
+            FlinkRest rest, String jobId, long faultAtMillis, long recoveringAtMillis)
+            throws Exception {
+        Duration recovery =
+                Duration.ofMillis(recoveringAtMillis - faultAtMillis)
+                        .plus(
+                                FaultScenario.awaitCheckpointTriggeredAfter(
+                                        rest, jobId, recoveringAtMillis));
         countAfter(rest, jobId, faultAtMillis);
         return recovery;
     }
@@ -44,7 +48,15 @@ final class JobFailures {
 
     @Override
     public String toString() {
-        return "failed checkpoints " + failedBefore + " -> " + failedAfter + "; restores "
-                + restoresBefore + " -> " + restoresAfter + "; failures " + failures;
+        return "failed checkpoints "
+                + failedBefore
+                + " -> "
+                + failedAfter
+                + "; restores "
+                + restoresBefore
+                + " -> "
+                + restoresAfter
+                + "; failures "
+                + failures;
     }
 }

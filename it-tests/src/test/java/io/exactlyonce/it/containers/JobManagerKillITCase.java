@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@code kill -9} of the JobManager of a session cluster without high availability, then
- * {@code docker start} of the same container. The restarted JobManager knows no job, so the job
- * is submitted again from its newest retained checkpoint ({@code flink run -s}), as an operator
- * would. Until the TaskManagers notice the loss, the old job's tasks keep their transactions
- * open; the resumed job must fence, roll back and replay around them.
+ * {@code kill -9} of the JobManager of a session cluster without high availability, then {@code
+ * docker start} of the same container. The restarted JobManager knows no job, so the job is
+ * submitted again from its newest retained checkpoint ({@code flink run -s}), as an operator would.
+ * Until the TaskManagers notice the loss, the old job's tasks keep their transactions open; the
+ * resumed job must fence, roll back and replay around them.
  */
 @Tag("containers")
 class JobManagerKillITCase {
@@ -34,8 +34,11 @@ class JobManagerKillITCase {
     @Test
     void killMinus9OfTheJobManagerAndResumeFromRetainedCheckpointNeitherLosesNorDuplicates()
             throws Exception {
-        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan(
-                "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
+        FaultScenario.run(
+                CONTAINERS.environment(),
+                SCENARIO,
+                FaultScenario.plan(
+                        "jm_kill", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new KillJobManager());
     }
 
@@ -44,9 +47,8 @@ class JobManagerKillITCase {
     }
 
     /**
-     * Waits for output no completed checkpoint covers, kills the JobManager, starts it again,
-     * waits for both TaskManagers to register, and resumes the job from its newest retained
-     * checkpoint.
+     * Waits for output no completed checkpoint covers, kills the JobManager, starts it again, waits
+     * for both TaskManagers to register, and resumes the job from its newest retained checkpoint.
      */
     private static final class KillJobManager extends ContainerFault {
 
@@ -69,9 +71,14 @@ class JobManagerKillITCase {
 
             killed = flink.killJobManager();
             inputAtKill = scenario.inputRecords();
-            scenario.say("killed the JobManager (exit code " + killed.exitCode()
-                    + ") after checkpoint " + completedBeforeKill + ", " + inputAtKill
-                    + " input records produced");
+            scenario.say(
+                    "killed the JobManager (exit code "
+                            + killed.exitCode()
+                            + ") after checkpoint "
+                            + completedBeforeKill
+                            + ", "
+                            + inputAtKill
+                            + " input records produced");
 
             flink.restartJobManager(PARALLELISM, FaultScenario.WAIT);
             containerAfterRestart = flink.jobManagerContainerId();
@@ -79,34 +86,49 @@ class JobManagerKillITCase {
             resumedFrom = flink.latestRetainedCheckpoint(killedJobId);
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom, OptionValues.of());
             resumedJobId = resumed.jobId();
-            scenario.say("JobManager back after "
-                    + seconds(Duration.between(killed.killedAt(), Instant.now())) + "; job "
-                    + resumedJobId + " resumed from " + resumedFrom);
-            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
-                    flink.rest(), resumedJobId, killed.killedAt().toEpochMilli());
+            scenario.say(
+                    "JobManager back after "
+                            + seconds(Duration.between(killed.killedAt(), Instant.now()))
+                            + "; job "
+                            + resumedJobId
+                            + " resumed from "
+                            + resumedFrom);
+            recovery =
+                    FaultScenario.awaitCheckpointTriggeredAfter(
+                            flink.rest(), resumedJobId, killed.killedAt().toEpochMilli());
             return resumed;
         }
 
         @Override
         String outcome() {
-            return "recovery (kill to the resumed job's first checkpoint) " + seconds(recovery)
-                    + "; newest checkpoint before the kill " + completedBeforeKill
-                    + ", resumed from " + resumedFrom;
+            return "recovery (kill to the resumed job's first checkpoint) "
+                    + seconds(recovery)
+                    + "; newest checkpoint before the kill "
+                    + completedBeforeKill
+                    + ", resumed from "
+                    + resumedFrom;
         }
 
         @Override
         void assertStruck() {
-            assertThat(killed.exitCode()).as("exit code of the killed JobManager (SIGKILL)")
+            assertThat(killed.exitCode())
+                    .as("exit code of the killed JobManager (SIGKILL)")
                     .isEqualTo(137);
-            assertThat(containerAfterRestart).as("the restarted JobManager is the same"
-                    + " container").isEqualTo(killed.containerId());
-            assertThat(startedAfterRestart).as("start time of the restarted JobManager")
+            assertThat(containerAfterRestart)
+                    .as("the restarted JobManager is the same" + " container")
+                    .isEqualTo(killed.containerId());
+            assertThat(startedAfterRestart)
+                    .as("start time of the restarted JobManager")
                     .isAfter(killed.startedAt());
-            assertThat(inputAtKill).as("input records when the JobManager died")
-                    .isPositive().isLessThan(EVENTS);
-            assertThat(checkpointId(resumedFrom)).as("the checkpoint the job resumed from:"
-                            + " the newest completed one, or one that completed as the kill"
-                            + " struck")
+            assertThat(inputAtKill)
+                    .as("input records when the JobManager died")
+                    .isPositive()
+                    .isLessThan(EVENTS);
+            assertThat(checkpointId(resumedFrom))
+                    .as(
+                            "the checkpoint the job resumed from:"
+                                    + " the newest completed one, or one that completed as the kill"
+                                    + " struck")
                     .isGreaterThanOrEqualTo(completedBeforeKill);
             assertThat(resumedJobId).isNotEqualTo(killedJobId);
         }

@@ -7,8 +7,8 @@ import io.exactlyonce.testkit.run.VerifiedRun;
 
 /**
  * Kills a TaskManager ({@code kill -9}) while output sits in open transactions, starts a
- * replacement and waits for the first checkpoint after the kill: the fault of the scenarios
- * that prove something else (a secured service) still holds across a failure.
+ * replacement and waits for the first checkpoint after the kill: the fault of the scenarios that
+ * prove something else (a secured service) still holds across a failure.
  */
 final class KillOneTaskManager extends ContainerFault {
 
@@ -18,8 +18,9 @@ final class KillOneTaskManager extends ContainerFault {
      * Runs {@code plan} with one TaskManager killed mid-stream ({@link FaultScenario#run}): the
      * summary line, the kill's proof, and every sink holding exactly what the oracle says.
      */
-    static void runExactlyOnce(String scenario, ContainerEnvironment environment,
-            VerifiedRun.Plan plan) throws Exception {
+    static void runExactlyOnce(
+            String scenario, ContainerEnvironment environment, VerifiedRun.Plan plan)
+            throws Exception {
         FaultScenario.run(environment, scenario, plan, new KillOneTaskManager());
     }
 
@@ -30,8 +31,9 @@ final class KillOneTaskManager extends ContainerFault {
         scenario.awaitUncheckpointedOutput(job.jobId());
         killed = flink.kill(flink.taskManagers().get(0));
         flink.startTaskManager();
-        recovery = FaultScenario.awaitCheckpointTriggeredAfter(
-                flink.rest(), job.jobId(), killed.killedAt().toEpochMilli());
+        recovery =
+                FaultScenario.awaitCheckpointTriggeredAfter(
+                        flink.rest(), job.jobId(), killed.killedAt().toEpochMilli());
         return job;
     }
 

@@ -12,38 +12,52 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 /**
  * Cuts the network between one container and some peers, as a partition would: a sidecar that
  * shares the container's network namespace drops their packets both ways with iptables. Open TCP
- * connections are not reset, they hang, and they carry on if the cut heals before a timeout
- * ends them. Everything else, the host's access through mapped ports included, keeps working.
+ * connections are not reset, they hang, and they carry on if the cut heals before a timeout ends
+ * them. Everything else, the host's access through mapped ports included, keeps working.
  */
 final class NetworkPartition implements AutoCloseable {
 
     /** Test tooling, built once from the base image; Docker's cache keeps it afterwards. */
     private static final ImageFromDockerfile IMAGE =
             new ImageFromDockerfile("eo-it-netfilter:local", false)
-                    .withDockerfileFromBuilder(dockerfile -> dockerfile
-                            .from("debian:trixie-slim")
-                            .run("apt-get update && apt-get install -y --no-install-recommends"
-                                    + " iptables && rm -rf /var/lib/apt/lists/*")
-                            .build());
+                    .withDockerfileFromBuilder(
+                            dockerfile ->
+                                    dockerfile
+                                            .from("debian:trixie-slim")
+                                            .run(
+                                                    "apt-get update && apt-get install -y --no-install-recommends"
+                                                            + " iptables && rm -rf /var/lib/apt/lists/*")
+                                            .build());
 
     private final GenericContainer<?> sidecar;
 
     /** A sidecar in the network namespace of container {@code containerId}. */
     NetworkPartition(String containerId) {
-        sidecar = new GenericContainer<>(IMAGE)
-                .withNetworkMode("container:" + containerId)
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
-                        .withCapAdd(Capability.NET_ADMIN))
-                .withCommand("sleep", "infinity");
+        sidecar =
+                new GenericContainer<>(IMAGE)
+                        .withNetworkMode("container:" + containerId)
+                        .withCreateContainerCmdModifier(
+                                cmd -> cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN))
+                        .withCommand("sleep", "infinity");
         sidecar.start();
     }
 
     /** The container's address on {@code networkId}. */
     static String address(DockerClient docker, String containerId, String networkId) {
-        return docker.inspectContainerCmd(containerId).exec().getNetworkSettings().getNetworks()
-                .values().stream().filter(n -> networkId.equals(n.getNetworkID()))
-                .map(n -> n.getIpAddress()).findFirst().orElseThrow(() ->
-                        new IllegalStateException(containerId + " is not on network " + networkId));
+        return docker
+                .inspectContainerCmd(containerId)
+                .exec()
+                .getNetworkSettings()
+                .getNetworks()
+                .values()
+                .stream()
+                .filter(n -> networkId.equals(n.getNetworkID()))
+                .map(n -> n.getIpAddress())
+                .findFirst()
+                .orElseThrow(
+                        () ->
+                                new IllegalStateException(
+                                        containerId + " is not on network " + networkId));
     }
 
     /** Drops every packet from and to {@code peers} (IP addresses) from now on. */
@@ -84,8 +98,13 @@ final class NetworkPartition implements AutoCloseable {
         System.arraycopy(args, 0, command, 1, args.length);
         Container.ExecResult result = sidecar.execInContainer(command);
         if (result.getExitCode() != 0) {
-            throw new IllegalStateException("iptables " + List.of(args) + " exited with "
-                    + result.getExitCode() + ": " + result.getStderr());
+            throw new IllegalStateException(
+                    "iptables "
+                            + List.of(args)
+                            + " exited with "
+                            + result.getExitCode()
+                            + ": "
+                            + result.getStderr());
         }
         return result.getStdout();
     }

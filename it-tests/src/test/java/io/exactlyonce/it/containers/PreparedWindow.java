@@ -7,12 +7,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Catches the job between XA PREPARE and the commit, which lasts from a checkpoint's barrier to
- * its completion notice, without relying on luck. It watches {@code XA RECOVER}; the moment the
- * job's transactions appear it freezes every TaskManager ({@code docker pause}). A frozen
- * TaskManager can neither commit nor roll back, so whatever {@code XA RECOVER} lists next is held
- * in the window for as long as the freeze lasts. When the commit won the race, or the caller
- * does not accept what is held, the TaskManagers are thawed and the next checkpoint is tried.
+ * Catches the job between XA PREPARE and the commit, which lasts from a checkpoint's barrier to its
+ * completion notice, without relying on luck. It watches {@code XA RECOVER}; the moment the job's
+ * transactions appear it freezes every TaskManager ({@code docker pause}). A frozen TaskManager can
+ * neither commit nor roll back, so whatever {@code XA RECOVER} lists next is held in the window for
+ * as long as the freeze lasts. When the commit won the race, or the caller does not accept what is
+ * held, the TaskManagers are thawed and the next checkpoint is tried.
  */
 final class PreparedWindow {
 
@@ -34,11 +34,18 @@ final class PreparedWindow {
      * Returns with every TaskManager frozen and the job's prepared transactions ({@code prefix})
      * held, once {@code acceptance} agrees; the caller thaws them. Fails after {@code attempts}.
      */
-    static Caught freezeWhilePrepared(ContainerServices services, FlinkCluster flink,
-            String prefix, int attempts, Acceptance acceptance) throws Exception {
+    static Caught freezeWhilePrepared(
+            ContainerServices services,
+            FlinkCluster flink,
+            String prefix,
+            int attempts,
+            Acceptance acceptance)
+            throws Exception {
         for (int attempt = 1; attempt <= attempts; attempt++) {
-            await("a prepared XA transaction of the job").atMost(FaultScenario.WAIT)
-                    .pollInterval(WATCH_INTERVAL).ignoreExceptions()
+            await("a prepared XA transaction of the job")
+                    .atMost(FaultScenario.WAIT)
+                    .pollInterval(WATCH_INTERVAL)
+                    .ignoreExceptions()
                     .until(() -> !services.preparedXids(prefix).isEmpty());
             long frozenAt = System.currentTimeMillis();
             if (!flink.pauseTaskManagers()) {
@@ -50,7 +57,10 @@ final class PreparedWindow {
             }
             flink.unpauseTaskManagers();
         }
-        throw new IllegalStateException("no checkpoint caught between XA PREPARE and its commit"
-                + " in " + attempts + " attempts");
+        throw new IllegalStateException(
+                "no checkpoint caught between XA PREPARE and its commit"
+                        + " in "
+                        + attempts
+                        + " attempts");
     }
 }

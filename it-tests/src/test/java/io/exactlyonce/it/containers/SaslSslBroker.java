@@ -16,13 +16,14 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * A broker that offers nothing but SASL_SSL: SCRAM-SHA-512 over TLS on both client listeners
- * (the controller listener stays on the container's loopback). The CA and the broker's key are
- * made here with the JDK's {@code keytool}, for this test only; the SCRAM users (the broker's
- * own and the job's) are created when the broker formats its storage.
+ * A broker that offers nothing but SASL_SSL: SCRAM-SHA-512 over TLS on both client listeners (the
+ * controller listener stays on the container's loopback). The CA and the broker's key are made here
+ * with the JDK's {@code keytool}, for this test only; the SCRAM users (the broker's own and the
+ * job's) are created when the broker formats its storage.
  *
- * <p>Clients trust the CA from PEM text inside their properties ({@code ssl.truststore.certificates}),
- * so the job's security file is the only file it needs, and only where {@code main()} runs.
+ * <p>Clients trust the CA from PEM text inside their properties ({@code
+ * ssl.truststore.certificates}), so the job's security file is the only file it needs, and only
+ * where {@code main()} runs.
  */
 final class SaslSslBroker {
 
@@ -43,12 +44,21 @@ final class SaslSslBroker {
 
     /** Makes the CA, the broker's key signed by it for {@code hostNames}, and the users. */
     static SaslSslBroker create(List<String> hostNames) throws Exception {
-        SaslSslBroker broker =
-                new SaslSslBroker(TestCertificates.create("kafka", hostNames));
-        Files.writeString(broker.certificates.directory().resolve("scram-credentials"),
-                MECHANISM + "=[name=" + BROKER_USER + ",password=" + broker.brokerPassword
-                        + "]\n" + MECHANISM + "=[name=" + JOB_USER + ",password="
-                        + broker.jobPassword + "]\n");
+        SaslSslBroker broker = new SaslSslBroker(TestCertificates.create("kafka", hostNames));
+        Files.writeString(
+                broker.certificates.directory().resolve("scram-credentials"),
+                MECHANISM
+                        + "=[name="
+                        + BROKER_USER
+                        + ",password="
+                        + broker.brokerPassword
+                        + "]\n"
+                        + MECHANISM
+                        + "=[name="
+                        + JOB_USER
+                        + ",password="
+                        + broker.jobPassword
+                        + "]\n");
         return broker;
     }
 
@@ -56,17 +66,21 @@ final class SaslSslBroker {
     void configure(GenericContainer<?> kafka) {
         String listenerPrefix = "KAFKA_LISTENER_NAME_%s_SCRAM___SHA___512_SASL_JAAS_CONFIG";
         String storePassword = certificates.storePassword();
-        kafka.withCopyFileToContainer(MountableFile.forHostPath(
-                        certificates.serverKeystore(), 0644), SECRETS + "/broker.p12")
-                .withCopyFileToContainer(MountableFile.forHostPath(
-                        certificates.caPem(), 0644), SECRETS + "/ca.pem")
-                .withCopyFileToContainer(MountableFile.forHostPath(
-                        certificates.directory().resolve("scram-credentials"), 0644),
+        kafka.withCopyFileToContainer(
+                        MountableFile.forHostPath(certificates.serverKeystore(), 0644),
+                        SECRETS + "/broker.p12")
+                .withCopyFileToContainer(
+                        MountableFile.forHostPath(certificates.caPem(), 0644), SECRETS + "/ca.pem")
+                .withCopyFileToContainer(
+                        MountableFile.forHostPath(
+                                certificates.directory().resolve("scram-credentials"), 0644),
                         SECRETS + "/scram-credentials")
                 .withEnv("KAFKA_SCRAM_CREDENTIALS_FILE", SECRETS + "/scram-credentials")
-                .withEnv("KAFKA_LISTENERS",
+                .withEnv(
+                        "KAFKA_LISTENERS",
                         "EXTERNAL://:9092,INTERNAL://:19092,CONTROLLER://127.0.0.1:9093")
-                .withEnv("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+                .withEnv(
+                        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
                         "EXTERNAL:SASL_SSL,INTERNAL:SASL_SSL,CONTROLLER:PLAINTEXT")
                 .withEnv("KAFKA_SASL_ENABLED_MECHANISMS", MECHANISM)
                 .withEnv("KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL", MECHANISM)
@@ -78,8 +92,14 @@ final class SaslSslBroker {
                 // its truststore accepts its own certificate.
                 .withEnv("KAFKA_SSL_TRUSTSTORE_TYPE", "PEM")
                 .withEnv("KAFKA_SSL_TRUSTSTORE_LOCATION", SECRETS + "/ca.pem")
-                .withEnv(String.format(listenerPrefix, "INTERNAL"), SCRAM_LOGIN
-                        + " username=\"" + BROKER_USER + "\" password=\"" + brokerPassword + "\";")
+                .withEnv(
+                        String.format(listenerPrefix, "INTERNAL"),
+                        SCRAM_LOGIN
+                                + " username=\""
+                                + BROKER_USER
+                                + "\" password=\""
+                                + brokerPassword
+                                + "\";")
                 .withEnv(String.format(listenerPrefix, "EXTERNAL"), SCRAM_LOGIN + ";");
     }
 
@@ -98,8 +118,9 @@ final class SaslSslBroker {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("security.protocol", "SASL_SSL");
         settings.put("sasl.mechanism", MECHANISM);
-        settings.put("sasl.jaas.config", SCRAM_LOGIN + " username=\"" + JOB_USER
-                + "\" password=\"" + password + "\";");
+        settings.put(
+                "sasl.jaas.config",
+                SCRAM_LOGIN + " username=\"" + JOB_USER + "\" password=\"" + password + "\";");
         settings.put("ssl.truststore.type", "PEM");
         settings.put("ssl.truststore.certificates", caPem);
         return settings;

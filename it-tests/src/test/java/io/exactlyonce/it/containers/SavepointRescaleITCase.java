@@ -13,10 +13,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Stop-with-savepoint while traffic flows ({@code flink stop}, no drain: open windows stay in the
- * savepoint), then {@code flink run -s} of the same job at another parallelism, the way an
- * operator rescales. Keyed window state is redistributed, the Kafka sinks take over the
- * transactional ids of subtasks that no longer exist, and the XA sink those subtasks' XIDs. The
- * input keeps arriving while the job is down, and no window may be lost or counted twice.
+ * savepoint), then {@code flink run -s} of the same job at another parallelism, the way an operator
+ * rescales. Keyed window state is redistributed, the Kafka sinks take over the transactional ids of
+ * subtasks that no longer exist, and the XA sink those subtasks' XIDs. The input keeps arriving
+ * while the job is down, and no window may be lost or counted twice.
  */
 @Tag("containers")
 class SavepointRescaleITCase {
@@ -34,8 +34,11 @@ class SavepointRescaleITCase {
     @Test
     void stopWithSavepointAndResumeAtAnotherParallelismNeitherLosesNorDuplicates()
             throws Exception {
-        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan(
-                "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
+        FaultScenario.run(
+                CONTAINERS.environment(),
+                SCENARIO,
+                FaultScenario.plan(
+                        "rescale", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new StopAndRescale());
     }
 
@@ -61,11 +64,20 @@ class SavepointRescaleITCase {
             long stoppedAt = System.currentTimeMillis();
             savepoint = ((ClusterJob) job).stopWithSavepoint(FaultScenario.WAIT);
             inputWhenStopped = scenario.inputRecords();
-            scenario.say("stopped " + stoppedJobId + " with savepoint " + savepoint + " at "
-                    + inputWhenStopped + " input records");
+            scenario.say(
+                    "stopped "
+                            + stoppedJobId
+                            + " with savepoint "
+                            + savepoint
+                            + " at "
+                            + inputWhenStopped
+                            + " input records");
 
-            ClusterJob resumed = ((ClusterJob) job).resumeFrom(savepoint,
-                    OptionValues.of(JobOptions.PARALLELISM, RESUMED_PARALLELISM));
+            ClusterJob resumed =
+                    ((ClusterJob) job)
+                            .resumeFrom(
+                                    savepoint,
+                                    OptionValues.of(JobOptions.PARALLELISM, RESUMED_PARALLELISM));
             resumedJobId = resumed.jobId();
             down = Duration.ofMillis(System.currentTimeMillis() - stoppedAt);
             recovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, resumedJobId, stoppedAt);
@@ -75,21 +87,31 @@ class SavepointRescaleITCase {
 
         @Override
         String outcome() {
-            return "down " + seconds(down) + "; recovery (stop to the resumed job's first"
-                    + " checkpoint) " + seconds(recovery) + "; savepoint " + savepoint
-                    + "; parallelism " + parallelismBefore + " -> " + parallelismAfter;
+            return "down "
+                    + seconds(down)
+                    + "; recovery (stop to the resumed job's first"
+                    + " checkpoint) "
+                    + seconds(recovery)
+                    + "; savepoint "
+                    + savepoint
+                    + "; parallelism "
+                    + parallelismBefore
+                    + " -> "
+                    + parallelismAfter;
         }
 
         @Override
         void assertStruck() {
             assertThat(savepoint).as("the savepoint flink stop wrote").contains("savepoint-");
-            assertThat(resumedJobId).as("the resumed job is a new job")
-                    .isNotEqualTo(stoppedJobId);
+            assertThat(resumedJobId).as("the resumed job is a new job").isNotEqualTo(stoppedJobId);
             assertThat(parallelismBefore).isEqualTo(PARALLELISM);
-            assertThat(parallelismAfter).as("parallelism of the resumed job")
+            assertThat(parallelismAfter)
+                    .as("parallelism of the resumed job")
                     .isEqualTo(RESUMED_PARALLELISM);
-            assertThat(inputWhenStopped).as("input records when the job stopped")
-                    .isPositive().isLessThan(EVENTS);
+            assertThat(inputWhenStopped)
+                    .as("input records when the job stopped")
+                    .isPositive()
+                    .isLessThan(EVENTS);
         }
     }
 }

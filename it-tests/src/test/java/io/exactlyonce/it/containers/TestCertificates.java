@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A CA made for one test and a server key signed by it, made with the JDK's {@code keytool}
- * (nothing else needs installing): the server's key in a PKCS12 keystore and as PEM files, the
- * CA as PEM and as a PKCS12 truststore without a password (it holds no secret).
+ * (nothing else needs installing): the server's key in a PKCS12 keystore and as PEM files, the CA
+ * as PEM and as a PKCS12 truststore without a password (it holds no secret).
  */
 final class TestCertificates {
 
@@ -40,25 +40,113 @@ final class TestCertificates {
         String server = serverKeystore().toString();
         String csr = directory.resolve("server.csr").toString();
         String crt = serverCertificatePem().toString();
-        String san = "san=" + String.join(",", hostNames.stream()
-                .map(h -> h.matches("[0-9.]+") ? "ip:" + h : "dns:" + h).toList());
-        keytool("-genkeypair", "-alias", "ca", "-dname", "CN=eo-test-ca", "-keyalg", "RSA",
-                "-keysize", "2048", "-validity", "2", "-ext", "bc:c", "-storetype", "PKCS12",
-                "-keystore", ca, "-storepass", storePassword);
-        keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass",
-                storePassword, "-file", caPem().toString());
-        keytool("-genkeypair", "-alias", "server", "-dname", "CN=" + hostNames.get(0),
-                "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", server, "-storepass", storePassword);
-        keytool("-certreq", "-alias", "server", "-keystore", server, "-storepass",
-                storePassword, "-file", csr);
-        keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", ca, "-storepass",
-                storePassword, "-infile", csr, "-outfile", crt, "-validity", "2", "-ext", san,
-                "-ext", "eku=serverAuth");
-        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caPem().toString(),
-                "-keystore", server, "-storepass", storePassword);
-        keytool("-importcert", "-noprompt", "-alias", "server", "-file", crt, "-keystore",
-                server, "-storepass", storePassword);
+        String san =
+                "san="
+                        + String.join(
+                                ",",
+                                hostNames.stream()
+                                        .map(h -> h.matches("[0-9.]+") ? "ip:" + h : "dns:" + h)
+                                        .toList());
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "ca",
+                "-dname",
+                "CN=eo-test-ca",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-ext",
+                "bc:c",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                ca,
+                "-storepass",
+                storePassword);
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "ca",
+                "-keystore",
+                ca,
+                "-storepass",
+                storePassword,
+                "-file",
+                caPem().toString());
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "server",
+                "-dname",
+                "CN=" + hostNames.get(0),
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                server,
+                "-storepass",
+                storePassword);
+        keytool(
+                "-certreq",
+                "-alias",
+                "server",
+                "-keystore",
+                server,
+                "-storepass",
+                storePassword,
+                "-file",
+                csr);
+        keytool(
+                "-gencert",
+                "-rfc",
+                "-alias",
+                "ca",
+                "-keystore",
+                ca,
+                "-storepass",
+                storePassword,
+                "-infile",
+                csr,
+                "-outfile",
+                crt,
+                "-validity",
+                "2",
+                "-ext",
+                san,
+                "-ext",
+                "eku=serverAuth");
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-file",
+                caPem().toString(),
+                "-keystore",
+                server,
+                "-storepass",
+                storePassword);
+        keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "server",
+                "-file",
+                crt,
+                "-keystore",
+                server,
+                "-storepass",
+                storePassword);
         writeServerKeyPem();
         writeTruststore();
     }
@@ -70,9 +158,11 @@ final class TestCertificates {
             store.load(in, storePassword.toCharArray());
         }
         PrivateKey key = (PrivateKey) store.getKey("server", storePassword.toCharArray());
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(key.getEncoded());
-        Files.writeString(serverKeyPem(),
+        String body =
+                Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(key.getEncoded());
+        Files.writeString(
+                serverKeyPem(),
                 "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n");
     }
 
@@ -81,10 +171,21 @@ final class TestCertificates {
      * without a password, so no password has to go into a JDBC URL.
      */
     private void writeTruststore() throws Exception {
-        keytool("-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
-                "-J-Dkeystore.pkcs12.macAlgorithm=NONE", "-importcert", "-noprompt",
-                "-alias", "ca", "-file", caPem().toString(), "-storetype", "PKCS12",
-                "-keystore", caTruststore().toString(), "-storepass", storePassword);
+        keytool(
+                "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
+                "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-file",
+                caPem().toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                caTruststore().toString(),
+                "-storepass",
+                storePassword);
     }
 
     Path caPem() {
@@ -127,8 +228,11 @@ final class TestCertificates {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            String step = command.stream().filter(a -> a.startsWith("-") && !a.startsWith("-J"))
-                    .findFirst().orElse("");
+            String step =
+                    command.stream()
+                            .filter(a -> a.startsWith("-") && !a.startsWith("-J"))
+                            .findFirst()
+                            .orElse("");
             throw new IllegalStateException("keytool " + step + " failed: " + output);
         }
     }

@@ -26,47 +26,53 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The job kept down for longer than the Kafka transaction timeout, right after a checkpoint
- * completed and before its Kafka transactions were committed. The broker aborts them when
- * they time out, so their records are lost: two-phase commit holds only while the job comes
- * back within the timeout, which is why the sink settings insist on a generous one. Loss is
- * the expected outcome here. The test asserts that the verifier detects and reports it.
+ * completed and before its Kafka transactions were committed. The broker aborts them when they time
+ * out, so their records are lost: two-phase commit holds only while the job comes back within the
+ * timeout, which is why the sink settings insist on a generous one. Loss is the expected outcome
+ * here. The test asserts that the verifier detects and reports it.
  *
- * <p>The moment is caught with {@link PreparedWindow}: the TaskManagers are frozen as soon as
- * the XA sink's transactions of a checkpoint are prepared (both sinks pre-commit at the same
- * barrier). The freeze counts if the counts sink's Kafka transaction of that checkpoint is still
- * open on the broker and the checkpoint then completes on the JobManager: the frozen
- * TaskManagers got the barrier through but not the completion notice. (Prepared XA transactions
- * alone are not enough: a run showed the Kafka commit can already have happened when the XA
- * commit has not.) Then both TaskManagers are killed. Before new ones start, the broker must
- * describe those transactions as aborted ({@code COMPLETE_ABORT}, producer epoch bumped): the
- * loss the verifier then reports is the broker's doing, observed, not assumed from the wait.
+ * <p>The moment is caught with {@link PreparedWindow}: the TaskManagers are frozen as soon as the
+ * XA sink's transactions of a checkpoint are prepared (both sinks pre-commit at the same barrier).
+ * The freeze counts if the counts sink's Kafka transaction of that checkpoint is still open on the
+ * broker and the checkpoint then completes on the JobManager: the frozen TaskManagers got the
+ * barrier through but not the completion notice. (Prepared XA transactions alone are not enough: a
+ * run showed the Kafka commit can already have happened when the XA commit has not.) Then both
+ * TaskManagers are killed. Before new ones start, the broker must describe those transactions as
+ * aborted ({@code COMPLETE_ABORT}, producer epoch bumped): the loss the verifier then reports is
+ * the broker's doing, observed, not assumed from the wait.
  */
 @Tag("containers")
 class TransactionTimeoutLossDetectionITCase {
 
     private static final String SCENARIO = "job-down-beyond-transaction-timeout-loss-expected";
     private static final int PARALLELISM = 2;
+
     /**
-     * Two minutes of traffic: the catch below is a race with the commit that a run won at
-     * attempts 3 to 14 and once lost in all 30 attempts that 70 s of traffic allowed.
+     * Two minutes of traffic: the catch below is a race with the commit that a run won at attempts
+     * 3 to 14 and once lost in all 30 attempts that 70 s of traffic allowed.
      */
     private static final int EVENTS = 24_000;
+
     private static final int EVENTS_PER_SECOND = 200;
+
     /**
      * Short, and still above what the sink settings require: max(checkpoint interval 2 s,
-     * checkpoint timeout 5 s + min pause 0.5 s) + checkpoint timeout 5 s + restart max backoff
-     * 1 s + restart recovery time 3 s = 14.5 s. The recovery time is set low only to pass the
-     * rule: this scenario keeps the job down far longer on purpose.
+     * checkpoint timeout 5 s + min pause 0.5 s) + checkpoint timeout 5 s + restart max backoff 1 s
+     * + restart recovery time 3 s = 14.5 s. The recovery time is set low only to pass the rule:
+     * this scenario keeps the job down far longer on purpose.
      */
     private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
+
     private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration RESTART_MAX_BACKOFF = Duration.ofSeconds(1);
     private static final Duration RESTART_RECOVERY_TIME = Duration.ofSeconds(3);
+
     /**
-     * Down long enough for the broker to abort: the timeout, plus the broker's check for
-     * expired transactions (every 10 s by default), plus a margin.
+     * Down long enough for the broker to abort: the timeout, plus the broker's check for expired
+     * transactions (every 10 s by default), plus a margin.
      */
     private static final Duration DOWN = TRANSACTION_TIMEOUT.plusSeconds(25);
+
     private static final int ATTEMPTS = 80;
 
     @RegisterExtension
@@ -76,35 +82,47 @@ class TransactionTimeoutLossDetectionITCase {
     @Test
     void jobDownLongerThanTheTransactionTimeoutLosesOutputAndTheVerifierReportsIt()
             throws Exception {
-        FaultScenario.run(CONTAINERS.environment(), SCENARIO, FaultScenario.plan("down_long",
-                PARALLELISM, EVENTS, EVENTS_PER_SECOND,
-                OptionValues.of(JobOptions.TRANSACTION_TIMEOUT, TRANSACTION_TIMEOUT)
-                        .with(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT)
-                        .with(JobOptions.RESTART_MAX_BACKOFF, RESTART_MAX_BACKOFF)
-                        .with(JobOptions.RESTART_RECOVERY_TIME, RESTART_RECOVERY_TIME)
-                        // Restarts fail while no TaskManager is there, at most one a second
-                        // (the max backoff): room for the outage plus the heartbeat timeout.
-                        .with(JobOptions.RESTART_ATTEMPTS, 100)),
+        FaultScenario.run(
+                CONTAINERS.environment(),
+                SCENARIO,
+                FaultScenario.plan(
+                        "down_long",
+                        PARALLELISM,
+                        EVENTS,
+                        EVENTS_PER_SECOND,
+                        OptionValues.of(JobOptions.TRANSACTION_TIMEOUT, TRANSACTION_TIMEOUT)
+                                .with(JobOptions.CHECKPOINT_TIMEOUT, CHECKPOINT_TIMEOUT)
+                                .with(JobOptions.RESTART_MAX_BACKOFF, RESTART_MAX_BACKOFF)
+                                .with(JobOptions.RESTART_RECOVERY_TIME, RESTART_RECOVERY_TIME)
+                                // Restarts fail while no TaskManager is there, at most one a second
+                                // (the max backoff): room for the outage plus the heartbeat
+                                // timeout.
+                                .with(JobOptions.RESTART_ATTEMPTS, 100)),
                 new KeepJobDown());
     }
 
     /**
-     * Catches a completed checkpoint whose commits have not run, kills every TaskManager, keeps
-     * the job without any for {@link #DOWN}, then starts new ones. The verdict it expects is a
-     * loss on the Kafka side.
+     * Catches a completed checkpoint whose commits have not run, kills every TaskManager, keeps the
+     * job without any for {@link #DOWN}, then starts new ones. The verdict it expects is a loss on
+     * the Kafka side.
      */
     private static final class KeepJobDown extends ContainerFault {
 
         private int attempts;
         private long caughtCheckpoint;
         private List<String> openCounts = List.of();
+
         /** The newest completed checkpoint the JobManager reported while the freeze held. */
         private long completedWhileFrozen;
+
         private final List<Long> exitCodes = new ArrayList<>();
+
         /** The broker's description of {@link #openCounts} right after the kill. */
         private Map<String, TransactionDescription> atKill = Map.of();
+
         /** The same after the outage, before new TaskManagers could touch them. */
         private Map<String, TransactionDescription> afterOutage = Map.of();
+
         private Duration down;
 
         @Override
@@ -117,22 +135,40 @@ class TransactionTimeoutLossDetectionITCase {
             String prefix = scenario.xidPrefix();
             scenario.awaitUncheckpointedOutput(jobId);
 
-            String countsPrefix = VerifiedRun.config(scenario.plan(), services).countsToKafka()
-                    .transactionalIdPrefix();
-            PreparedWindow.Caught caught = PreparedWindow.freezeWhilePrepared(
-                    services, flink, prefix, ATTEMPTS, held -> {
-                        caughtCheckpoint = held.stream().mapToLong(SinkXid::checkpointId)
-                                .max().orElse(0);
-                        // The counts sink's transaction of that checkpoint is still open on the
-                        // broker (its commit has not run; the XA commit may run first or last),
-                        // and the checkpoint then completes.
-                        openCounts = CommittedRecords.unfinishedTransactions(
-                                        services.bootstrapServers()).stream()
-                                .filter(id -> id.startsWith(countsPrefix + "-")
-                                        && id.endsWith("-" + caughtCheckpoint))
-                                .toList();
-                        return !openCounts.isEmpty() && completes(rest, jobId);
-                    });
+            String countsPrefix =
+                    VerifiedRun.config(scenario.plan(), services)
+                            .countsToKafka()
+                            .transactionalIdPrefix();
+            PreparedWindow.Caught caught =
+                    PreparedWindow.freezeWhilePrepared(
+                            services,
+                            flink,
+                            prefix,
+                            ATTEMPTS,
+                            held -> {
+                                caughtCheckpoint =
+                                        held.stream()
+                                                .mapToLong(SinkXid::checkpointId)
+                                                .max()
+                                                .orElse(0);
+                                // The counts sink's transaction of that checkpoint is still open on
+                                // the
+                                // broker (its commit has not run; the XA commit may run first or
+                                // last),
+                                // and the checkpoint then completes.
+                                openCounts =
+                                        CommittedRecords.unfinishedTransactions(
+                                                        services.bootstrapServers())
+                                                .stream()
+                                                .filter(
+                                                        id ->
+                                                                id.startsWith(countsPrefix + "-")
+                                                                        && id.endsWith(
+                                                                                "-"
+                                                                                        + caughtCheckpoint))
+                                                .toList();
+                                return !openCounts.isEmpty() && completes(rest, jobId);
+                            });
             attempts = caught.attempts();
             Instant downSince = Instant.now();
             for (TaskManager taskManager : flink.taskManagers()) {
@@ -140,20 +176,29 @@ class TransactionTimeoutLossDetectionITCase {
                 exitCodes.add(killed.exitCode());
             }
             atKill = CommittedRecords.describeTransactions(services.bootstrapServers(), openCounts);
-            scenario.say("checkpoint " + caughtCheckpoint + " completed with " + openCounts
-                    + " still open " + atKill.values() + "; every TaskManager killed; down for "
-                    + DOWN.toSeconds() + " s");
-            await("the outage to outlast the transaction timeout").atMost(DOWN.plusMinutes(1))
+            scenario.say(
+                    "checkpoint "
+                            + caughtCheckpoint
+                            + " completed with "
+                            + openCounts
+                            + " still open "
+                            + atKill.values()
+                            + "; every TaskManager killed; down for "
+                            + DOWN.toSeconds()
+                            + " s");
+            await("the outage to outlast the transaction timeout")
+                    .atMost(DOWN.plusMinutes(1))
                     .until(() -> Duration.between(downSince, Instant.now()).compareTo(DOWN) >= 0);
-            afterOutage = CommittedRecords.describeTransactions(
-                    services.bootstrapServers(), openCounts);
+            afterOutage =
+                    CommittedRecords.describeTransactions(services.bootstrapServers(), openCounts);
             scenario.say("after the outage: " + afterOutage.values());
             for (int i = 0; i < PARALLELISM; i++) {
                 flink.startTaskManager();
             }
             down = Duration.between(downSince, Instant.now());
-            recovery = FaultScenario.awaitCheckpointTriggeredAfter(
-                    rest, jobId, downSince.toEpochMilli());
+            recovery =
+                    FaultScenario.awaitCheckpointTriggeredAfter(
+                            rest, jobId, downSince.toEpochMilli());
             return job;
         }
 
@@ -161,10 +206,13 @@ class TransactionTimeoutLossDetectionITCase {
         private boolean completes(FlinkRest rest, String jobId) {
             try {
                 await("checkpoint " + caughtCheckpoint + " to complete")
-                        .atMost(Duration.ofSeconds(3)).ignoreExceptions().until(() -> {
-                            completedWhileFrozen = rest.latestCompletedCheckpointId(jobId);
-                            return completedWhileFrozen >= caughtCheckpoint;
-                        });
+                        .atMost(Duration.ofSeconds(3))
+                        .ignoreExceptions()
+                        .until(
+                                () -> {
+                                    completedWhileFrozen = rest.latestCompletedCheckpointId(jobId);
+                                    return completedWhileFrozen >= caughtCheckpoint;
+                                });
                 return true;
             } catch (ConditionTimeoutException notCompleted) {
                 return false;
@@ -173,41 +221,63 @@ class TransactionTimeoutLossDetectionITCase {
 
         @Override
         String outcome() {
-            return "caught checkpoint " + caughtCheckpoint + " at attempt " + attempts
-                    + "; job down " + seconds(down);
+            return "caught checkpoint "
+                    + caughtCheckpoint
+                    + " at attempt "
+                    + attempts
+                    + "; job down "
+                    + seconds(down);
         }
 
         @Override
         void assertStruck() {
-            assertThat(completedWhileFrozen).as("newest completed checkpoint while the"
-                    + " TaskManagers were frozen, against the caught one")
-                    .isGreaterThanOrEqualTo(caughtCheckpoint).isPositive();
-            assertThat(openCounts).as("the counts sink's transactions of the caught checkpoint"
-                    + " that were open when every TaskManager was killed").isNotEmpty();
+            assertThat(completedWhileFrozen)
+                    .as(
+                            "newest completed checkpoint while the"
+                                    + " TaskManagers were frozen, against the caught one")
+                    .isGreaterThanOrEqualTo(caughtCheckpoint)
+                    .isPositive();
+            assertThat(openCounts)
+                    .as(
+                            "the counts sink's transactions of the caught checkpoint"
+                                    + " that were open when every TaskManager was killed")
+                    .isNotEmpty();
             assertThat(exitCodes).containsOnly(137L).hasSize(PARALLELISM);
-            assertThat(afterOutage).as("the broker's description, after the outage and before"
-                            + " any TaskManager came back, of the transactions open at the kill")
+            assertThat(afterOutage)
+                    .as(
+                            "the broker's description, after the outage and before"
+                                    + " any TaskManager came back, of the transactions open at the kill")
                     .hasSameSizeAs(openCounts)
-                    .allSatisfy((id, after) -> {
-                        assertThat(after.state()).as(id + ": aborted by the broker")
-                                .isEqualTo(TransactionState.COMPLETE_ABORT);
-                        assertThat(after.producerEpoch()).as(id + ": producer epoch, bumped by"
-                                        + " the abort (it was "
-                                        + atKill.get(id).producerEpoch() + " at the kill)")
-                                .isGreaterThan(atKill.get(id).producerEpoch());
-                    });
+                    .allSatisfy(
+                            (id, after) -> {
+                                assertThat(after.state())
+                                        .as(id + ": aborted by the broker")
+                                        .isEqualTo(TransactionState.COMPLETE_ABORT);
+                                assertThat(after.producerEpoch())
+                                        .as(
+                                                id
+                                                        + ": producer epoch, bumped by"
+                                                        + " the abort (it was "
+                                                        + atKill.get(id).producerEpoch()
+                                                        + " at the kill)")
+                                        .isGreaterThan(atKill.get(id).producerEpoch());
+                            });
         }
 
         /** Loss is expected: the verifier must report the windows missing from the topic. */
         @Override
         void assertVerdict(Verdict.Report report) {
-            Verdict.SinkResult kafka = report.sinks().stream()
-                    .filter(s -> s.sink().equals("kafka")).findFirst().orElseThrow();
+            Verdict.SinkResult kafka =
+                    report.sinks().stream()
+                            .filter(s -> s.sink().equals("kafka"))
+                            .findFirst()
+                            .orElseThrow();
             assertThat(report.exactlyOnce()).as("the verifier reports the loss").isFalse();
             assertThat(kafka.missing()).as("windows lost from the Kafka topic").isNotEmpty();
-            assertThat(report.problems()).as("the report names the missing windows")
-                    .anyMatch(problem -> problem.startsWith("kafka")
-                            && problem.contains("missing"));
+            assertThat(report.problems())
+                    .as("the report names the missing windows")
+                    .anyMatch(
+                            problem -> problem.startsWith("kafka") && problem.contains("missing"));
         }
     }
 }

@@ -13,7 +13,8 @@ class PrometheusRulesITCase {
 
     @Test
     void theRulesAreValid() throws Exception {
-        Promtool.Result result = Promtool.run(Promtool.RULES.getParent(), "check", "rules", "rules.yaml");
+        Promtool.Result result =
+                Promtool.run(Promtool.RULES.getParent(), "check", "rules", "rules.yaml");
 
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).contains("SUCCESS");
@@ -21,7 +22,8 @@ class PrometheusRulesITCase {
 
     @Test
     void everyAlertFiresOnItsRecordedSeriesAndOnlyThere() throws Exception {
-        Promtool.Result result = Promtool.run(Promtool.RULES.getParent(), "test", "rules", "rules-test.yaml");
+        Promtool.Result result =
+                Promtool.run(Promtool.RULES.getParent(), "test", "rules", "rules-test.yaml");
 
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).contains("SUCCESS").doesNotContain("FAILED");

@@ -32,11 +32,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The XA committer's decision against a real MariaDB, driven by Flink's own commit machinery
- * (its committable collector and commit requests, with their retry loop).
+ * The XA committer's decision against a real MariaDB, driven by Flink's own commit machinery (its
+ * committable collector and commit requests, with their retry loop).
  *
- * <p>In this package to reach the package-private committer; it runs in it-tests because the
- * server is started there.
+ * <p>In this package to reach the package-private committer; it runs in it-tests because the server
+ * is started there.
  */
 class XaCommitDecisionITCase {
 
@@ -54,14 +54,15 @@ class XaCommitDecisionITCase {
         database = EmbeddedServices.uniqueName("xa_decision");
         services.mariaDb().createDatabase(database);
         services.mariaDb().execute(database, "CREATE TABLE rows_written (id BIGINT NOT NULL)");
-        services.mariaDb().execute(
-                database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
+        services.mariaDb()
+                .execute(database, CommitMarkerTable.createTable(CommitMarkerTable.DEFAULT_TABLE));
         settings = settingsBuilder().build();
-        committer = new XaCommitter(
-                settings,
-                new UnregisteredMetricsGroup(),
-                () -> CommitSession.open(settings),
-                duration -> Thread.sleep(duration.toMillis()));
+        committer =
+                new XaCommitter(
+                        settings,
+                        new UnregisteredMetricsGroup(),
+                        () -> CommitSession.open(settings),
+                        duration -> Thread.sleep(duration.toMillis()));
     }
 
     /** Other tests on this server count what XA RECOVER lists: leave nothing prepared. */
@@ -121,14 +122,13 @@ class XaCommitDecisionITCase {
     }
 
     /**
-     * A writer whose close after PREPARE never reaches the server (a network partition): the
-     * client keeps its connection open and idle. The server ends the session after the sink's
-     * session idle timeout, and the committer's commit from another session succeeds within its
-     * retry budget instead of failing the job while the session lives (wait_timeout, 8 h).
+     * A writer whose close after PREPARE never reaches the server (a network partition): the client
+     * keeps its connection open and idle. The server ends the session after the sink's session idle
+     * timeout, and the committer's commit from another session succeeds within its retry budget
+     * instead of failing the job while the session lives (wait_timeout, 8 h).
      */
     @Test
-    void aPreparingSessionWhoseCloseNeverArrivesIsEndedByTheServerAndCommitted()
-            throws Exception {
+    void aPreparingSessionWhoseCloseNeverArrivesIsEndedByTheServerAndCommitted() throws Exception {
         JdbcSinkSettings shortIdle =
                 settingsBuilder().sessionIdleTimeout(Duration.ofSeconds(2)).build();
         SinkXid xid = new SinkXid(database, 0, CHECKPOINT, 0);
@@ -209,9 +209,10 @@ class XaCommitDecisionITCase {
     }
 
     private static CheckpointCommittableManager<SinkXid> oneCommittable(SinkXid xid) {
-        CommittableCollector<SinkXid> collector = new CommittableCollector<>(
-                InternalSinkCommitterMetricGroup.wrap(
-                        UnregisteredMetricGroups.createUnregisteredOperatorMetricGroup()));
+        CommittableCollector<SinkXid> collector =
+                new CommittableCollector<>(
+                        InternalSinkCommitterMetricGroup.wrap(
+                                UnregisteredMetricGroups.createUnregisteredOperatorMetricGroup()));
         collector.addMessage(new CommittableSummary<>(0, 1, CHECKPOINT, 1, 0));
         collector.addMessage(new CommittableWithLineage<>(xid, CHECKPOINT, 0));
         Collection<? extends CheckpointCommittableManager<SinkXid>> managers =

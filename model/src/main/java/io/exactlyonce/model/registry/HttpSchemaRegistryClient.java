@@ -29,8 +29,9 @@ import org.apache.avro.Schema;
  *   <li>{@code GET /schemas/ids/{id}} to fetch a schema by id.
  * </ul>
  *
- * <p>The base URL may carry a path prefix, e.g. {@code http://registry:8080/apis/ccompat/v7}. Answers are
- * cached: ids by (subject, schema), and schemas by id forever, since a registry never reuses an id.
+ * <p>The base URL may carry a path prefix, e.g. {@code http://registry:8080/apis/ccompat/v7}.
+ * Answers are cached: ids by (subject, schema), and schemas by id forever, since a registry never
+ * reuses an id.
  */
 public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
@@ -43,9 +44,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final String baseUrl;
     private final Duration timeout;
     private final HttpClient http;
+
     /** {@code Basic ...} header value, or null without credentials; never printed. */
     private final String authorization;
-    private final ConcurrentMap<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
+
+    private final ConcurrentMap<SubjectSchema, Integer> idsBySubjectSchema =
+            new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
     private static final Set<Integer> NOT_ABOUT_THE_REQUEST = Set.of(401, 403, 404, 405, 407);
@@ -77,26 +81,40 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
      *     null for none
      */
     public HttpSchemaRegistryClient(String baseUrl, Duration timeout, String basicAuthUserInfo) {
-        this.authorization = basicAuthUserInfo == null ? null : "Basic " + Base64.getEncoder()
-                .encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
+        this.authorization =
+                basicAuthUserInfo == null
+                        ? null
+                        : "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString(
+                                                basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
         this.baseUrl = normalize(baseUrl);
         this.timeout = requirePositive(timeout);
-        this.http = HttpClient.newBuilder()
-                // Registries speak HTTP/1.1; pinning it skips an h2c upgrade attempt on each new connection.
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .build();
+        this.http =
+                HttpClient.newBuilder()
+                        // Registries speak HTTP/1.1; pinning it skips an h2c upgrade attempt on
+                        // each new connection.
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(timeout)
+                        .build();
     }
 
     @Override
     public int register(String subject, Schema schema) {
-        SubjectSchema key = new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
+        SubjectSchema key =
+                new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
         Integer cached = idsBySubjectSchema.get(key);
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send(post(subjectPath(subject) + "/versions", key.schemaText()),
-                "register schema " + schema.getFullName() + " under subject '" + subject + "'");
+        JsonNode answer =
+                send(
+                        post(subjectPath(subject) + "/versions", key.schemaText()),
+                        "register schema "
+                                + schema.getFullName()
+                                + " under subject '"
+                                + subject
+                                + "'");
         int id = requiredInt(answer, "id");
         idsBySubjectSchema.put(key, id);
         schemasById.putIfAbsent(id, schema);
@@ -105,21 +123,28 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int idOf(String subject, Schema schema) {
-        SubjectSchema key = new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
+        SubjectSchema key =
+                new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
         Integer cached = idsBySubjectSchema.get(key);
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send(post(subjectPath(subject), key.schemaText()),
-                "look up schema " + schema.getFullName() + " under subject '" + subject + "'");
+        JsonNode answer =
+                send(
+                        post(subjectPath(subject), key.schemaText()),
+                        "look up schema "
+                                + schema.getFullName()
+                                + " under subject '"
+                                + subject
+                                + "'");
         int id = requiredInt(answer, "id");
         idsBySubjectSchema.put(key, id);
         return id;
     }
 
     /**
-     * @throws UnusableSchemaException if the id's schema is not Avro, does not parse, or the registry
-     *     answered a 4xx about the id other than "not found"
+     * @throws UnusableSchemaException if the id's schema is not Avro, does not parse, or the
+     *     registry answered a 4xx about the id other than "not found"
      */
     @Override
     public Schema schemaById(int id) {
@@ -136,21 +161,30 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         }
         String schemaType = answer.path("schemaType").asText("AVRO");
         if (!"AVRO".equals(schemaType)) {
-            throw new UnusableSchemaException("Could not " + action + ": it is a " + schemaType + " schema, not Avro");
+            throw new UnusableSchemaException(
+                    "Could not " + action + ": it is a " + schemaType + " schema, not Avro");
         }
         JsonNode schemaText = answer.get("schema");
         if (schemaText == null || !schemaText.isTextual()) {
-            throw new UnusableSchemaException("Could not " + action + ": the answer lacks a string 'schema': "
-                    + abbreviate(answer.toString()));
+            throw new UnusableSchemaException(
+                    "Could not "
+                            + action
+                            + ": the answer lacks a string 'schema': "
+                            + abbreviate(answer.toString()));
         }
         Schema schema;
         try {
             schema = new Schema.Parser().parse(schemaText.textValue());
         } catch (RuntimeException e) {
             // SchemaParseException, AvroTypeException for a default that does not match its type,
-            // UnsupportedOperationException for a fixed size beyond a Java array: all about this id alone.
-            throw new UnusableSchemaException("Could not " + action + ": the registry returned an invalid Avro schema: "
-                    + e.getMessage(), e);
+            // UnsupportedOperationException for a fixed size beyond a Java array: all about this id
+            // alone.
+            throw new UnusableSchemaException(
+                    "Could not "
+                            + action
+                            + ": the registry returned an invalid Avro schema: "
+                            + e.getMessage(),
+                    e);
         }
         Schema raced = schemasById.putIfAbsent(id, schema);
         return raced != null ? raced : schema;
@@ -162,7 +196,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private HttpRequest post(String path, String schemaText) {
-        ObjectNode body = JSON.createObjectNode().put("schema", schemaText).put("schemaType", "AVRO");
+        ObjectNode body =
+                JSON.createObjectNode().put("schema", schemaText).put("schemaType", "AVRO");
         return request(path)
                 .header("Content-Type", CONTENT_TYPE)
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
@@ -171,43 +206,72 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder request =
-                HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout).header("Accept", ACCEPT);
+                HttpRequest.newBuilder(URI.create(baseUrl + path))
+                        .timeout(timeout)
+                        .header("Accept", ACCEPT);
         return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     private JsonNode send(HttpRequest request, String action) {
         HttpResponse<String> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            response =
+                    http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new SchemaRegistryUnavailableException(
-                    "Could not " + action + ": " + request.method() + " " + request.uri() + " failed: " + e, e);
+                    "Could not "
+                            + action
+                            + ": "
+                            + request.method()
+                            + " "
+                            + request.uri()
+                            + " failed: "
+                            + e,
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryUnavailableException("Interrupted while trying to " + action, e);
+            throw new SchemaRegistryUnavailableException(
+                    "Interrupted while trying to " + action, e);
         }
         int status = response.statusCode();
         JsonNode body = parseOrNull(response.body());
         if (status >= 200 && status < 300) {
             if (body == null) {
-                throw new SchemaRegistryException("Could not " + action + ": the answer is not JSON: " + response.body());
+                throw new SchemaRegistryException(
+                        "Could not " + action + ": the answer is not JSON: " + response.body());
             }
             return body;
         }
-        String failure = "Could not " + action + ": " + request.method() + " " + request.uri()
-                + " answered " + status + describeError(body, response.body()) + credentialsHint(status);
-        // Only a registry error code (40401 subject, 40402 version, 40403 schema not found) means "not
-        // found"; a bare 404 is a wrong base URL, and must not turn every record into a poison record.
+        String failure =
+                "Could not "
+                        + action
+                        + ": "
+                        + request.method()
+                        + " "
+                        + request.uri()
+                        + " answered "
+                        + status
+                        + describeError(body, response.body())
+                        + credentialsHint(status);
+        // Only a registry error code (40401 subject, 40402 version, 40403 schema not found) means
+        // "not
+        // found"; a bare 404 is a wrong base URL, and must not turn every record into a poison
+        // record.
         if (status == 404 && body != null && body.path("error_code").asInt() / 100 == 404) {
             throw new SchemaNotFoundException(failure);
         }
         if (status >= 500 || status == 408 || status == 429) {
             throw new SchemaRegistryUnavailableException(failure);
         }
-        // A 4xx with a registry error code is about the request itself (e.g. 422 invalid). Without one, or
-        // as 401/403/404/405/407, it says the URL or the credentials are wrong, which no record can fix.
-        if (status >= 400 && status < 500 && !NOT_ABOUT_THE_REQUEST.contains(status)
-                && body != null && body.path("error_code").canConvertToInt()) {
+        // A 4xx with a registry error code is about the request itself (e.g. 422 invalid). Without
+        // one, or
+        // as 401/403/404/405/407, it says the URL or the credentials are wrong, which no record can
+        // fix.
+        if (status >= 400
+                && status < 500
+                && !NOT_ABOUT_THE_REQUEST.contains(status)
+                && body != null
+                && body.path("error_code").canConvertToInt()) {
             throw new RequestRejectedException(failure);
         }
         throw new SchemaRegistryException(failure);
@@ -233,7 +297,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     private static String describeError(JsonNode body, String rawBody) {
         if (body != null && body.hasNonNull("message")) {
-            return " (error_code " + body.path("error_code").asText("?") + ": " + body.get("message").asText() + ")";
+            return " (error_code "
+                    + body.path("error_code").asText("?")
+                    + ": "
+                    + body.get("message").asText()
+                    + ")";
         }
         return rawBody.isBlank() ? "" : " (" + abbreviate(rawBody) + ")";
     }
@@ -245,14 +313,16 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private static int requiredInt(JsonNode answer, String field) {
         JsonNode value = answer.get(field);
         if (value == null || !value.canConvertToInt()) {
-            throw new SchemaRegistryException("Registry answer lacks an integer '" + field + "': " + answer);
+            throw new SchemaRegistryException(
+                    "Registry answer lacks an integer '" + field + "': " + answer);
         }
         return value.intValue();
     }
 
     private static String subjectPath(String subject) {
         // URLEncoder form-encodes a space as '+', which a path would read literally.
-        return "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+        return "/subjects/"
+                + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static String normalize(String baseUrl) {
@@ -262,23 +332,28 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         try {
             uri = URI.create(trimmed);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Not a valid schema registry URL: '" + baseUrl + "'", e);
+            throw new IllegalArgumentException(
+                    "Not a valid schema registry URL: '" + baseUrl + "'", e);
         }
         if (uri.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("Not a valid schema registry URL: it carries credentials;"
-                    + " give them as basic.auth.user.info instead");
+            throw new IllegalArgumentException(
+                    "Not a valid schema registry URL: it carries credentials;"
+                            + " give them as basic.auth.user.info instead");
         }
         if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())
                 || uri.getHost() == null) {
             throw new IllegalArgumentException(
-                    "Not a valid schema registry URL: '" + baseUrl + "' (expected http(s)://host[:port][/prefix])");
+                    "Not a valid schema registry URL: '"
+                            + baseUrl
+                            + "' (expected http(s)://host[:port][/prefix])");
         }
         return trimmed;
     }
 
     private static Duration requirePositive(Duration timeout) {
         if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-            throw new IllegalArgumentException("Schema registry timeout must be positive, was " + timeout);
+            throw new IllegalArgumentException(
+                    "Schema registry timeout must be positive, was " + timeout);
         }
         return timeout;
     }

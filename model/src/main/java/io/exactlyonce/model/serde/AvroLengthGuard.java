@@ -7,22 +7,22 @@ import java.util.Map;
 import org.apache.avro.Schema;
 
 /**
- * Walks an Avro body along its writer's schema before Avro reads it, and refuses every length and item
- * count that the bytes cannot hold. Avro's binary decoder trusts them: it allocates a string or byte
- * array of the claimed length before it reads a byte, and loops over a claimed item count even when each
- * item takes no bytes. Avro's own limits ({@code org.apache.avro.limits.*}) are JVM-wide system
- * properties; this check depends on nothing but the record and its schema, so every decoder in a shared
- * JVM gets it and a replay decides the same way.
+ * Walks an Avro body along its writer's schema before Avro reads it, and refuses every length and
+ * item count that the bytes cannot hold. Avro's binary decoder trusts them: it allocates a string
+ * or byte array of the claimed length before it reads a byte, and loops over a claimed item count
+ * even when each item takes no bytes. Avro's own limits ({@code org.apache.avro.limits.*}) are
+ * JVM-wide system properties; this check depends on nothing but the record and its schema, so every
+ * decoder in a shared JVM gets it and a replay decides the same way.
  *
  * <p>The rules, each checked against the bytes that remain at that point:
  *
  * <ul>
  *   <li>a string, bytes or fixed value must fit in them;
- *   <li>all array and map items of one record together may not outnumber the body's bytes (an item of a
- *       non-empty type takes at least one byte; a writer that sends more zero-byte items than that is
- *       refused);
- *   <li>a block's byte size, when the writer gives one, must equal what its items take, because Avro
- *       skips by it;
+ *   <li>all array and map items of one record together may not outnumber the body's bytes (an item
+ *       of a non-empty type takes at least one byte; a writer that sends more zero-byte items than
+ *       that is refused);
+ *   <li>a block's byte size, when the writer gives one, must equal what its items take, because
+ *       Avro skips by it;
  *   <li>union branches and enum symbols must exist;
  *   <li>a record may not contain another of its own schema without a byte read in between: a writer
  *       schema whose record holds itself directly (not through a union, array or map) has no finite
@@ -30,9 +30,9 @@ import org.apache.avro.Schema;
  * </ul>
  *
  * <p>A length that runs past the end but fits within the whole payload is reported as {@link
- * DecodingFailure#TRUNCATED} (the payload may have been cut); one larger than the whole payload cannot
- * come from cutting it and is {@link DecodingFailure#MALFORMED_AVRO}. The walk keeps its own stack, so a
- * recursive writer schema with deeply nested data cannot overflow the thread's stack.
+ * DecodingFailure#TRUNCATED} (the payload may have been cut); one larger than the whole payload
+ * cannot come from cutting it and is {@link DecodingFailure#MALFORMED_AVRO}. The walk keeps its own
+ * stack, so a recursive writer schema with deeply nested data cannot overflow the thread's stack.
  */
 final class AvroLengthGuard {
 
@@ -56,6 +56,7 @@ final class AvroLengthGuard {
     private final String context;
     private int position;
     private long itemBudget;
+
     /** The offset at which the innermost open record of each schema began. */
     private final Map<Schema, Integer> openedAt = new IdentityHashMap<>();
 
@@ -90,16 +91,21 @@ final class AvroLengthGuard {
             } else {
                 Schema schema = (Schema) next;
                 switch (schema.getType()) {
-                    case NULL -> { }
+                    case NULL -> {}
                     case BOOLEAN -> skip(1, "boolean");
                     case INT, LONG -> readLong(schema.getType().getName());
                     case FLOAT -> skip(4, "float");
                     case DOUBLE -> skip(8, "double");
                     case STRING, BYTES -> skipLength(schema.getType().getName());
                     case FIXED -> skip(schema.getFixedSize(), "fixed " + schema.getFullName());
-                    case ENUM -> index(schema.getEnumSymbols().size(), "enum " + schema.getFullName() + " symbol");
-                    case UNION -> pending.push(schema.getTypes().get(
-                            index(schema.getTypes().size(), "union branch")));
+                    case ENUM ->
+                            index(
+                                    schema.getEnumSymbols().size(),
+                                    "enum " + schema.getFullName() + " symbol");
+                    case UNION ->
+                            pending.push(
+                                    schema.getTypes()
+                                            .get(index(schema.getTypes().size(), "union branch")));
                     case RECORD -> {
                         pending.push(new RecordEnd(schema, openRecord(schema)));
                         for (int i = schema.getFields().size() - 1; i >= 0; i--) {
@@ -118,14 +124,22 @@ final class AvroLengthGuard {
         }
     }
 
-    /** @return where the enclosing record of the same schema began, if one is open */
+    /**
+     * @return where the enclosing record of the same schema began, if one is open
+     */
     private Integer openRecord(Schema record) {
         Integer enclosing = openedAt.put(record, position);
         if (enclosing != null && enclosing == position) {
-            throw malformed("record " + record.getFullName() + " at offset " + position
-                    + " contains another " + record.getFullName() + " without a byte in between:"
-                    + " the writer schema nests it in itself without a union, array or map, so no"
-                    + " finite bytes hold it");
+            throw malformed(
+                    "record "
+                            + record.getFullName()
+                            + " at offset "
+                            + position
+                            + " contains another "
+                            + record.getFullName()
+                            + " without a byte in between:"
+                            + " the writer schema nests it in itself without a union, array or map, so no"
+                            + " finite bytes hold it");
         }
         return enclosing;
     }
@@ -133,8 +147,13 @@ final class AvroLengthGuard {
     private void continueBlock(Block block, Deque<Object> pending) {
         if (block.itemsLeft == 0) {
             if (block.end >= 0 && position != block.end) {
-                throw malformed("an " + block.collection.getType().getName() + " block's byte size says it ends at "
-                        + block.end + ", its items end at " + position);
+                throw malformed(
+                        "an "
+                                + block.collection.getType().getName()
+                                + " block's byte size says it ends at "
+                                + block.end
+                                + ", its items end at "
+                                + position);
             }
             startBlock(block);
             if (block.itemsLeft == 0) {
@@ -156,20 +175,27 @@ final class AvroLengthGuard {
         long count = readLong(kind + " block count");
         block.end = -1;
         if (count < 0) {
-            // A negative count is followed by the block's size in bytes, which lets a reader skip it.
+            // A negative count is followed by the block's size in bytes, which lets a reader skip
+            // it.
             if (count == Long.MIN_VALUE) {
                 throw malformed(kind + " block count " + count + " is out of range");
             }
             count = -count;
             long size = readLong(kind + " block size");
             if (size < 0 || size > remaining()) {
-                throw malformed(kind + " block claims " + size + " bytes, " + remaining() + " remain");
+                throw malformed(
+                        kind + " block claims " + size + " bytes, " + remaining() + " remain");
             }
             block.end = position + (int) size;
         }
         if (count > itemBudget) {
-            throw malformed(kind + " claims " + count + " items, more than the " + itemBudget
-                    + " the remaining bytes allow");
+            throw malformed(
+                    kind
+                            + " claims "
+                            + count
+                            + " items, more than the "
+                            + itemBudget
+                            + " the remaining bytes allow");
         }
         itemBudget -= count;
         block.itemsLeft = count;
@@ -193,11 +219,21 @@ final class AvroLengthGuard {
 
     private void skip(long length, String kind) {
         if (length > remaining()) {
-            String claim = kind + " of " + length + " bytes at offset " + position + ", " + remaining() + " remain";
+            String claim =
+                    kind
+                            + " of "
+                            + length
+                            + " bytes at offset "
+                            + position
+                            + ", "
+                            + remaining()
+                            + " remain";
             if (length > payload.length) {
-                throw malformed(claim + ": more than the whole " + payload.length + "-byte payload");
+                throw malformed(
+                        claim + ": more than the whole " + payload.length + "-byte payload");
             }
-            throw new RecordDecodingException(DecodingFailure.TRUNCATED, "payload ends inside a " + claim + context);
+            throw new RecordDecodingException(
+                    DecodingFailure.TRUNCATED, "payload ends inside a " + claim + context);
         }
         position += (int) length;
     }
@@ -207,7 +243,8 @@ final class AvroLengthGuard {
         long raw = 0;
         for (int shift = 0; shift < 70; shift += 7) {
             if (position >= payload.length) {
-                throw new RecordDecodingException(DecodingFailure.TRUNCATED,
+                throw new RecordDecodingException(
+                        DecodingFailure.TRUNCATED,
                         "payload ends inside a " + kind + " at offset " + position + context);
             }
             int b = payload[position++] & 0xff;

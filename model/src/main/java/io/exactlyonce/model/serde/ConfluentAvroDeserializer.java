@@ -29,27 +29,27 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Kafka deserializer reading {@link ConfluentWireFormat} records into one generated Avro class. Each
- * record is decoded with the schema it was written with (fetched by the id in its header) resolved
- * against the class's schema, so a consumer reads records from both older and newer producers as long
- * as the schemas are compatible.
+ * Kafka deserializer reading {@link ConfluentWireFormat} records into one generated Avro class.
+ * Each record is decoded with the schema it was written with (fetched by the id in its header)
+ * resolved against the class's schema, so a consumer reads records from both older and newer
+ * producers as long as the schemas are compatible.
  *
  * <p>Two kinds of failure, for two different reactions:
  *
  * <ul>
- *   <li>{@link RecordDecodingException}, with a {@link DecodingFailure} reason: these bytes will never
- *       decode. Dead-letter the record and carry on. This includes a writer schema id the registry has
- *       but not as a usable Avro schema, and lengths or item counts the bytes cannot hold, which are
- *       refused before Avro allocates by them (see {@link AvroLengthGuard}).
- *   <li>{@link SchemaRegistryUnavailableException}: the registry could not be asked. The record may be
- *       perfectly valid; retry or fail the job, never dead-letter it.
+ *   <li>{@link RecordDecodingException}, with a {@link DecodingFailure} reason: these bytes will
+ *       never decode. Dead-letter the record and carry on. This includes a writer schema id the
+ *       registry has but not as a usable Avro schema, and lengths or item counts the bytes cannot
+ *       hold, which are refused before Avro allocates by them (see {@link AvroLengthGuard}).
+ *   <li>{@link SchemaRegistryUnavailableException}: the registry could not be asked. The record may
+ *       be perfectly valid; retry or fail the job, never dead-letter it.
  * </ul>
  *
  * <p>An id the registry answers "not found" for is looked up again a few times ({@link
  * UnknownSchemaIdRetries}) before the record counts as {@link DecodingFailure#UNKNOWN_SCHEMA_ID}: a
  * registry replica may lag behind the leader a new schema was just registered on. An id that stayed
- * unknown through all its retries is looked up only once per record afterwards, so a stream of records
- * naming one bad id does not wait on every record.
+ * unknown through all its retries is looked up only once per record afterwards, so a stream of
+ * records naming one bad id does not wait on every record.
  *
  * <p>Thread-safe once configured.
  *
@@ -57,29 +57,36 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class ConfluentAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
-    /** Bounds the memory a stream of distinct bogus ids can take; forgetting one only costs a wait. */
+    /**
+     * Bounds the memory a stream of distinct bogus ids can take; forgetting one only costs a wait.
+     */
     private static final int MAX_REMEMBERED_UNKNOWN_IDS = 10_000;
 
     private final Schema readerSchema;
-    private final ConcurrentMap<Integer, WriterSchemaReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Integer, WriterSchemaReader<T>> readersByWriterId =
+            new ConcurrentHashMap<>();
     private final Set<Integer> idsUnknownAfterRetries = ConcurrentHashMap.newKeySet();
     private SchemaRegistryClient registry;
     private UnknownSchemaIdRetries unknownIdRetries = UnknownSchemaIdRetries.DEFAULT;
 
     /**
-     * How records of one writer schema id are read: with a reader, or not at all for the (permanent)
-     * failure given.
+     * How records of one writer schema id are read: with a reader, or not at all for the
+     * (permanent) failure given.
      */
     private record WriterSchemaReader<T>(
-            Schema writerSchema, DatumReader<T> reader, DecodingFailure failure, String failureDetail) {}
+            Schema writerSchema,
+            DatumReader<T> reader,
+            DecodingFailure failure,
+            String failureDetail) {}
 
     /**
-     * A deserializer to be configured with {@link #configure}, which creates an HTTP registry client from
-     * {@value AvroSerdeConfig#SCHEMA_REGISTRY_URL}.
+     * A deserializer to be configured with {@link #configure}, which creates an HTTP registry
+     * client from {@value AvroSerdeConfig#SCHEMA_REGISTRY_URL}.
      */
     public ConfluentAvroDeserializer(Class<T> recordClass) {
-        this.readerSchema = SpecificData.getForClass(Objects.requireNonNull(recordClass, "recordClass"))
-                .getSchema(recordClass);
+        this.readerSchema =
+                SpecificData.getForClass(Objects.requireNonNull(recordClass, "recordClass"))
+                        .getSchema(recordClass);
     }
 
     /** A ready-to-use deserializer on a given (possibly shared or in-memory) registry client. */
@@ -105,31 +112,54 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
     public T deserialize(String topic, byte[] payload) {
         int schemaId = ConfluentWireFormat.readSchemaId(payload);
         WriterSchemaReader<T> writer = readerFor(schemaId);
-        // Before Avro reads: it allocates by the lengths in the bytes before it checks that they are there.
-        AvroLengthGuard.check(writer.writerSchema(), payload, ConfluentWireFormat.HEADER_LENGTH,
+        // Before Avro reads: it allocates by the lengths in the bytes before it checks that they
+        // are there.
+        AvroLengthGuard.check(
+                writer.writerSchema(),
+                payload,
+                ConfluentWireFormat.HEADER_LENGTH,
                 ", written with schema id " + schemaId + atTopic(topic));
         DatumReader<T> reader = writer.reader();
-        BinaryDecoder decoder = DecoderFactory.get()
-                .binaryDecoder(payload, ConfluentWireFormat.HEADER_LENGTH,
-                        payload.length - ConfluentWireFormat.HEADER_LENGTH, null);
+        BinaryDecoder decoder =
+                DecoderFactory.get()
+                        .binaryDecoder(
+                                payload,
+                                ConfluentWireFormat.HEADER_LENGTH,
+                                payload.length - ConfluentWireFormat.HEADER_LENGTH,
+                                null);
         T record;
         boolean bytesLeftOver;
         try {
             record = reader.read(null, decoder);
             bytesLeftOver = !decoder.isEnd();
         } catch (EOFException e) {
-            throw new RecordDecodingException(DecodingFailure.TRUNCATED,
-                    "payload ends inside the record, written with schema id " + schemaId + atTopic(topic), e);
+            throw new RecordDecodingException(
+                    DecodingFailure.TRUNCATED,
+                    "payload ends inside the record, written with schema id "
+                            + schemaId
+                            + atTopic(topic),
+                    e);
         } catch (IOException | RuntimeException e) {
-            // Corrupt bytes surface as anything from AvroRuntimeException to ArrayIndexOutOfBoundsException.
-            throw new RecordDecodingException(DecodingFailure.MALFORMED_AVRO,
-                    "Avro body does not decode with schema id " + schemaId + atTopic(topic) + ": " + e, e);
+            // Corrupt bytes surface as anything from AvroRuntimeException to
+            // ArrayIndexOutOfBoundsException.
+            throw new RecordDecodingException(
+                    DecodingFailure.MALFORMED_AVRO,
+                    "Avro body does not decode with schema id "
+                            + schemaId
+                            + atTopic(topic)
+                            + ": "
+                            + e,
+                    e);
         }
-        // Avro stops reading once the record is complete, so without this check bytes that merely start
+        // Avro stops reading once the record is complete, so without this check bytes that merely
+        // start
         // with a valid record would pass.
         if (bytesLeftOver) {
-            throw new RecordDecodingException(DecodingFailure.MALFORMED_AVRO,
-                    "bytes left over after the record, written with schema id " + schemaId + atTopic(topic));
+            throw new RecordDecodingException(
+                    DecodingFailure.MALFORMED_AVRO,
+                    "bytes left over after the record, written with schema id "
+                            + schemaId
+                            + atTopic(topic));
         }
         return record;
     }
@@ -153,23 +183,34 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         try {
             writerSchema = writerSchema(schemaId);
         } catch (UnusableSchemaException e) {
-            return new WriterSchemaReader<>(null, null, DecodingFailure.UNUSABLE_SCHEMA, e.getMessage());
+            return new WriterSchemaReader<>(
+                    null, null, DecodingFailure.UNUSABLE_SCHEMA, e.getMessage());
         }
         try {
             return resolve(schemaId, writerSchema);
         } catch (RuntimeException e) {
-            // Avro refusing a parsed schema it cannot resolve against the reader says nothing about the next id.
-            return new WriterSchemaReader<>(null, null, DecodingFailure.UNUSABLE_SCHEMA,
-                    "writer schema id " + schemaId + " cannot be resolved against "
-                            + readerSchema.getFullName() + ": " + e);
+            // Avro refusing a parsed schema it cannot resolve against the reader says nothing about
+            // the next id.
+            return new WriterSchemaReader<>(
+                    null,
+                    null,
+                    DecodingFailure.UNUSABLE_SCHEMA,
+                    "writer schema id "
+                            + schemaId
+                            + " cannot be resolved against "
+                            + readerSchema.getFullName()
+                            + ": "
+                            + e);
         }
     }
 
     private Schema writerSchema(int schemaId) {
         if (registry == null) {
-            throw new IllegalStateException("Deserializer not configured: call configure() or pass a registry client");
+            throw new IllegalStateException(
+                    "Deserializer not configured: call configure() or pass a registry client");
         }
-        // An id that already stayed unknown through its retries gets one lookup, not another round of waits.
+        // An id that already stayed unknown through its retries gets one lookup, not another round
+        // of waits.
         int retries = idsUnknownAfterRetries.contains(schemaId) ? 0 : unknownIdRetries.retries();
         for (int retry = 0; ; retry++) {
             try {
@@ -179,12 +220,18 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
             } catch (SchemaNotFoundException e) {
                 if (retry == retries) {
                     rememberUnknown(schemaId);
-                    throw new RecordDecodingException(DecodingFailure.UNKNOWN_SCHEMA_ID, e.getMessage()
-                            + (retries == 0 ? "" : " (looked up " + (retries + 1) + " times)"), e);
+                    throw new RecordDecodingException(
+                            DecodingFailure.UNKNOWN_SCHEMA_ID,
+                            e.getMessage()
+                                    + (retries == 0
+                                            ? ""
+                                            : " (looked up " + (retries + 1) + " times)"),
+                            e);
                 }
                 waitBeforeRetry(schemaId, retry + 1);
             }
-            // SchemaRegistryUnavailableException propagates: an outage says nothing about the record.
+            // SchemaRegistryUnavailableException propagates: an outage says nothing about the
+            // record.
         }
     }
 
@@ -208,9 +255,17 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
     private WriterSchemaReader<T> resolve(int schemaId, Schema writerSchema) {
         String selfContaining = recordContainingItself(writerSchema);
         if (selfContaining != null) {
-            // Avro recurses without end building a reader for it (StackOverflowError), whatever the bytes.
-            return new WriterSchemaReader<>(writerSchema, null, DecodingFailure.UNUSABLE_SCHEMA,
-                    "writer schema id " + schemaId + " has a record " + selfContaining + " that contains"
+            // Avro recurses without end building a reader for it (StackOverflowError), whatever the
+            // bytes.
+            return new WriterSchemaReader<>(
+                    writerSchema,
+                    null,
+                    DecodingFailure.UNUSABLE_SCHEMA,
+                    "writer schema id "
+                            + schemaId
+                            + " has a record "
+                            + selfContaining
+                            + " that contains"
                             + " itself through record fields alone (no union, array or map between), so no"
                             + " finite value of it exists and Avro cannot read the schema");
         }
@@ -219,18 +274,29 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         SchemaPairCompatibility compatibility =
                 SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-            String incompatibilities = compatibility.getResult().getIncompatibilities().stream()
-                    .map(i -> i.getType() + " " + i.getMessage() + " at " + i.getLocation())
-                    .collect(Collectors.joining("; "));
-            return new WriterSchemaReader<>(writerSchema, null, DecodingFailure.INCOMPATIBLE_SCHEMA,
-                    "writer schema id " + schemaId + " cannot be read as " + readerSchema.getFullName() + ": "
+            String incompatibilities =
+                    compatibility.getResult().getIncompatibilities().stream()
+                            .map(i -> i.getType() + " " + i.getMessage() + " at " + i.getLocation())
+                            .collect(Collectors.joining("; "));
+            return new WriterSchemaReader<>(
+                    writerSchema,
+                    null,
+                    DecodingFailure.INCOMPATIBLE_SCHEMA,
+                    "writer schema id "
+                            + schemaId
+                            + " cannot be read as "
+                            + readerSchema.getFullName()
+                            + ": "
                             + incompatibilities);
         }
         return new WriterSchemaReader<>(
                 writerSchema, new SpecificDatumReader<>(writerSchema, readerSchema), null, null);
     }
 
-    /** The name of a record that holds itself through record-typed fields alone, or null if none does. */
+    /**
+     * The name of a record that holds itself through record-typed fields alone, or null if none
+     * does.
+     */
     private static String recordContainingItself(Schema root) {
         Set<Schema> records = Collections.newSetFromMap(new IdentityHashMap<>());
         Deque<Schema> toVisit = new ArrayDeque<>(List.of(root));
@@ -245,12 +311,14 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
                 case UNION -> toVisit.addAll(schema.getTypes());
                 case ARRAY -> toVisit.push(schema.getElementType());
                 case MAP -> toVisit.push(schema.getValueType());
-                default -> { }
+                default -> {}
             }
         }
         Set<Schema> done = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Schema record : records) {
-            String found = containsItself(record, Collections.newSetFromMap(new IdentityHashMap<>()), done);
+            String found =
+                    containsItself(
+                            record, Collections.newSetFromMap(new IdentityHashMap<>()), done);
             if (found != null) {
                 return found;
             }
@@ -258,7 +326,10 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
         return null;
     }
 
-    /** Depth-first along fields whose type is a record: a record met again on the path closes a cycle. */
+    /**
+     * Depth-first along fields whose type is a record: a record met again on the path closes a
+     * cycle.
+     */
     private static String containsItself(Schema record, Set<Schema> onPath, Set<Schema> done) {
         if (onPath.contains(record)) {
             return record.getFullName();

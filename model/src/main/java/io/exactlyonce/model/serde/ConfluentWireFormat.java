@@ -34,7 +34,8 @@ public final class ConfluentWireFormat {
      * Validates the header of {@code payload} and returns its schema id; the Avro body starts at
      * {@link #HEADER_LENGTH}.
      *
-     * @throws WireFormatException if the payload is null, shorter than the header, or has a wrong magic byte
+     * @throws WireFormatException if the payload is null, shorter than the header, or has a wrong
+     *     magic byte
      */
     public static int readSchemaId(byte[] payload) {
         if (payload == null) {
@@ -43,15 +44,25 @@ public final class ConfluentWireFormat {
         if (payload.length == 0) {
             throw new WireFormatException(DecodingFailure.TRUNCATED, "payload is empty");
         }
-        // Checked before the length: a short payload with a foreign first byte is most likely not ours at all.
+        // Checked before the length: a short payload with a foreign first byte is most likely not
+        // ours at all.
         if (payload[0] != MAGIC_BYTE) {
-            throw new WireFormatException(DecodingFailure.BAD_MAGIC_BYTE,
+            throw new WireFormatException(
+                    DecodingFailure.BAD_MAGIC_BYTE,
                     String.format("first byte is 0x%02x, expected magic byte 0x00", payload[0]));
         }
         if (payload.length < HEADER_LENGTH) {
-            throw new WireFormatException(DecodingFailure.TRUNCATED,
-                    "payload has " + payload.length + " bytes, shorter than the " + HEADER_LENGTH + "-byte header");
+            throw new WireFormatException(
+                    DecodingFailure.TRUNCATED,
+                    "payload has "
+                            + payload.length
+                            + " bytes, shorter than the "
+                            + HEADER_LENGTH
+                            + "-byte header");
         }
-        return (payload[1] & 0xff) << 24 | (payload[2] & 0xff) << 16 | (payload[3] & 0xff) << 8 | (payload[4] & 0xff);
+        return (payload[1] & 0xff) << 24
+                | (payload[2] & 0xff) << 16
+                | (payload[3] & 0xff) << 8
+                | (payload[4] & 0xff);
     }
 }

@@ -3,8 +3,8 @@ package io.exactlyonce.model.serde;
 import java.util.Objects;
 
 /**
- * A record's bytes cannot be decoded, for the {@link #reason()} given. Permanent: route the record to a
- * dead-letter queue rather than retrying it.
+ * A record's bytes cannot be decoded, for the {@link #reason()} given. Permanent: route the record
+ * to a dead-letter queue rather than retrying it.
  */
 public class RecordDecodingException extends RuntimeException {
 

@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An HTTP server giving fixed answers to {@code GET /schemas/ids/{id}}: the answers a real registry can
- * give for an id that {@link SchemaRegistryHttpServer} cannot produce (a Protobuf or JSON schema, an
- * unparsable schema, an arbitrary 4xx or 5xx). Ids without an answer get Confluent's 40403.
+ * An HTTP server giving fixed answers to {@code GET /schemas/ids/{id}}: the answers a real registry
+ * can give for an id that {@link SchemaRegistryHttpServer} cannot produce (a Protobuf or JSON
+ * schema, an unparsable schema, an arbitrary 4xx or 5xx). Ids without an answer get Confluent's
+ * 40403.
  */
 public final class CannedRegistryServer implements AutoCloseable {
 
@@ -24,7 +25,9 @@ public final class CannedRegistryServer implements AutoCloseable {
 
     public CannedRegistryServer() {
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server =
+                    HttpServer.create(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -53,13 +56,15 @@ public final class CannedRegistryServer implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             Answer answer = null;
             if (path.startsWith("/schemas/ids/")) {
-                answer = answersById.get(Integer.parseInt(path.substring("/schemas/ids/".length())));
+                answer =
+                        answersById.get(Integer.parseInt(path.substring("/schemas/ids/".length())));
             }
             if (answer == null) {
                 answer = new Answer(404, "{\"error_code\":40403,\"message\":\"Schema not found\"}");
             }
             byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", HttpSchemaRegistryClient.CONTENT_TYPE);
+            exchange.getResponseHeaders()
+                    .set("Content-Type", HttpSchemaRegistryClient.CONTENT_TYPE);
             exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
             exchange.getResponseBody().write(body);
         }

@@ -12,7 +12,9 @@ import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP client against {@link SchemaRegistryHttpServer}: both halves of the Confluent REST API. */
+/**
+ * The HTTP client against {@link SchemaRegistryHttpServer}: both halves of the Confluent REST API.
+ */
 class HttpSchemaRegistryClientTest {
 
     private static final Schema EVENT = UserVisitEvent.getClassSchema();
@@ -33,8 +35,12 @@ class HttpSchemaRegistryClientTest {
         int id = client().register("visits-value", EVENT);
 
         assertThat(id).isEqualTo(2).isEqualTo(backing.idOf("visits-value", EVENT));
-        assertThat(client().register("visits-value", EVENT)).as("fresh client, no cache").isEqualTo(id);
-        assertThat(client().register("visits-replay-value", EVENT)).as("other subject").isEqualTo(id);
+        assertThat(client().register("visits-value", EVENT))
+                .as("fresh client, no cache")
+                .isEqualTo(id);
+        assertThat(client().register("visits-replay-value", EVENT))
+                .as("other subject")
+                .isEqualTo(id);
     }
 
     @Test
@@ -42,7 +48,8 @@ class HttpSchemaRegistryClientTest {
         int id = backing.register("visits-value", EVENT);
 
         assertThat(client().idOf("visits-value", EVENT)).isEqualTo(id);
-        assertThatThrownBy(() -> backing.idOf("visits-key", EVENT)).isInstanceOf(SchemaNotFoundException.class);
+        assertThatThrownBy(() -> backing.idOf("visits-key", EVENT))
+                .isInstanceOf(SchemaNotFoundException.class);
     }
 
     @Test
@@ -54,7 +61,8 @@ class HttpSchemaRegistryClientTest {
                 .isInstanceOf(SchemaNotFoundException.class)
                 .hasMessageContaining("404")
                 .hasMessageContaining("'visits-value'");
-        assertThatThrownBy(() -> client.idOf("no-such-subject", EVENT)).isInstanceOf(SchemaNotFoundException.class);
+        assertThatThrownBy(() -> client.idOf("no-such-subject", EVENT))
+                .isInstanceOf(SchemaNotFoundException.class);
     }
 
     @Test
@@ -74,7 +82,8 @@ class HttpSchemaRegistryClientTest {
     @Test
     void aStoppedRegistryIsUnavailable() {
         HttpSchemaRegistryClient client = client();
-        client.register("visits-value", EVENT); // opens a pooled connection that the stop then closes
+        client.register(
+                "visits-value", EVENT); // opens a pooled connection that the stop then closes
         server.close();
 
         assertThatThrownBy(() -> client.register("visit-counts-value", COUNT))
@@ -109,7 +118,8 @@ class HttpSchemaRegistryClientTest {
         int id = client.register("visits-value", EVENT);
 
         assertThat(server.url()).endsWith("/apis/ccompat/v7");
-        assertThat(new HttpSchemaRegistryClient(server.url()).idOf("visits-value", EVENT)).isEqualTo(id);
+        assertThat(new HttpSchemaRegistryClient(server.url()).idOf("visits-value", EVENT))
+                .isEqualTo(id);
         assertThat(new HttpSchemaRegistryClient(server.url()).schemaById(id)).isEqualTo(EVENT);
     }
 
@@ -140,7 +150,10 @@ class HttpSchemaRegistryClientTest {
     @Test
     void aServerErrorIsUnavailable() {
         server.close();
-        server = new SchemaRegistryHttpServer(failingWith(new SchemaRegistryUnavailableException("store down"))).start();
+        server =
+                new SchemaRegistryHttpServer(
+                                failingWith(new SchemaRegistryUnavailableException("store down")))
+                        .start();
 
         assertThatThrownBy(() -> client().register("visits-value", EVENT))
                 .isInstanceOf(SchemaRegistryUnavailableException.class)
@@ -151,7 +164,10 @@ class HttpSchemaRegistryClientTest {
     @Test
     void aRejectedSchemaIsAPlainRegistryError() {
         server.close();
-        server = new SchemaRegistryHttpServer(failingWith(new SchemaRegistryException("incompatible"))).start();
+        server =
+                new SchemaRegistryHttpServer(
+                                failingWith(new SchemaRegistryException("incompatible")))
+                        .start();
 
         assertThatThrownBy(() -> client().register("visits-value", EVENT))
                 .isInstanceOf(SchemaRegistryException.class)
@@ -163,10 +179,12 @@ class HttpSchemaRegistryClientTest {
 
     @Test
     void aRegistryThatDoesNotAnswerTimesOut() throws Exception {
-        // A bound socket that is never accepted from: the TCP handshake completes, no answer ever comes.
+        // A bound socket that is never accepted from: the TCP handshake completes, no answer ever
+        // comes.
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            var client = new HttpSchemaRegistryClient(
-                    "http://127.0.0.1:" + silent.getLocalPort(), Duration.ofMillis(300));
+            var client =
+                    new HttpSchemaRegistryClient(
+                            "http://127.0.0.1:" + silent.getLocalPort(), Duration.ofMillis(300));
 
             assertThatThrownBy(() -> client.schemaById(1))
                     .isInstanceOf(SchemaRegistryUnavailableException.class)
@@ -202,8 +220,11 @@ class HttpSchemaRegistryClientTest {
                 .isExactlyInstanceOf(SchemaRegistryException.class)
                 .hasMessageContaining("401")
                 .hasMessageContaining("set basic.auth.user.info");
-        assertThatThrownBy(() -> new HttpSchemaRegistryClient(server.url(), Duration.ofSeconds(5),
-                        "job:wrong").schemaById(id))
+        assertThatThrownBy(
+                        () ->
+                                new HttpSchemaRegistryClient(
+                                                server.url(), Duration.ofSeconds(5), "job:wrong")
+                                        .schemaById(id))
                 .isExactlyInstanceOf(SchemaRegistryException.class)
                 .hasMessageContaining("refused the credentials")
                 .hasMessageNotContaining("wrong");

@@ -8,13 +8,15 @@ import java.util.Set;
 import org.apache.avro.Schema;
 
 /**
- * An in-memory stand-in for a schema registry, for tests and the embedded local run (usually served over
- * HTTP by {@link SchemaRegistryHttpServer}). It mirrors Confluent's id allocation: ids start at 1, and the
- * same schema text gets the same id under any subject. It performs no compatibility checks.
+ * An in-memory stand-in for a schema registry, for tests and the embedded local run (usually served
+ * over HTTP by {@link SchemaRegistryHttpServer}). It mirrors Confluent's id allocation: ids start
+ * at 1, and the same schema text gets the same id under any subject. It performs no compatibility
+ * checks.
  */
 public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
-    // Keyed by Schema#toString(), the full JSON, rather than by the Parsing Canonical Form: the canonical
+    // Keyed by Schema#toString(), the full JSON, rather than by the Parsing Canonical Form: the
+    // canonical
     // form drops defaults and docs, and a schema that only adds a default is a different schema.
     private final Map<String, Integer> idsBySchemaText = new HashMap<>();
     private final Map<Integer, Schema> schemasById = new HashMap<>();
@@ -29,7 +31,8 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         if (id == null) {
             id = nextId++;
             idsBySchemaText.put(text, id);
-            // Store a parsed copy, as a real registry would hand back: Avro schemas are mutable (addProp).
+            // Store a parsed copy, as a real registry would hand back: Avro schemas are mutable
+            // (addProp).
             schemasById.put(id, new Schema.Parser().parse(text));
         }
         idsBySubject.computeIfAbsent(subject, s -> new LinkedHashSet<>()).add(id);
@@ -42,7 +45,11 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         Integer id = idsBySchemaText.get(schema.toString());
         if (id == null || !idsBySubject.getOrDefault(subject, Set.of()).contains(id)) {
             throw new SchemaNotFoundException(
-                    "Schema " + schema.getFullName() + " is not registered under subject '" + subject + "'");
+                    "Schema "
+                            + schema.getFullName()
+                            + " is not registered under subject '"
+                            + subject
+                            + "'");
         }
         return id;
     }

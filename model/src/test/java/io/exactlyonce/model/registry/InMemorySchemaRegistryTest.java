@@ -37,7 +37,8 @@ class InMemorySchemaRegistryTest {
         int first = registry.register("visits-value", EVENT);
 
         assertThat(registry.register("visits-value", EVENT)).isEqualTo(first);
-        assertThat(registry.register("visits-value", new Schema.Parser().parse(EVENT.toString()))).isEqualTo(first);
+        assertThat(registry.register("visits-value", new Schema.Parser().parse(EVENT.toString())))
+                .isEqualTo(first);
     }
 
     @Test
@@ -49,10 +50,13 @@ class InMemorySchemaRegistryTest {
 
     @Test
     void aSchemaDifferingOnlyInDocGetsANewId() {
-        Schema documented = SchemaBuilder.record("R").doc("one").fields().requiredLong("n").endRecord();
-        Schema redocumented = SchemaBuilder.record("R").doc("two").fields().requiredLong("n").endRecord();
+        Schema documented =
+                SchemaBuilder.record("R").doc("one").fields().requiredLong("n").endRecord();
+        Schema redocumented =
+                SchemaBuilder.record("R").doc("two").fields().requiredLong("n").endRecord();
 
-        assertThat(registry.register("s", redocumented)).isNotEqualTo(registry.register("s", documented));
+        assertThat(registry.register("s", redocumented))
+                .isNotEqualTo(registry.register("s", documented));
     }
 
     @Test
@@ -63,7 +67,8 @@ class InMemorySchemaRegistryTest {
         assertThatThrownBy(() -> registry.idOf("visits-key", EVENT))
                 .isInstanceOf(SchemaNotFoundException.class)
                 .hasMessageContaining("'visits-key'");
-        assertThatThrownBy(() -> registry.idOf("visits-value", COUNT)).isInstanceOf(SchemaNotFoundException.class);
+        assertThatThrownBy(() -> registry.idOf("visits-value", COUNT))
+                .isInstanceOf(SchemaNotFoundException.class);
     }
 
     @Test
@@ -78,19 +83,28 @@ class InMemorySchemaRegistryTest {
 
     @Test
     void concurrentRegistrationsAgreeOnIds() throws Exception {
-        List<Schema> schemas = IntStream.range(0, 20)
-                .mapToObj(i -> SchemaBuilder.record("R" + i).fields().requiredLong("n").endRecord())
-                .collect(Collectors.toList());
+        List<Schema> schemas =
+                IntStream.range(0, 20)
+                        .mapToObj(
+                                i ->
+                                        SchemaBuilder.record("R" + i)
+                                                .fields()
+                                                .requiredLong("n")
+                                                .endRecord())
+                        .collect(Collectors.toList());
         int threads = 8;
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<List<Integer>>> results = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                Callable<List<Integer>> registerAll = () -> {
-                    start.await();
-                    return schemas.stream().map(s -> registry.register("s", s)).collect(Collectors.toList());
-                };
+                Callable<List<Integer>> registerAll =
+                        () -> {
+                            start.await();
+                            return schemas.stream()
+                                    .map(s -> registry.register("s", s))
+                                    .collect(Collectors.toList());
+                        };
                 results.add(pool.submit(registerAll));
             }
             start.countDown();
@@ -99,8 +113,9 @@ class InMemorySchemaRegistryTest {
             for (Future<List<Integer>> result : results) {
                 assertThat(result.get()).isEqualTo(first);
             }
-            assertThat(Set.copyOf(first)).containsExactlyInAnyOrderElementsOf(
-                    IntStream.rangeClosed(1, 20).boxed().collect(Collectors.toList()));
+            assertThat(Set.copyOf(first))
+                    .containsExactlyInAnyOrderElementsOf(
+                            IntStream.rangeClosed(1, 20).boxed().collect(Collectors.toList()));
         } finally {
             pool.shutdownNow();
         }

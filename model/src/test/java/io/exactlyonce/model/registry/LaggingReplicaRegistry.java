@@ -6,9 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 
 /**
- * A registry replica that has not caught up yet: the first {@code lookupsBeforeCaughtUp} lookups of each
- * id answer "not found", as a lagging follower does for a schema just registered on the leader; later
- * lookups reach the delegate.
+ * A registry replica that has not caught up yet: the first {@code lookupsBeforeCaughtUp} lookups of
+ * each id answer "not found", as a lagging follower does for a schema just registered on the
+ * leader; later lookups reach the delegate.
  */
 public final class LaggingReplicaRegistry implements SchemaRegistryClient {
 
@@ -35,7 +35,8 @@ public final class LaggingReplicaRegistry implements SchemaRegistryClient {
     public Schema schemaById(int id) {
         int lookup = lookupsById.computeIfAbsent(id, i -> new AtomicInteger()).incrementAndGet();
         if (lookup <= lookupsBeforeCaughtUp) {
-            throw new SchemaNotFoundException("No schema with id " + id + " (replica lagging, lookup " + lookup + ")");
+            throw new SchemaNotFoundException(
+                    "No schema with id " + id + " (replica lagging, lookup " + lookup + ")");
         }
         return delegate.schemaById(id);
     }

@@ -18,11 +18,12 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 
 /**
- * Serves a {@link SchemaRegistryClient} (typically an {@link InMemorySchemaRegistry}) over the three
- * Confluent REST endpoints that {@link HttpSchemaRegistryClient} uses, on 127.0.0.1 and an ephemeral
- * port. The embedded local run and the in-JVM tests use it so that the real HTTP client code runs
- * everywhere, not only against a deployed registry. Not a general registry: no compatibility rules, no
- * other endpoints, no versions in the lookup answer (the client interface has none to give).
+ * Serves a {@link SchemaRegistryClient} (typically an {@link InMemorySchemaRegistry}) over the
+ * three Confluent REST endpoints that {@link HttpSchemaRegistryClient} uses, on 127.0.0.1 and an
+ * ephemeral port. The embedded local run and the in-JVM tests use it so that the real HTTP client
+ * code runs everywhere, not only against a deployed registry. Not a general registry: no
+ * compatibility rules, no other endpoints, no versions in the lookup answer (the client interface
+ * has none to give).
  */
 public final class SchemaRegistryHttpServer implements AutoCloseable {
 
@@ -36,6 +37,7 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final String pathPrefix;
     private HttpServer server;
+
     /** The {@code Authorization} header every request must carry, or null for none. */
     private volatile String requiredAuthorization;
 
@@ -44,14 +46,15 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
     }
 
     /**
-     * @param pathPrefix served before the endpoints, e.g. {@code /apis/ccompat/v7} as Apicurio does; empty
-     *     for none
+     * @param pathPrefix served before the endpoints, e.g. {@code /apis/ccompat/v7} as Apicurio
+     *     does; empty for none
      */
     public SchemaRegistryHttpServer(SchemaRegistryClient registry, String pathPrefix) {
         this.registry = Objects.requireNonNull(registry, "registry");
         String prefix = Objects.requireNonNull(pathPrefix, "pathPrefix").replaceAll("/+$", "");
         if (!prefix.isEmpty() && !prefix.startsWith("/")) {
-            throw new IllegalArgumentException("Path prefix must start with '/', was '" + pathPrefix + "'");
+            throw new IllegalArgumentException(
+                    "Path prefix must start with '/', was '" + pathPrefix + "'");
         }
         this.pathPrefix = prefix;
     }
@@ -62,37 +65,52 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
             throw new IllegalStateException("Already started at " + url());
         }
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server =
+                    HttpServer.create(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not bind the schema registry server", e);
         }
         server.createContext(pathPrefix + "/", this::handle);
-        // The default executor handles requests on the dispatcher thread, one at a time: the backing
+        // The default executor handles requests on the dispatcher thread, one at a time: the
+        // backing
         // registry answers in microseconds, and there is no pool to leak.
         server.start();
         return this;
     }
 
     /**
-     * From now on answers 401 to every request without HTTP basic auth of {@code user} and
-     * {@code password}, as a registry behind basic auth does. Returns {@code this}.
+     * From now on answers 401 to every request without HTTP basic auth of {@code user} and {@code
+     * password}, as a registry behind basic auth does. Returns {@code this}.
      */
     public SchemaRegistryHttpServer requireBasicAuth(String user, String password) {
-        requiredAuthorization = "Basic " + Base64.getEncoder()
-                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        requiredAuthorization =
+                "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString(
+                                        (user + ":" + password).getBytes(StandardCharsets.UTF_8));
         return this;
     }
 
-    /** The base URL to configure clients with, e.g. {@code http://127.0.0.1:41234/apis/ccompat/v7}. */
+    /**
+     * The base URL to configure clients with, e.g. {@code http://127.0.0.1:41234/apis/ccompat/v7}.
+     */
     public synchronized String url() {
         if (server == null) {
             throw new IllegalStateException("Not started");
         }
         InetSocketAddress address = server.getAddress();
-        return "http://" + address.getAddress().getHostAddress() + ":" + address.getPort() + pathPrefix;
+        return "http://"
+                + address.getAddress().getHostAddress()
+                + ":"
+                + address.getPort()
+                + pathPrefix;
     }
 
-    /** Stops serving at once; clients then fail with {@link SchemaRegistryUnavailableException}. Final. */
+    /**
+     * Stops serving at once; clients then fail with {@link SchemaRegistryUnavailableException}.
+     * Final.
+     */
     @Override
     public synchronized void close() {
         if (server != null) {
@@ -105,8 +123,9 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
             Response response;
             String required = requiredAuthorization;
             try {
-                if (required != null && !required.equals(
-                        exchange.getRequestHeaders().getFirst("Authorization"))) {
+                if (required != null
+                        && !required.equals(
+                                exchange.getRequestHeaders().getFirst("Authorization"))) {
                     response = Response.error(401, 401, "Unauthorized");
                 } else {
                     response = route(exchange);
@@ -123,7 +142,8 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
                 response = Response.error(500, BACKEND_ERROR, String.valueOf(e.getMessage()));
             }
             byte[] body = response.body().toString().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", HttpSchemaRegistryClient.CONTENT_TYPE);
+            exchange.getResponseHeaders()
+                    .set("Content-Type", HttpSchemaRegistryClient.CONTENT_TYPE);
             exchange.sendResponseHeaders(response.status(), body.length);
             exchange.getResponseBody().write(body);
         }
@@ -151,10 +171,11 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
                 requireMethod("POST", method);
                 Schema schema = schemaOf(exchange);
                 int id = registry.idOf(subject, schema);
-                return Response.ok(JSON.createObjectNode()
-                        .put("subject", subject)
-                        .put("id", id)
-                        .put("schema", schema.toString()));
+                return Response.ok(
+                        JSON.createObjectNode()
+                                .put("subject", subject)
+                                .put("id", id)
+                                .put("schema", schema.toString()));
             }
         }
         return Response.error(404, 404, "HTTP 404 Not Found");
@@ -197,7 +218,9 @@ public final class SchemaRegistryHttpServer implements AutoCloseable {
         }
 
         static Response error(int status, int errorCode, String message) {
-            return new Response(status, JSON.createObjectNode().put("error_code", errorCode).put("message", message));
+            return new Response(
+                    status,
+                    JSON.createObjectNode().put("error_code", errorCode).put("message", message));
         }
     }
 

@@ -18,26 +18,42 @@ class AvroLengthGuardTest {
         Schema writer = Schema.createUnion(Schema.create(Schema.Type.NULL), loop);
         byte[] takesTheLoopBranch = {0x02};
 
-        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(
-                () -> AvroLengthGuard.check(writer, takesTheLoopBranch, 0, " (test)"))
-                .isInstanceOf(RecordDecodingException.class)
-                .satisfies(e -> assertThat(((RecordDecodingException) e).reason())
-                        .isEqualTo(DecodingFailure.MALFORMED_AVRO))
-                .hasMessageContaining("io.exactlyonce.test.Loop"));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () ->
+                        assertThatThrownBy(
+                                        () ->
+                                                AvroLengthGuard.check(
+                                                        writer, takesTheLoopBranch, 0, " (test)"))
+                                .isInstanceOf(RecordDecodingException.class)
+                                .satisfies(
+                                        e ->
+                                                assertThat(((RecordDecodingException) e).reason())
+                                                        .isEqualTo(DecodingFailure.MALFORMED_AVRO))
+                                .hasMessageContaining("io.exactlyonce.test.Loop"));
     }
 
     @Test
     void aRecursiveRecordWhoseNestingReadsBytesPasses() {
         Schema step = Schema.createRecord("Step", null, "io.exactlyonce.test", false);
-        step.setFields(List.of(new Schema.Field("next",
-                Schema.createUnion(Schema.create(Schema.Type.NULL), step), null, Schema.Field.NULL_DEFAULT_VALUE)));
+        step.setFields(
+                List.of(
+                        new Schema.Field(
+                                "next",
+                                Schema.createUnion(Schema.create(Schema.Type.NULL), step),
+                                null,
+                                Schema.Field.NULL_DEFAULT_VALUE)));
         Schema empty = Schema.createRecord("Empty", null, "io.exactlyonce.test", false);
         empty.setFields(List.of());
         Schema twoEmpties = Schema.createRecord("Pair", null, "io.exactlyonce.test", false);
-        twoEmpties.setFields(List.of(new Schema.Field("a", empty), new Schema.Field("b", empty),
-                new Schema.Field("trail", step)));
+        twoEmpties.setFields(
+                List.of(
+                        new Schema.Field("a", empty),
+                        new Schema.Field("b", empty),
+                        new Schema.Field("trail", step)));
 
-        // Two sibling records of one schema at the same offset are not nested; three Steps, then null.
+        // Two sibling records of one schema at the same offset are not nested; three Steps, then
+        // null.
         AvroLengthGuard.check(twoEmpties, new byte[] {0x02, 0x02, 0x02, 0x00}, 0, " (test)");
     }
 }

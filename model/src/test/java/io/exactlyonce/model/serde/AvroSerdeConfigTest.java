@@ -24,13 +24,17 @@ class AvroSerdeConfigTest {
 
     @Test
     void readsBasicAuthCredentialsAndHidesThem() {
-        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
-                "schema.registry.url", "http://registry:8081",
-                "basic.auth.credentials.source", "USER_INFO",
-                "basic.auth.user.info", "job:s3cret"));
+        AvroSerdeConfig config =
+                AvroSerdeConfig.fromMap(
+                        Map.of(
+                                "schema.registry.url", "http://registry:8081",
+                                "basic.auth.credentials.source", "USER_INFO",
+                                "basic.auth.user.info", "job:s3cret"));
 
         assertThat(config.hasBasicAuth()).isTrue();
-        assertThat(config.toString()).contains("basic.auth.user.info=[hidden]").doesNotContain("s3cret");
+        assertThat(config.toString())
+                .contains("basic.auth.user.info=[hidden]")
+                .doesNotContain("s3cret");
         assertThat(config.newRegistryClient().toString()).doesNotContain("s3cret");
     }
 
@@ -40,18 +44,26 @@ class AvroSerdeConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("user:password")
                 .hasMessageNotContaining("s3cret");
-        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("basic.auth.credentials.source", "URL")))
+        assertThatThrownBy(
+                        () ->
+                                AvroSerdeConfig.fromMap(
+                                        Map.of("basic.auth.credentials.source", "URL")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("USER_INFO");
     }
 
     @Test
     void readsTheRetriesForAnUnknownSchemaId() {
-        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
-                "unknown.schema.id.retries", "0",
-                "unknown.schema.id.retry.backoff.ms", 50));
+        AvroSerdeConfig config =
+                AvroSerdeConfig.fromMap(
+                        Map.of(
+                                "unknown.schema.id.retries",
+                                "0",
+                                "unknown.schema.id.retry.backoff.ms",
+                                50));
 
-        assertThat(config.unknownSchemaIdRetries()).isEqualTo(new UnknownSchemaIdRetries(0, Duration.ofMillis(50)));
+        assertThat(config.unknownSchemaIdRetries())
+                .isEqualTo(new UnknownSchemaIdRetries(0, Duration.ofMillis(50)));
     }
 
     @Test
@@ -59,17 +71,22 @@ class AvroSerdeConfigTest {
         assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("unknown.schema.id.retries", "-1")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("unknown.schema.id.retries");
-        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("unknown.schema.id.retry.backoff.ms", "soon")))
+        assertThatThrownBy(
+                        () ->
+                                AvroSerdeConfig.fromMap(
+                                        Map.of("unknown.schema.id.retry.backoff.ms", "soon")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("unknown.schema.id.retry.backoff.ms");
     }
 
     @Test
     void readsStringValuesAsFromAPropertiesFile() {
-        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
-                "schema.registry.url", " http://registry:8081 ",
-                "auto.register.schemas", "FALSE",
-                "schema.registry.timeout.ms", "2500"));
+        AvroSerdeConfig config =
+                AvroSerdeConfig.fromMap(
+                        Map.of(
+                                "schema.registry.url", " http://registry:8081 ",
+                                "auto.register.schemas", "FALSE",
+                                "schema.registry.timeout.ms", "2500"));
 
         assertThat(config.schemaRegistryUrl()).contains("http://registry:8081");
         assertThat(config.autoRegisterSchemas()).isFalse();
@@ -78,9 +95,9 @@ class AvroSerdeConfigTest {
 
     @Test
     void readsTypedValues() {
-        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of(
-                "auto.register.schemas", false,
-                "schema.registry.timeout.ms", 1500));
+        AvroSerdeConfig config =
+                AvroSerdeConfig.fromMap(
+                        Map.of("auto.register.schemas", false, "schema.registry.timeout.ms", 1500));
 
         assertThat(config.autoRegisterSchemas()).isFalse();
         assertThat(config.schemaRegistryTimeout()).isEqualTo(Duration.ofMillis(1500));
@@ -97,7 +114,8 @@ class AvroSerdeConfigTest {
 
     @Test
     void createsAnHttpClientForTheConfiguredUrl() {
-        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "http://registry:8081/"));
+        AvroSerdeConfig config =
+                AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "http://registry:8081/"));
 
         assertThat(config.newRegistryClient())
                 .isInstanceOf(HttpSchemaRegistryClient.class)
@@ -106,7 +124,8 @@ class AvroSerdeConfigTest {
 
     @Test
     void rejectsANonHttpUrlNamingTheKey() {
-        AvroSerdeConfig config = AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "registry:8081"));
+        AvroSerdeConfig config =
+                AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "registry:8081"));
 
         assertThatThrownBy(config::newRegistryClient)
                 .isInstanceOf(ConfigException.class)
@@ -115,7 +134,12 @@ class AvroSerdeConfigTest {
 
     @Test
     void rejectsAListOfUrls() {
-        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("schema.registry.url", "http://a:8081,http://b:8081")))
+        assertThatThrownBy(
+                        () ->
+                                AvroSerdeConfig.fromMap(
+                                        Map.of(
+                                                "schema.registry.url",
+                                                "http://a:8081,http://b:8081")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("schema.registry.url")
                 .hasMessageContaining("single URL");
@@ -131,7 +155,8 @@ class AvroSerdeConfigTest {
 
     @Test
     void rejectsAMalformedOrNonPositiveTimeoutNamingTheKey() {
-        assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("schema.registry.timeout.ms", "10s")))
+        assertThatThrownBy(
+                        () -> AvroSerdeConfig.fromMap(Map.of("schema.registry.timeout.ms", "10s")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("schema.registry.timeout.ms");
         assertThatThrownBy(() -> AvroSerdeConfig.fromMap(Map.of("schema.registry.timeout.ms", 0)))

@@ -18,26 +18,35 @@ class ConfluentAvroSerializerTest {
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
 
     /**
-     * Pins the exact bytes, derived by hand from the Avro 1.11 specification, so that a change to the
-     * framing or the encoding cannot go unnoticed (other languages' consumers depend on them).
+     * Pins the exact bytes, derived by hand from the Avro 1.11 specification, so that a change to
+     * the framing or the encoding cannot go unnoticed (other languages' consumers depend on them).
      */
     @Test
     void writesTheExactWireFormatBytes() {
-        // UserVisitCount{user_id="u1", window_start=0, window_end=60000, visit_count=3}, schema id 1.
+        // UserVisitCount{user_id="u1", window_start=0, window_end=60000, visit_count=3}, schema id
+        // 1.
         // Avro writes a record as its fields in schema order, with no field tags or lengths:
         // ints and longs as zig-zag varints ((n << 1) ^ (n >> 63), then 7 bits per byte, least
         // significant group first, high bit set on every byte but the last); strings as a long byte
         // length followed by the UTF-8 bytes. timestamp-millis is a plain long.
         byte[] expected = {
-            0x00,                               // magic byte
-            0x00, 0x00, 0x00, 0x01,             // schema id 1, big-endian
-            0x04, 0x75, 0x31,                   // user_id: length 2 -> zig-zag 4; 'u', '1'
-            0x00,                               // window_start: 0 -> zig-zag 0
-            (byte) 0xC0, (byte) 0xA9, 0x07,     // window_end: 60000 -> zig-zag 120000 = 0b0000111_0101001_1000000
-                                                //   groups low first: 1000000|0x80, 0101001|0x80, 0000111
-            0x06                                // visit_count: 3 -> zig-zag 6
+            0x00, // magic byte
+            0x00,
+            0x00,
+            0x00,
+            0x01, // schema id 1, big-endian
+            0x04,
+            0x75,
+            0x31, // user_id: length 2 -> zig-zag 4; 'u', '1'
+            0x00, // window_start: 0 -> zig-zag 0
+            (byte) 0xC0,
+            (byte) 0xA9,
+            0x07, // window_end: 60000 -> zig-zag 120000 = 0b0000111_0101001_1000000
+            //   groups low first: 1000000|0x80, 0101001|0x80, 0000111
+            0x06 // visit_count: 3 -> zig-zag 6
         };
-        ConfluentAvroSerializer<UserVisitCount> serializer = new ConfluentAvroSerializer<>(registry, Map.of(), false);
+        ConfluentAvroSerializer<UserVisitCount> serializer =
+                new ConfluentAvroSerializer<>(registry, Map.of(), false);
 
         byte[] actual = serializer.serialize("visit-counts", SampleRecords.visitCount());
 
@@ -46,7 +55,8 @@ class ConfluentAvroSerializerTest {
 
     @Test
     void registersTheSchemaUnderTheTopicValueSubject() {
-        ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>(registry, Map.of(), false);
+        ConfluentAvroSerializer<UserVisitEvent> serializer =
+                new ConfluentAvroSerializer<>(registry, Map.of(), false);
 
         byte[] payload = serializer.serialize("visits", SampleRecords.eventWithoutOptionalFields());
 
@@ -58,7 +68,8 @@ class ConfluentAvroSerializerTest {
 
     @Test
     void registersAKeySchemaUnderTheTopicKeySubject() {
-        ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>(registry, Map.of(), true);
+        ConfluentAvroSerializer<UserVisitEvent> serializer =
+                new ConfluentAvroSerializer<>(registry, Map.of(), true);
 
         serializer.serialize("visits", SampleRecords.eventWithoutOptionalFields());
 
@@ -68,7 +79,8 @@ class ConfluentAvroSerializerTest {
     @Test
     void resolvesTheSchemaIdOncePerTopic() {
         CountingSchemaRegistry counting = new CountingSchemaRegistry(registry);
-        ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>(counting, Map.of(), false);
+        ConfluentAvroSerializer<UserVisitEvent> serializer =
+                new ConfluentAvroSerializer<>(counting, Map.of(), false);
 
         serializer.serialize("visits", SampleRecords.eventWithAllOptionalFields());
         serializer.serialize("visits", SampleRecords.eventWithoutOptionalFields());
@@ -80,9 +92,13 @@ class ConfluentAvroSerializerTest {
     @Test
     void withoutAutoRegistrationAnUnregisteredSchemaFailsNamingSubjectAndSetting() {
         ConfluentAvroSerializer<UserVisitEvent> serializer =
-                new ConfluentAvroSerializer<>(registry, Map.of("auto.register.schemas", "false"), false);
+                new ConfluentAvroSerializer<>(
+                        registry, Map.of("auto.register.schemas", "false"), false);
 
-        assertThatThrownBy(() -> serializer.serialize("visits", SampleRecords.eventWithoutOptionalFields()))
+        assertThatThrownBy(
+                        () ->
+                                serializer.serialize(
+                                        "visits", SampleRecords.eventWithoutOptionalFields()))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("io.exactlyonce.model.avro.UserVisitEvent")
                 .hasMessageContaining("'visits-value'")
@@ -98,7 +114,8 @@ class ConfluentAvroSerializerTest {
         registry.register("other-value", UserVisitCount.getClassSchema()); // takes id 1
         int id = registry.register("visits-value", UserVisitEvent.getClassSchema());
         ConfluentAvroSerializer<UserVisitEvent> serializer =
-                new ConfluentAvroSerializer<>(registry, Map.of("auto.register.schemas", false), false);
+                new ConfluentAvroSerializer<>(
+                        registry, Map.of("auto.register.schemas", false), false);
 
         byte[] payload = serializer.serialize("visits", SampleRecords.eventWithoutOptionalFields());
 
@@ -108,7 +125,8 @@ class ConfluentAvroSerializerTest {
 
     @Test
     void serializesNullAsNull() {
-        ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>(registry, Map.of(), false);
+        ConfluentAvroSerializer<UserVisitEvent> serializer =
+                new ConfluentAvroSerializer<>(registry, Map.of(), false);
 
         assertThat(serializer.serialize("visits", null)).isNull();
     }
@@ -117,7 +135,8 @@ class ConfluentAvroSerializerTest {
     void kafkaStyleConfigurationWithoutAUrlFailsNamingTheKey() {
         ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>();
 
-        assertThatThrownBy(() -> serializer.configure(Map.of("auto.register.schemas", "true"), false))
+        assertThatThrownBy(
+                        () -> serializer.configure(Map.of("auto.register.schemas", "true"), false))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("schema.registry.url");
     }
@@ -126,14 +145,18 @@ class ConfluentAvroSerializerTest {
     void anUnconfiguredSerializerSaysSo() {
         ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>();
 
-        assertThatThrownBy(() -> serializer.serialize("visits", SampleRecords.eventWithoutOptionalFields()))
+        assertThatThrownBy(
+                        () ->
+                                serializer.serialize(
+                                        "visits", SampleRecords.eventWithoutOptionalFields()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not configured");
     }
 
     @Test
     void aRecordThatCannotBeEncodedFailsAsSerializationException() {
-        ConfluentAvroSerializer<UserVisitEvent> serializer = new ConfluentAvroSerializer<>(registry, Map.of(), false);
+        ConfluentAvroSerializer<UserVisitEvent> serializer =
+                new ConfluentAvroSerializer<>(registry, Map.of(), false);
         UserVisitEvent missingPage = SampleRecords.eventWithoutOptionalFields();
         missingPage.setPage(null); // the generated setter does not validate; the builder would
 

@@ -27,7 +27,8 @@ class ConfluentWireFormatTest {
 
     @Test
     void ignoresTheBodyWhenReadingTheHeader() {
-        assertThat(ConfluentWireFormat.readSchemaId(new byte[] {0, 0, 0, 0, 7, 0x55, 0x66})).isEqualTo(7);
+        assertThat(ConfluentWireFormat.readSchemaId(new byte[] {0, 0, 0, 0, 7, 0x55, 0x66}))
+                .isEqualTo(7);
     }
 
     @Test

@@ -13,8 +13,9 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 
 /**
- * Writes and reads generic records in the wire format, standing in for a producer or consumer that has
- * a different schema version than the generated classes. In the test-jar, for the modules above too.
+ * Writes and reads generic records in the wire format, standing in for a producer or consumer that
+ * has a different schema version than the generated classes. In the test-jar, for the modules above
+ * too.
  */
 public final class GenericWireFormat {
 
@@ -32,8 +33,10 @@ public final class GenericWireFormat {
         return out.toByteArray();
     }
 
-    public static GenericRecord deserialize(byte[] payload, Schema writerSchema, Schema readerSchema) {
-        byte[] body = Arrays.copyOfRange(payload, ConfluentWireFormat.HEADER_LENGTH, payload.length);
+    public static GenericRecord deserialize(
+            byte[] payload, Schema writerSchema, Schema readerSchema) {
+        byte[] body =
+                Arrays.copyOfRange(payload, ConfluentWireFormat.HEADER_LENGTH, payload.length);
         try {
             return new GenericDatumReader<GenericRecord>(writerSchema, readerSchema)
                     .read(null, DecoderFactory.get().binaryDecoder(body, null));

@@ -17,8 +17,9 @@ import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * A producer on v2 of UserVisitEvent (v1 plus an optional {@code campaign}) and consumers on v1 must
- * understand each other in both directions, so producers and consumers can be upgraded in any order.
+ * A producer on v2 of UserVisitEvent (v1 plus an optional {@code campaign}) and consumers on v1
+ * must understand each other in both directions, so producers and consumers can be upgraded in any
+ * order.
  */
 class SchemaEvolutionTest {
 
@@ -56,18 +57,21 @@ class SchemaEvolutionTest {
         v2Event.put("event_time", SampleRecords.EVENT_TIME.toEpochMilli());
         v2Event.put("country", "FR");
         v2Event.put("campaign", "spring-sale");
-        byte[] payload = GenericWireFormat.serialize(v2Event, registry.register(TOPIC + "-value", V2));
+        byte[] payload =
+                GenericWireFormat.serialize(v2Event, registry.register(TOPIC + "-value", V2));
         var v1Deserializer = new ConfluentAvroDeserializer<>(UserVisitEvent.class, registry);
 
         UserVisitEvent decoded = v1Deserializer.deserialize(TOPIC, payload);
 
-        assertThat(decoded).isEqualTo(UserVisitEvent.newBuilder()
-                .setEventId("e-1")
-                .setUserId("user-42")
-                .setPage("/pricing")
-                .setEventTime(SampleRecords.EVENT_TIME)
-                .setCountry("FR")
-                .build());
+        assertThat(decoded)
+                .isEqualTo(
+                        UserVisitEvent.newBuilder()
+                                .setEventId("e-1")
+                                .setUserId("user-42")
+                                .setPage("/pricing")
+                                .setEventTime(SampleRecords.EVENT_TIME)
+                                .setCountry("FR")
+                                .build());
     }
 
     @Test
@@ -88,7 +92,13 @@ class SchemaEvolutionTest {
     /** Name, type (docs and Java-specific properties aside) and default of each field. */
     private static List<String> describe(List<Schema.Field> fields) {
         return fields.stream()
-                .map(f -> f.name() + " " + SchemaNormalization.toParsingForm(f.schema()) + " " + f.defaultVal())
+                .map(
+                        f ->
+                                f.name()
+                                        + " "
+                                        + SchemaNormalization.toParsingForm(f.schema())
+                                        + " "
+                                        + f.defaultVal())
                 .collect(Collectors.toList());
     }
 }

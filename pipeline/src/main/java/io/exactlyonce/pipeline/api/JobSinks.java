@@ -5,8 +5,8 @@ import io.exactlyonce.sinks.kafka.ForwardedRecord;
 import org.apache.flink.api.connector.sink2.Sink;
 
 /**
- * Where the job writes: the seam through which a test plugs in its own sinks. Production wiring
- * is {@link io.exactlyonce.pipeline.connect.ProductionSinks}.
+ * Where the job writes: the seam through which a test plugs in its own sinks. Production wiring is
+ * {@link io.exactlyonce.pipeline.connect.ProductionSinks}.
  */
 public interface JobSinks {
 

@@ -21,9 +21,9 @@ import org.apache.flink.configuration.description.TextElement;
 
 /**
  * A command line of {@code --key value} options, each a Flink {@link ConfigOption}: parses
- * arguments (over an optional properties file) into typed {@link OptionValues}, refusing
- * unknown keys, missing required options and values of the wrong type, each in one line, and
- * prints the usage text from the same list.
+ * arguments (over an optional properties file) into typed {@link OptionValues}, refusing unknown
+ * keys, missing required options and values of the wrong type, each in one line, and prints the
+ * usage text from the same list.
  */
 public final class CommandLineOptions {
 
@@ -35,15 +35,19 @@ public final class CommandLineOptions {
 
     /**
      * @param required options without a default that must be given
-     * @param configFile names a properties file whose values the arguments override; null for
-     *     a command line without one
+     * @param configFile names a properties file whose values the arguments override; null for a
+     *     command line without one
      */
-    public CommandLineOptions(String usageHeader, List<ConfigOption<?>> options,
-            Set<ConfigOption<?>> required, ConfigOption<String> configFile) {
+    public CommandLineOptions(
+            String usageHeader,
+            List<ConfigOption<?>> options,
+            Set<ConfigOption<?>> required,
+            ConfigOption<String> configFile) {
         this.usageHeader = usageHeader;
         this.options = List.copyOf(options);
-        this.byKey = this.options.stream()
-                .collect(Collectors.toMap(ConfigOption::key, Function.identity()));
+        this.byKey =
+                this.options.stream()
+                        .collect(Collectors.toMap(ConfigOption::key, Function.identity()));
         this.required = Set.copyOf(required);
         this.configFile = configFile;
     }
@@ -89,8 +93,8 @@ public final class CommandLineOptions {
     }
 
     /**
-     * Typed values from text, e.g. a properties file. A blank value of an option without a
-     * default counts as not given.
+     * Typed values from text, e.g. a properties file. A blank value of an option without a default
+     * counts as not given.
      */
     public OptionValues parse(Map<String, String> given) {
         OptionValues values = OptionValues.of();
@@ -119,8 +123,12 @@ public final class CommandLineOptions {
         for (ConfigOption<?> option : options) {
             if (required.contains(option)
                     && (!values.contains(option) || values.get(option).toString().isBlank())) {
-                throw new InvalidJobConfigException("missing required option --" + option.key()
-                        + " (" + description(option) + "); --help lists every option");
+                throw new InvalidJobConfigException(
+                        "missing required option --"
+                                + option.key()
+                                + " ("
+                                + description(option)
+                                + "); --help lists every option");
             }
         }
     }
@@ -155,8 +163,10 @@ public final class CommandLineOptions {
             return "true or false";
         }
         if (example instanceof Enum<?> constant) {
-            return "one of " + Arrays.stream(constant.getDeclaringClass().getEnumConstants())
-                    .map(Object::toString).collect(Collectors.joining(", "));
+            return "one of "
+                    + Arrays.stream(constant.getDeclaringClass().getEnumConstants())
+                            .map(Object::toString)
+                            .collect(Collectors.joining(", "));
         }
         Throwable cause = e.getCause() == null ? e : e.getCause();
         return cause instanceof NumberFormatException
@@ -173,12 +183,18 @@ public final class CommandLineOptions {
         int width = options.stream().mapToInt(o -> o.key().length()).max().orElse(0) + 2;
         StringBuilder text = new StringBuilder(usageHeader).append('\n');
         for (ConfigOption<?> option : options) {
-            String suffix = required.contains(option) ? " (required)"
-                    : option.hasDefaultValue()
-                            ? " [" + OptionValues.text(option, option.defaultValue()) + "]"
-                            : "";
-            text.append(String.format("  --%-" + width + "s %s%s%n", option.key(),
-                    description(option), suffix));
+            String suffix =
+                    required.contains(option)
+                            ? " (required)"
+                            : option.hasDefaultValue()
+                                    ? " [" + OptionValues.text(option, option.defaultValue()) + "]"
+                                    : "";
+            text.append(
+                    String.format(
+                            "  --%-" + width + "s %s%s%n",
+                            option.key(),
+                            description(option),
+                            suffix));
         }
         return text.toString();
     }
@@ -192,8 +208,8 @@ public final class CommandLineOptions {
         try (InputStream in = Files.newInputStream(file)) {
             properties.load(in);
         } catch (IOException e) {
-            throw new InvalidJobConfigException("cannot read config file " + file + " (" + e
-                    + ")", e);
+            throw new InvalidJobConfigException(
+                    "cannot read config file " + file + " (" + e + ")", e);
         }
         Map<String, String> values = new LinkedHashMap<>();
         properties.stringPropertyNames().forEach(k -> values.put(k, properties.getProperty(k)));
@@ -214,7 +230,10 @@ public final class CommandLineOptions {
         }
 
         @Override
-        protected void formatText(StringBuilder state, String format, String[] elements,
+        protected void formatText(
+                StringBuilder state,
+                String format,
+                String[] elements,
                 EnumSet<TextElement.TextStyle> styles) {
             state.append(String.format(format, (Object[]) elements));
         }

@@ -26,10 +26,10 @@ import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * The job's settings, parsed and checked once: from {@code --key value} arguments over an
- * optional properties file over the defaults of {@link JobOptions}, with every value typed and
- * every sink's settings built, before anything is submitted. Secrets never come from the
- * command line, which shows up in process lists and Flink's UI.
+ * The job's settings, parsed and checked once: from {@code --key value} arguments over an optional
+ * properties file over the defaults of {@link JobOptions}, with every value typed and every sink's
+ * settings built, before anything is submitted. Secrets never come from the command line, which
+ * shows up in process lists and Flink's UI.
  *
  * <p>Build it with {@link #fromArgs} or {@link #of}; the constructor checks nothing.
  *
@@ -38,8 +38,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param jobId the deployment's identity: every name that must differ between two deployments on
  *     one cluster or database is derived from it unless set explicitly
  * @param sideTopicMaxMessageBytes the largest late or dead-letter record: the input record's key
- *     and value (or the user id and the value) plus the headers that explain it. Both side
- *     topics' max.message.bytes and their producers' max.request.size must be at least this.
+ *     and value (or the user id and the value) plus the headers that explain it. Both side topics'
+ *     max.message.bytes and their producers' max.request.size must be at least this.
  */
 public record JobSettings(
         OptionValues options,
@@ -74,8 +74,8 @@ public record JobSettings(
 
     /** Parses command-line arguments; the password comes from a file or the environment. */
     public static JobSettings fromArgs(String[] args, Map<String, String> environment) {
-        return of(JobOptions.COMMAND_LINE.read(args),
-                environment.get(PASSWORD_ENVIRONMENT_VARIABLE));
+        return of(
+                JobOptions.COMMAND_LINE.read(args), environment.get(PASSWORD_ENVIRONMENT_VARIABLE));
     }
 
     /** Parses options given as text, e.g. a properties file. */
@@ -91,11 +91,15 @@ public record JobSettings(
         String passwordFile = given.find(JobOptions.JDBC_PASSWORD_FILE).orElse("");
         String password = passwordFile.isEmpty() ? jdbcPassword : readSecret(Path.of(passwordFile));
         String securityFile = given.find(JobOptions.KAFKA_SECURITY_FILE).orElse("");
-        KafkaSecurity security = securityFile.isEmpty()
-                ? KafkaSecurity.NONE : KafkaSecurity.read(Path.of(securityFile));
+        KafkaSecurity security =
+                securityFile.isEmpty()
+                        ? KafkaSecurity.NONE
+                        : KafkaSecurity.read(Path.of(securityFile));
         String registryFile = given.find(JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE).orElse("");
-        RegistryCredentials registry = registryFile.isEmpty() ? RegistryCredentials.NONE
-                : RegistryCredentials.of(readSecret(Path.of(registryFile)), registryFile);
+        RegistryCredentials registry =
+                registryFile.isEmpty()
+                        ? RegistryCredentials.NONE
+                        : RegistryCredentials.of(readSecret(Path.of(registryFile)), registryFile);
         return build(given, password == null ? "" : password, security, registry);
     }
 
@@ -116,16 +120,17 @@ public record JobSettings(
     }
 
     /**
-     * Configuration of the Avro serde, shared by the source and the counts sink. The counts'
-     * schema is only looked up unless {@code schema-registry.auto-register} says otherwise: a
-     * production job reads schemas, the deployment registers them.
+     * Configuration of the Avro serde, shared by the source and the counts sink. The counts' schema
+     * is only looked up unless {@code schema-registry.auto-register} says otherwise: a production
+     * job reads schemas, the deployment registers them.
      */
     public Map<String, String> serdeConfig() {
         Map<String, String> serde = new HashMap<>();
         serde.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
         serde.put(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, Boolean.toString(registerSchemas));
-        registryCredentials.userInfo().ifPresent(
-                userInfo -> serde.put(AvroSerdeConfig.BASIC_AUTH_USER_INFO, userInfo));
+        registryCredentials
+                .userInfo()
+                .ifPresent(userInfo -> serde.put(AvroSerdeConfig.BASIC_AUTH_USER_INFO, userInfo));
         return Map.copyOf(serde);
     }
 
@@ -134,21 +139,30 @@ public record JobSettings(
             String bare = key.startsWith("kafka.") ? key.substring("kafka.".length()) : key;
             if (KafkaSecurity.isSecurityKey(bare)) {
                 throw new InvalidJobConfigException(
-                        "'" + key + "' is refused: Kafka client security settings belong in the"
-                                + " file named by " + JobOptions.KAFKA_SECURITY_FILE.key()
+                        "'"
+                                + key
+                                + "' is refused: Kafka client security settings belong in the"
+                                + " file named by "
+                                + JobOptions.KAFKA_SECURITY_FILE.key()
                                 + ", never in a parameter.");
             }
             if (key.contains("password") && !key.equals(JobOptions.JDBC_PASSWORD_FILE.key())) {
                 throw new InvalidJobConfigException(
-                        "'" + key + "' is refused: pass the password in "
-                                + JobOptions.JDBC_PASSWORD_FILE.key() + " or "
-                                + PASSWORD_ENVIRONMENT_VARIABLE + ", never as a parameter.");
+                        "'"
+                                + key
+                                + "' is refused: pass the password in "
+                                + JobOptions.JDBC_PASSWORD_FILE.key()
+                                + " or "
+                                + PASSWORD_ENVIRONMENT_VARIABLE
+                                + ", never as a parameter.");
             }
         }
     }
 
     private static JobSettings build(
-            OptionValues given, String jdbcPassword, KafkaSecurity kafkaSecurity,
+            OptionValues given,
+            String jdbcPassword,
+            KafkaSecurity kafkaSecurity,
             RegistryCredentials registryCredentials) {
         String jobId = jobId(given.get(JobOptions.JOB_ID));
         Duration windowSize = given.get(JobOptions.WINDOW_SIZE);
@@ -159,7 +173,8 @@ public record JobSettings(
         EventTimeBounds eventTimeBounds = eventTimeBounds(given);
         RestartBackoff restarts = restarts(given);
         requireCountTimestampsWithinTheBrokersLimit(
-                eventTimeBounds.maxAheadOfRecord(), windowSize,
+                eventTimeBounds.maxAheadOfRecord(),
+                windowSize,
                 given.get(JobOptions.BROKER_TIMESTAMP_AFTER_MAX));
         int inputMaxMessageBytes = given.get(JobOptions.INPUT_MAX_MESSAGE_BYTES);
         if (inputMaxMessageBytes < 1024) {
@@ -172,30 +187,46 @@ public record JobSettings(
         if (given.get(JobOptions.CHECKPOINT_MIN_PAUSE).isNegative()) {
             throw new InvalidJobConfigException("checkpoint.min-pause must not be negative");
         }
-        CheckpointTiming timing = new CheckpointTiming(
-                given.get(JobOptions.CHECKPOINT_INTERVAL), given.get(JobOptions.CHECKPOINT_TIMEOUT),
-                given.get(JobOptions.CHECKPOINT_MIN_PAUSE));
+        CheckpointTiming timing =
+                new CheckpointTiming(
+                        given.get(JobOptions.CHECKPOINT_INTERVAL),
+                        given.get(JobOptions.CHECKPOINT_TIMEOUT),
+                        given.get(JobOptions.CHECKPOINT_MIN_PAUSE));
 
         KafkaSinks kafka = new KafkaSinks(given, jobId, timing, restarts, kafkaSecurity);
         // Counts are small: the producer's default request size is plenty. Late visits and
         // dead letters are accounted for, so they are written exactly once too.
-        KafkaSinkSettings countsToKafka = kafka.sink("counts", JobOptions.OUTPUT_TOPIC,
-                given.get(JobOptions.KAFKA_GUARANTEE).toFlink(), 0);
-        KafkaSinkSettings lateVisits = kafka.sink("late", JobOptions.LATE_TOPIC,
-                DeliveryGuarantee.EXACTLY_ONCE, sideTopicMaxMessageBytes);
-        KafkaSinkSettings deadLetters = kafka.sink("dead-letters", JobOptions.DEAD_LETTER_TOPIC,
-                DeliveryGuarantee.EXACTLY_ONCE, sideTopicMaxMessageBytes);
-        JdbcSinkSettings countsToDatabase = JdbcSinkSettings.builder("visit_counts")
-                .jdbcUrl(given.get(JobOptions.JDBC_URL))
-                .username(given.get(JobOptions.JDBC_USER))
-                .password(jdbcPassword)
-                .deliveryGuarantee(given.get(JobOptions.JDBC_GUARANTEE).toFlink())
-                .xidPrefix(given.find(JobOptions.XID_PREFIX).orElse(jobId))
-                .batchSize(given.get(JobOptions.JDBC_BATCH_SIZE))
-                .sessionIdleTimeout(JdbcSinkSettings.sessionIdleTimeoutFor(timing))
-                .commitMarkerRetention(JdbcSinkSettings.commitMarkerRetentionFor(
-                        given.get(JobOptions.JDBC_COMMIT_MARKER_RETENTION), timing))
-                .build();
+        KafkaSinkSettings countsToKafka =
+                kafka.sink(
+                        "counts",
+                        JobOptions.OUTPUT_TOPIC,
+                        given.get(JobOptions.KAFKA_GUARANTEE).toFlink(),
+                        0);
+        KafkaSinkSettings lateVisits =
+                kafka.sink(
+                        "late",
+                        JobOptions.LATE_TOPIC,
+                        DeliveryGuarantee.EXACTLY_ONCE,
+                        sideTopicMaxMessageBytes);
+        KafkaSinkSettings deadLetters =
+                kafka.sink(
+                        "dead-letters",
+                        JobOptions.DEAD_LETTER_TOPIC,
+                        DeliveryGuarantee.EXACTLY_ONCE,
+                        sideTopicMaxMessageBytes);
+        JdbcSinkSettings countsToDatabase =
+                JdbcSinkSettings.builder("visit_counts")
+                        .jdbcUrl(given.get(JobOptions.JDBC_URL))
+                        .username(given.get(JobOptions.JDBC_USER))
+                        .password(jdbcPassword)
+                        .deliveryGuarantee(given.get(JobOptions.JDBC_GUARANTEE).toFlink())
+                        .xidPrefix(given.find(JobOptions.XID_PREFIX).orElse(jobId))
+                        .batchSize(given.get(JobOptions.JDBC_BATCH_SIZE))
+                        .sessionIdleTimeout(JdbcSinkSettings.sessionIdleTimeoutFor(timing))
+                        .commitMarkerRetention(
+                                JdbcSinkSettings.commitMarkerRetentionFor(
+                                        given.get(JobOptions.JDBC_COMMIT_MARKER_RETENTION), timing))
+                        .build();
         TransactionalIds.requireDistinct(
                 Map.of(
                         "counts", countsToKafka.transactionalIdPrefix(),
@@ -235,16 +266,21 @@ public record JobSettings(
         int scheme = url.indexOf("://");
         String authority = scheme < 0 ? "" : url.substring(scheme + 3).split("/", 2)[0];
         if (authority.contains("@")) {
-            throw new InvalidJobConfigException("--" + JobOptions.SCHEMA_REGISTRY_URL.key()
-                    + " is refused: it carries credentials; put user:password in the file named"
-                    + " by --" + JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE.key());
+            throw new InvalidJobConfigException(
+                    "--"
+                            + JobOptions.SCHEMA_REGISTRY_URL.key()
+                            + " is refused: it carries credentials; put user:password in the file named"
+                            + " by --"
+                            + JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE.key());
         }
     }
 
     private static String jobId(String id) {
         if (!JOB_ID.matcher(id).matches()) {
             throw new InvalidJobConfigException(
-                    "--job.id: '" + id + "' must be 1-31 characters of [a-z0-9-], starting with a"
+                    "--job.id: '"
+                            + id
+                            + "' must be 1-31 characters of [a-z0-9-], starting with a"
                             + " letter or digit");
         }
         return id;
@@ -280,22 +316,23 @@ public record JobSettings(
      * A count is stamped with its window's end, which lies up to window.size after its latest
      * visit's event time, which lies up to event-time.max-ahead after that visit's record
      * timestamp. The broker refuses a record stamped more than log.message.timestamp.after.max.ms
-     * after its own clock, and a refused count fails the job on every replay. What is left of
-     * the broker's limit is the room for input producers whose clocks run ahead of the broker's.
+     * after its own clock, and a refused count fails the job on every replay. What is left of the
+     * broker's limit is the room for input producers whose clocks run ahead of the broker's.
      */
     private static void requireCountTimestampsWithinTheBrokersLimit(
             Duration maxAhead, Duration windowSize, Duration limit) {
         Duration furthest = maxAhead.plus(windowSize);
         if (furthest.compareTo(limit) >= 0) {
-            throw new InvalidJobConfigException(String.format(
-                    "event-time.max-ahead (%s) + window.size (%s) = %s must stay below"
-                            + " kafka.broker-timestamp-after-max (%s): a count is stamped with"
-                            + " its window's end, up to that far after its input record's"
-                            + " timestamp, and the brokers refuse a timestamp further ahead than"
-                            + " log.message.timestamp.after.max.ms. Lower event-time.max-ahead or"
-                            + " window.size, or raise log.message.timestamp.after.max.ms on the"
-                            + " output topic and declare it in kafka.broker-timestamp-after-max.",
-                    format(maxAhead), format(windowSize), format(furthest), format(limit)));
+            throw new InvalidJobConfigException(
+                    String.format(
+                            "event-time.max-ahead (%s) + window.size (%s) = %s must stay below"
+                                    + " kafka.broker-timestamp-after-max (%s): a count is stamped with"
+                                    + " its window's end, up to that far after its input record's"
+                                    + " timestamp, and the brokers refuse a timestamp further ahead than"
+                                    + " log.message.timestamp.after.max.ms. Lower event-time.max-ahead or"
+                                    + " window.size, or raise log.message.timestamp.after.max.ms on the"
+                                    + " output topic and declare it in kafka.broker-timestamp-after-max.",
+                            format(maxAhead), format(windowSize), format(furthest), format(limit)));
         }
     }
 
@@ -312,25 +349,34 @@ public record JobSettings(
     }
 
     /** What the three Kafka sinks share. */
-    private record KafkaSinks(OptionValues given, String jobId, CheckpointTiming timing,
-            RestartBackoff restarts, KafkaSecurity security) {
+    private record KafkaSinks(
+            OptionValues given,
+            String jobId,
+            CheckpointTiming timing,
+            RestartBackoff restarts,
+            KafkaSecurity security) {
 
-        /** @param maxRecordBytes the producer's max.request.size; 0 for Kafka's default */
-        KafkaSinkSettings sink(String name, ConfigOption<String> topic,
-                DeliveryGuarantee deliveryGuarantee, int maxRecordBytes) {
+        /**
+         * @param maxRecordBytes the producer's max.request.size; 0 for Kafka's default
+         */
+        KafkaSinkSettings sink(
+                String name,
+                ConfigOption<String> topic,
+                DeliveryGuarantee deliveryGuarantee,
+                int maxRecordBytes) {
             KafkaSinkSettings.Builder builder = KafkaSinkSettings.builder(name);
             security.settings().forEach(builder::producerProperty);
             if (maxRecordBytes > 0) {
                 builder.producerProperty(
                         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(maxRecordBytes));
             }
-            return builder
-                    .bootstrapServers(given.get(JobOptions.BOOTSTRAP_SERVERS))
+            return builder.bootstrapServers(given.get(JobOptions.BOOTSTRAP_SERVERS))
                     .topic(given.get(topic))
                     .deliveryGuarantee(deliveryGuarantee)
                     .transactionalIdPrefix(
                             given.find(JobOptions.TRANSACTIONAL_ID_PREFIX).orElse(jobId)
-                                    + '-' + name)
+                                    + '-'
+                                    + name)
                     .transactionTimeout(given.get(JobOptions.TRANSACTION_TIMEOUT))
                     .restartAllowance(restarts.longestRestart())
                     .brokerMaxTransactionTimeout(

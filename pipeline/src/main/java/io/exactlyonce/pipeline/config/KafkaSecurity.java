@@ -17,9 +17,9 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
 /**
  * The Kafka client security settings of every client of the job (the source, the three sinks'
  * producers and the start guard's admin client): {@code security.protocol}, {@code sasl.*} and
- * {@code ssl.*}, read from a client properties file named by {@code --kafka.security-file}.
- * Nothing else may be in that file, and none of these keys may be given anywhere else: a JAAS
- * line with a password on the command line would show up in process lists and Flink's UI.
+ * {@code ssl.*}, read from a client properties file named by {@code --kafka.security-file}. Nothing
+ * else may be in that file, and none of these keys may be given anywhere else: a JAAS line with a
+ * password on the command line would show up in process lists and Flink's UI.
  *
  * <p>{@link #toString()} names the keys only, never a value.
  */
@@ -40,7 +40,8 @@ public final class KafkaSecurity implements Serializable {
     /** Whether {@code key} is a client security setting, which only the security file may hold. */
     public static boolean isSecurityKey(String key) {
         String lower = key.toLowerCase(Locale.ROOT);
-        return lower.equals(SECURITY_PROTOCOL) || lower.startsWith("sasl.")
+        return lower.equals(SECURITY_PROTOCOL)
+                || lower.startsWith("sasl.")
                 || lower.startsWith("ssl.");
     }
 
@@ -50,19 +51,30 @@ public final class KafkaSecurity implements Serializable {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
         } catch (NoSuchFileException e) {
-            throw new InvalidJobConfigException("--" + JobOptions.KAFKA_SECURITY_FILE.key()
-                    + ": no file " + file);
+            throw new InvalidJobConfigException(
+                    "--" + JobOptions.KAFKA_SECURITY_FILE.key() + ": no file " + file);
         } catch (IOException | IllegalArgumentException e) {
-            throw new InvalidJobConfigException("--" + JobOptions.KAFKA_SECURITY_FILE.key()
-                    + ": cannot read " + file + " as a properties file (" + e.getClass()
-                    .getSimpleName() + ")");
+            throw new InvalidJobConfigException(
+                    "--"
+                            + JobOptions.KAFKA_SECURITY_FILE.key()
+                            + ": cannot read "
+                            + file
+                            + " as a properties file ("
+                            + e.getClass().getSimpleName()
+                            + ")");
         }
         Map<String, String> settings = new TreeMap<>();
         for (String key : properties.stringPropertyNames()) {
             if (!isSecurityKey(key)) {
-                throw new InvalidJobConfigException("--" + JobOptions.KAFKA_SECURITY_FILE.key()
-                        + ": '" + key + "' in " + file + " is not a client security setting;"
-                        + " the file holds security.protocol, sasl.* and ssl.* only");
+                throw new InvalidJobConfigException(
+                        "--"
+                                + JobOptions.KAFKA_SECURITY_FILE.key()
+                                + ": '"
+                                + key
+                                + "' in "
+                                + file
+                                + " is not a client security setting;"
+                                + " the file holds security.protocol, sasl.* and ssl.* only");
             }
             settings.put(key, properties.getProperty(key).strip());
         }
@@ -74,9 +86,12 @@ public final class KafkaSecurity implements Serializable {
         String protocol = settings.get(SECURITY_PROTOCOL);
         if (protocol == null) {
             if (!settings.isEmpty()) {
-                throw new InvalidJobConfigException(source + " sets " + settings.keySet()
-                        + " but no security.protocol; without it the clients talk PLAINTEXT"
-                        + " and ignore them");
+                throw new InvalidJobConfigException(
+                        source
+                                + " sets "
+                                + settings.keySet()
+                                + " but no security.protocol; without it the clients talk PLAINTEXT"
+                                + " and ignore them");
             }
             return NONE;
         }
@@ -84,14 +99,21 @@ public final class KafkaSecurity implements Serializable {
         try {
             parsed = SecurityProtocol.forName(protocol);
         } catch (IllegalArgumentException e) {
-            throw new InvalidJobConfigException(source + ": security.protocol '" + protocol
-                    + "' is none of " + SecurityProtocol.names());
+            throw new InvalidJobConfigException(
+                    source
+                            + ": security.protocol '"
+                            + protocol
+                            + "' is none of "
+                            + SecurityProtocol.names());
         }
-        boolean sasl = parsed == SecurityProtocol.SASL_SSL
-                || parsed == SecurityProtocol.SASL_PLAINTEXT;
+        boolean sasl =
+                parsed == SecurityProtocol.SASL_SSL || parsed == SecurityProtocol.SASL_PLAINTEXT;
         if (sasl && !settings.containsKey("sasl.jaas.config")) {
-            throw new InvalidJobConfigException(source + ": security.protocol " + parsed
-                    + " needs sasl.jaas.config (the login module with the user and password)");
+            throw new InvalidJobConfigException(
+                    source
+                            + ": security.protocol "
+                            + parsed
+                            + " needs sasl.jaas.config (the login module with the user and password)");
         }
         return new KafkaSecurity(settings);
     }

@@ -10,9 +10,9 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
 /**
- * Typed values of options, as given (defaults are not filled in). Immutable; {@link #with}
- * returns a copy. This is also the one place that turns values back into the {@code --key
- * value} arguments and properties a command line or a config file reads.
+ * Typed values of options, as given (defaults are not filled in). Immutable; {@link #with} returns
+ * a copy. This is also the one place that turns values back into the {@code --key value} arguments
+ * and properties a command line or a config file reads.
  */
 public final class OptionValues {
 
@@ -86,10 +86,12 @@ public final class OptionValues {
     /** The values as {@code --key value} arguments. */
     public List<String> toArguments() {
         List<String> arguments = new ArrayList<>();
-        toProperties().forEach((key, value) -> {
-            arguments.add("--" + key);
-            arguments.add(value);
-        });
+        toProperties()
+                .forEach(
+                        (key, value) -> {
+                            arguments.add("--" + key);
+                            arguments.add(value);
+                        });
         return arguments;
     }
 

@@ -19,11 +19,17 @@ public final class RegistryCredentials implements Serializable {
         this.userInfo = userInfo;
     }
 
-    /** @param source names the file in a refusal, never its content */
+    /**
+     * @param source names the file in a refusal, never its content
+     */
     static RegistryCredentials of(String userInfo, String source) {
         if (userInfo.indexOf(':') < 1 || userInfo.contains("\n")) {
-            throw new InvalidJobConfigException("--" + JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE
-                    .key() + ": " + source + " must hold one line, user:password");
+            throw new InvalidJobConfigException(
+                    "--"
+                            + JobOptions.SCHEMA_REGISTRY_CREDENTIALS_FILE.key()
+                            + ": "
+                            + source
+                            + " must hold one line, user:password");
         }
         return new RegistryCredentials(userInfo);
     }
@@ -46,7 +52,8 @@ public final class RegistryCredentials implements Serializable {
 
     @Override
     public String toString() {
-        return userInfo == null ? "RegistryCredentials[none]"
+        return userInfo == null
+                ? "RegistryCredentials[none]"
                 : "RegistryCredentials[user=" + userInfo.substring(0, userInfo.indexOf(':')) + "]";
     }
 }

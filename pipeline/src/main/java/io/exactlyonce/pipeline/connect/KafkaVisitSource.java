@@ -34,8 +34,8 @@ public final class KafkaVisitSource implements VisitSource {
     }
 
     /**
-     * The same source, but finished at the offsets that were the latest when the job started:
-     * the watermark then jumps to the end and the last windows fire. For timing a fixed input.
+     * The same source, but finished at the offsets that were the latest when the job started: the
+     * watermark then jumps to the end and the last windows fire. For timing a fixed input.
      */
     public KafkaVisitSource stoppingAtLatest() {
         return new KafkaVisitSource(config, true);
@@ -63,9 +63,7 @@ public final class KafkaVisitSource implements VisitSource {
         }
         return env.fromSource(
                         builder.build(),
-                        VisitWatermarks.strategy(
-                                config.outOfOrderness(),
-                                config.idleness()),
+                        VisitWatermarks.strategy(config.outOfOrderness(), config.idleness()),
                         OperatorIds.SOURCE)
                 .uid(OperatorIds.SOURCE);
     }

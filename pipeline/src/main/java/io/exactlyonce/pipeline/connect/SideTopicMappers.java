@@ -21,7 +21,9 @@ public final class SideTopicMappers {
         private final int maxRecordBytes;
         private transient Counter lateVisits;
 
-        /** @param maxRecordBytes the late producer's max.request.size */
+        /**
+         * @param maxRecordBytes the late producer's max.request.size
+         */
         public LateVisitToRecord(String sourceTopic, int maxRecordBytes) {
             this.sourceTopic = sourceTopic;
             this.maxRecordBytes = maxRecordBytes;
@@ -47,7 +49,9 @@ public final class SideTopicMappers {
 
         private final int maxRecordBytes;
 
-        /** @param maxRecordBytes the dead-letter producer's max.request.size */
+        /**
+         * @param maxRecordBytes the dead-letter producer's max.request.size
+         */
         public DeadLetterToRecord(int maxRecordBytes) {
             this.maxRecordBytes = maxRecordBytes;
         }

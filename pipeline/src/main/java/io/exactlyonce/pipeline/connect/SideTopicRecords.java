@@ -22,19 +22,22 @@ import java.util.Map;
  * Late visits and dead letters as records for their side topics, original bytes unchanged as long
  * as they fit the side producer's max.request.size. The input topic's max.message.bytes limits a
  * compressed batch, so a highly compressible value (10 MB of zeros) passes it and would then be
- * refused by the side producer on every replay; such a record is forwarded without its value
- * (and, if still too large, without its key), with a header giving the original length.
+ * refused by the side producer on every replay; such a record is forwarded without its value (and,
+ * if still too large, without its key), with a header giving the original length.
  */
 public final class SideTopicRecords {
 
     /** Kafka's record batch and record framing (61 + 21 bytes), rounded up. */
     private static final int FRAMING_BYTES = 128;
+
     /** A header's two length varints, rounded up. */
     private static final int HEADER_FRAMING_BYTES = 10;
 
     private SideTopicRecords() {}
 
-    /** @param maxRecordBytes the side producer's max.request.size */
+    /**
+     * @param maxRecordBytes the side producer's max.request.size
+     */
     public static ForwardedRecord lateVisit(Visit visit, String sourceTopic, int maxRecordBytes) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(REASON, LATE_REASON);
@@ -43,11 +46,16 @@ public final class SideTopicRecords {
         headers.put(SOURCE_TOPIC, sourceTopic);
         headers.put(SOURCE_PARTITION, Integer.toString(visit.getSourcePartition()));
         headers.put(SOURCE_OFFSET, Long.toString(visit.getSourceOffset()));
-        return fitting(visit.getUserId().getBytes(StandardCharsets.UTF_8), visit.getPayload(), headers,
+        return fitting(
+                visit.getUserId().getBytes(StandardCharsets.UTF_8),
+                visit.getPayload(),
+                headers,
                 maxRecordBytes);
     }
 
-    /** @param maxRecordBytes the side producer's max.request.size */
+    /**
+     * @param maxRecordBytes the side producer's max.request.size
+     */
     public static ForwardedRecord deadLetter(DeadLetter deadLetter, int maxRecordBytes) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(REASON, deadLetter.reason().name());
@@ -75,8 +83,10 @@ public final class SideTopicRecords {
     private static long sizeUpperBound(byte[] key, byte[] value, Map<String, String> headers) {
         long size = FRAMING_BYTES + length(key) + length(value);
         for (Map.Entry<String, String> header : headers.entrySet()) {
-            size += HEADER_FRAMING_BYTES + header.getKey().getBytes(StandardCharsets.UTF_8).length
-                    + header.getValue().getBytes(StandardCharsets.UTF_8).length;
+            size +=
+                    HEADER_FRAMING_BYTES
+                            + header.getKey().getBytes(StandardCharsets.UTF_8).length
+                            + header.getValue().getBytes(StandardCharsets.UTF_8).length;
         }
         return size;
     }

@@ -27,7 +27,8 @@ final class VisitCountSerializer implements KafkaRecordSerializationSchema<UserV
     }
 
     @Override
-    public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+    public void open(
+            SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
         valueSerializer = new ConfluentAvroSerializer<>();
         valueSerializer.configure(serdeConfig, false);
     }

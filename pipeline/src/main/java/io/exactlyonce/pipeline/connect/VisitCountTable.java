@@ -8,15 +8,15 @@ import io.exactlyonce.sinks.jdbc.XaJdbcSink;
 /**
  * The {@code visit_counts} table: one row per (user, window).
  *
- * <p>The write is an upsert that counts its own writes in {@code write_count}. Exactly-once
- * leaves every row at 1; a replayed write (what at-least-once does after a failure) raises it to
- * 2 instead of failing on the primary key, so a duplicate is visible in the data rather than
- * turning into a restart loop.
+ * <p>The write is an upsert that counts its own writes in {@code write_count}. Exactly-once leaves
+ * every row at 1; a replayed write (what at-least-once does after a failure) raises it to 2 instead
+ * of failing on the primary key, so a duplicate is visible in the data rather than turning into a
+ * restart loop.
  *
- * <p>{@link #CREATE_TABLE} is in MariaDB's dialect ({@code utf8mb4_nopad_bin});
- * {@code deploy/cluster/sql/mysql8.sql} holds the MySQL 8 twin with {@code utf8mb4_0900_bin},
- * binary and NO PAD as well. A collation rather than a {@code VARBINARY} column: the ids stay
- * readable text, and the column counts characters (code points) as the decoder's limit does.
+ * <p>{@link #CREATE_TABLE} is in MariaDB's dialect ({@code utf8mb4_nopad_bin}); {@code
+ * deploy/cluster/sql/mysql8.sql} holds the MySQL 8 twin with {@code utf8mb4_0900_bin}, binary and
+ * NO PAD as well. A collation rather than a {@code VARBINARY} column: the ids stay readable text,
+ * and the column counts characters (code points) as the decoder's limit does.
  */
 public final class VisitCountTable {
 
@@ -36,7 +36,9 @@ public final class VisitCountTable {
                     // Binary and NO PAD: ids that differ in case or only in trailing spaces are
                     // different users, as they are to the job, never one row. utf8mb4_bin pads
                     // with spaces, so 'bob' and 'bob ' would be one primary key.
-                    + "user_id VARCHAR(" + USER_ID_MAX_LENGTH + ") CHARACTER SET utf8mb4"
+                    + "user_id VARCHAR("
+                    + USER_ID_MAX_LENGTH
+                    + ") CHARACTER SET utf8mb4"
                     + " COLLATE utf8mb4_nopad_bin NOT NULL, "
                     + "window_start BIGINT NOT NULL, "
                     + "window_end BIGINT NOT NULL, "

@@ -18,8 +18,15 @@ public record DeadLetter(
         byte[] value) {
 
     public DeadLetter(DeadLetterReason reason, String detail, RawRecord raw) {
-        this(reason, detail, raw.topic(), raw.partition(), raw.offset(), raw.timestamp(),
-                raw.key(), raw.value());
+        this(
+                reason,
+                detail,
+                raw.topic(),
+                raw.partition(),
+                raw.offset(),
+                raw.timestamp(),
+                raw.key(),
+                raw.value());
     }
 
     // Arrays compare by content, which a record's generated methods do not.
@@ -44,7 +51,16 @@ public record DeadLetter(
 
     @Override
     public String toString() {
-        return "DeadLetter{" + reason + " at " + sourceTopic + '-' + sourcePartition + '@'
-                + sourceOffset + ": " + detail + '}';
+        return "DeadLetter{"
+                + reason
+                + " at "
+                + sourceTopic
+                + '-'
+                + sourcePartition
+                + '@'
+                + sourceOffset
+                + ": "
+                + detail
+                + '}';
     }
 }

@@ -1,8 +1,8 @@
 package io.exactlyonce.pipeline.operators;
 
 /**
- * What the source emits for every input record: a visit or a dead letter, never nothing, so
- * every input record is accounted for downstream. A Flink POJO (exactly one field is set).
+ * What the source emits for every input record: a visit or a dead letter, never nothing, so every
+ * input record is accounted for downstream. A Flink POJO (exactly one field is set).
  */
 public class DecodedRecord {
 

@@ -20,25 +20,25 @@ import org.apache.flink.util.TimeUtils;
  *
  * <p>Flink does not checkpoint watermarks. A restored job starts without one, and until every
  * source has emitted a new one the window operator takes every visit for on time. A late visit
- * replayed from just after the checkpoint then opens a window that had fired, and been
- * committed, before the checkpoint, and that window is emitted a second time with part of its
- * count. (Seen in the container suite after repeated TaskManager kills: one window committed
- * twice, with 1 and 1 instead of 2, in both sinks.)
+ * replayed from just after the checkpoint then opens a window that had fired, and been committed,
+ * before the checkpoint, and that window is emitted a second time with part of its count. (Seen in
+ * the container suite after repeated TaskManager kills: one window committed twice, with 1 and 1
+ * instead of 2, in both sinks.)
  *
- * <p>This operator sits right before the window operator, behind the same exchange, so it sees
- * the watermark the window operator sees. It keeps in union operator state:
+ * <p>This operator sits right before the window operator, behind the same exchange, so it sees the
+ * watermark the window operator sees. It keeps in union operator state:
  *
  * <ul>
  *   <li>the watermark at the checkpoint. After a restore every visit whose window ended at or
  *       before the lowest of them goes to the late output, as the window operator did before.
- *   <li>whether the job was drained ({@code stop --drain}) and the end of the latest window it
- *       had seen. The drain fired every window with content, on every subtask; after a restore
- *       from such a savepoint every visit whose window ended at or before the latest window any
- *       subtask had seen goes to the late output. (The highest, not the lowest: every window up
- *       to it that had content has fired, and after rescaling the keys of the subtask that saw
- *       it may be on any subtask.)
- *   <li>the window size. A restore with another size is refused: windows of both sizes would
- *       share (user, window start) in the sinks and overwrite each other's counts.
+ *   <li>whether the job was drained ({@code stop --drain}) and the end of the latest window it had
+ *       seen. The drain fired every window with content, on every subtask; after a restore from
+ *       such a savepoint every visit whose window ended at or before the latest window any subtask
+ *       had seen goes to the late output. (The highest, not the lowest: every window up to it that
+ *       had content has fired, and after rescaling the keys of the subtask that saw it may be on
+ *       any subtask.)
+ *   <li>the window size. A restore with another size is refused: windows of both sizes would share
+ *       (user, window start) in the sinks and overwrite each other's counts.
  * </ul>
  *
  * <p>Without a restore it passes everything.
@@ -55,8 +55,10 @@ public final class RestoredWatermarkGate extends AbstractStreamOperator<Visit>
     private transient ListState<Long> latestWindowEndsSeen;
     private transient ListState<Boolean> drainedAtCheckpoint;
     private transient ListState<Long> windowSizesAtCheckpoint;
+
     /** Windows ending at or before this had fired when the restored snapshot was taken. */
     private transient long restoredCutoff;
+
     private transient long currentWatermark;
     private transient long latestWindowEndSeen;
     private transient boolean drained;
@@ -76,14 +78,18 @@ public final class RestoredWatermarkGate extends AbstractStreamOperator<Visit>
         // Union state: each subtask gets every subtask's entries, whatever the parallelism the
         // job is restored with.
         var store = context.getOperatorStateStore();
-        watermarksAtCheckpoint = store.getUnionListState(
-                new ListStateDescriptor<>("watermark-at-checkpoint", Types.LONG));
-        latestWindowEndsSeen = store.getUnionListState(
-                new ListStateDescriptor<>("latest-window-end-seen", Types.LONG));
-        drainedAtCheckpoint = store.getUnionListState(
-                new ListStateDescriptor<>("drained-at-checkpoint", Types.BOOLEAN));
-        windowSizesAtCheckpoint = store.getUnionListState(
-                new ListStateDescriptor<>("window-size-millis", Types.LONG));
+        watermarksAtCheckpoint =
+                store.getUnionListState(
+                        new ListStateDescriptor<>("watermark-at-checkpoint", Types.LONG));
+        latestWindowEndsSeen =
+                store.getUnionListState(
+                        new ListStateDescriptor<>("latest-window-end-seen", Types.LONG));
+        drainedAtCheckpoint =
+                store.getUnionListState(
+                        new ListStateDescriptor<>("drained-at-checkpoint", Types.BOOLEAN));
+        windowSizesAtCheckpoint =
+                store.getUnionListState(
+                        new ListStateDescriptor<>("window-size-millis", Types.LONG));
         restoredCutoff = Long.MIN_VALUE;
         currentWatermark = Long.MIN_VALUE;
         latestWindowEndSeen = Long.MIN_VALUE;
@@ -106,15 +112,19 @@ public final class RestoredWatermarkGate extends AbstractStreamOperator<Visit>
     private void refuseAnotherWindowSize() throws Exception {
         for (Long restoredSize : windowSizesAtCheckpoint.get()) {
             if (restoredSize != windowSizeMillis) {
-                throw new SuppressRestartsException(new IllegalStateException(
-                        "The restored state was written with window.size "
-                                + format(restoredSize) + ", this job has window.size "
-                                + format(windowSizeMillis) + ". Windows of both sizes would"
-                                + " share (user_id, window_start) in the sinks and overwrite"
-                                + " each other's counts. Resume with --window.size "
-                                + format(restoredSize) + ". To count with another size, start a"
-                                + " new deployment without state that writes to a new output"
-                                + " topic and table."));
+                throw new SuppressRestartsException(
+                        new IllegalStateException(
+                                "The restored state was written with window.size "
+                                        + format(restoredSize)
+                                        + ", this job has window.size "
+                                        + format(windowSizeMillis)
+                                        + ". Windows of both sizes would"
+                                        + " share (user_id, window_start) in the sinks and overwrite"
+                                        + " each other's counts. Resume with --window.size "
+                                        + format(restoredSize)
+                                        + ". To count with another size, start a"
+                                        + " new deployment without state that writes to a new output"
+                                        + " topic and table."));
             }
         }
     }

@@ -13,8 +13,7 @@ public final class SplitDeadLetters extends ProcessFunction<DecodedRecord, Visit
 
     private static final long serialVersionUID = 1L;
 
-    public static final OutputTag<DeadLetter> DEAD_LETTERS =
-            new OutputTag<>("dead-letters") {};
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
     private transient Counter visits;
     private transient Map<DeadLetterReason, Counter> deadLettersByReason;

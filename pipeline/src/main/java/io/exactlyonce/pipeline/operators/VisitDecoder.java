@@ -10,13 +10,13 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Turns a raw input record into a visit or a dead letter; it never drops one and never fails on
- * bad input. A registry that cannot be reached is not bad input: that error propagates so the
- * job restarts and reads the record again instead of dead-lettering a valid event.
+ * Turns a raw input record into a visit or a dead letter; it never drops one and never fails on bad
+ * input. A registry that cannot be reached is not bad input: that error propagates so the job
+ * restarts and reads the record again instead of dead-lettering a valid event.
  *
  * <p>Decoding is a pure function of the record (its bytes and its own timestamp) and of the
- * registry's answer for its schema id, so a replay after a failure decides every record exactly
- * as the first run did, with one exception: an id the registry did not know yet (a replica still
+ * registry's answer for its schema id, so a replay after a failure decides every record exactly as
+ * the first run did, with one exception: an id the registry did not know yet (a replica still
  * catching up) is looked up again a few times before the record is dead-lettered as {@code
  * UNKNOWN_SCHEMA_ID}, and a replay after the registry caught up turns that record into a visit.
  * That cannot count it twice: what a failed attempt emitted after the last checkpoint is never
@@ -69,9 +69,14 @@ public final class VisitDecoder implements Serializable {
             return dead(DeadLetterReason.MISSING_USER_ID, "user_id is empty", raw);
         }
         if (!UserIds.fits(event.getUserId())) {
-            return dead(DeadLetterReason.USER_ID_TOO_LONG, "user_id has "
-                    + UserIds.length(event.getUserId()) + " characters, at most "
-                    + UserIds.MAX_LENGTH + " fit the table", raw);
+            return dead(
+                    DeadLetterReason.USER_ID_TOO_LONG,
+                    "user_id has "
+                            + UserIds.length(event.getUserId())
+                            + " characters, at most "
+                            + UserIds.MAX_LENGTH
+                            + " fit the table",
+                    raw);
         }
         long eventTime = event.getEventTime().toEpochMilli();
         String violation = bounds.violation(eventTime, raw.timestamp());

@@ -11,10 +11,10 @@ import org.apache.flink.util.clock.RelativeClock;
 /**
  * Event-time watermarks per source split: bounded out-of-orderness over valid visits only, and
  * idleness so a quiet partition does not hold every window open. Dead letters take no part in
- * either: an absurd timestamp in a rejected record must not move time, and a partition that
- * carries nothing but rejected records is quiet, so it goes idle instead of holding every window
- * back. ({@code WatermarkStrategy.withIdleness} would count every record as activity, so the
- * idleness check sits behind the filter here.)
+ * either: an absurd timestamp in a rejected record must not move time, and a partition that carries
+ * nothing but rejected records is quiet, so it goes idle instead of holding every window back.
+ * ({@code WatermarkStrategy.withIdleness} would count every record as activity, so the idleness
+ * check sits behind the filter here.)
  */
 public final class VisitWatermarks implements WatermarkGenerator<DecodedRecord> {
 
@@ -22,16 +22,19 @@ public final class VisitWatermarks implements WatermarkGenerator<DecodedRecord> 
 
     private VisitWatermarks(
             Duration outOfOrderness, Duration idleness, RelativeClock inputActivityClock) {
-        this.visits = new WatermarksWithIdleness<>(
-                new BoundedOutOfOrdernessWatermarks<>(outOfOrderness), idleness,
-                inputActivityClock);
+        this.visits =
+                new WatermarksWithIdleness<>(
+                        new BoundedOutOfOrdernessWatermarks<>(outOfOrderness),
+                        idleness,
+                        inputActivityClock);
     }
 
     public static WatermarkStrategy<DecodedRecord> strategy(
             Duration outOfOrderness, Duration idleness) {
         return WatermarkStrategy.<DecodedRecord>forGenerator(
-                        context -> new VisitWatermarks(
-                                outOfOrderness, idleness, context.getInputActivityClock()))
+                        context ->
+                                new VisitWatermarks(
+                                        outOfOrderness, idleness, context.getInputActivityClock()))
                 .withTimestampAssigner(
                         (record, recordTimestamp) ->
                                 record.isVisit()

@@ -15,46 +15,64 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class KafkaSecurityTest {
 
-    private static final String JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule"
-            + " required username=\"visit-count\" password=\"s3cret-jaas\";";
+    private static final String JAAS =
+            "org.apache.kafka.common.security.scram.ScramLoginModule"
+                    + " required username=\"visit-count\" password=\"s3cret-jaas\";";
 
     @Test
     void givesTheFilesSettingsToTheSourceEverySinkAndTheStartCheck(@TempDir Path dir)
             throws Exception {
-        Path file = securityFile(dir, "security.protocol=SASL_SSL\n"
-                + "sasl.mechanism=SCRAM-SHA-512\n"
-                + "sasl.jaas.config=" + JAAS + "\n"
-                + "ssl.truststore.type=PEM\n"
-                + "ssl.truststore.location=/etc/visit-count/ca.pem\n");
+        Path file =
+                securityFile(
+                        dir,
+                        "security.protocol=SASL_SSL\n"
+                                + "sasl.mechanism=SCRAM-SHA-512\n"
+                                + "sasl.jaas.config="
+                                + JAAS
+                                + "\n"
+                                + "ssl.truststore.type=PEM\n"
+                                + "ssl.truststore.location=/etc/visit-count/ca.pem\n");
 
-        JobSettings config = JobSettings.fromArgs(
-                append(TestOptions.REQUIRED, "--kafka.security-file", file.toString()), Map.of());
+        JobSettings config =
+                JobSettings.fromArgs(
+                        append(TestOptions.REQUIRED, "--kafka.security-file", file.toString()),
+                        Map.of());
 
         assertThat(config.kafkaSecurity().settings())
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.jaas.config", JAAS)
                 .containsEntry("ssl.truststore.location", "/etc/visit-count/ca.pem");
-        for (var sink : new io.exactlyonce.sinks.kafka.KafkaSinkSettings[] {
-                config.countsToKafka(), config.lateVisits(), config.deadLetters()}) {
+        for (var sink :
+                new io.exactlyonce.sinks.kafka.KafkaSinkSettings[] {
+                    config.countsToKafka(), config.lateVisits(), config.deadLetters()
+                }) {
             assertThat(sink.producerProperties())
                     .containsEntry("security.protocol", "SASL_SSL")
                     .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                     .containsEntry("sasl.jaas.config", JAAS);
         }
         Properties client = config.kafkaClientProperties();
-        assertThat(client).containsEntry("bootstrap.servers", "broker:9092")
+        assertThat(client)
+                .containsEntry("bootstrap.servers", "broker:9092")
                 .containsEntry("ssl.truststore.type", "PEM");
     }
 
     @Test
     void neverPrintsAValue(@TempDir Path dir) throws Exception {
-        Path file = securityFile(dir, "security.protocol=SASL_SSL\n"
-                + "sasl.mechanism=SCRAM-SHA-512\n"
-                + "sasl.jaas.config=" + JAAS + "\n"
-                + "ssl.truststore.password=s3cret-store\n");
+        Path file =
+                securityFile(
+                        dir,
+                        "security.protocol=SASL_SSL\n"
+                                + "sasl.mechanism=SCRAM-SHA-512\n"
+                                + "sasl.jaas.config="
+                                + JAAS
+                                + "\n"
+                                + "ssl.truststore.password=s3cret-store\n");
 
-        JobSettings config = JobSettings.fromArgs(
-                append(TestOptions.REQUIRED, "--kafka.security-file", file.toString()), Map.of());
+        JobSettings config =
+                JobSettings.fromArgs(
+                        append(TestOptions.REQUIRED, "--kafka.security-file", file.toString()),
+                        Map.of());
 
         assertThat(config.toString()).doesNotContain("s3cret").contains("sasl.jaas.config");
         assertThat(config.toArguments()).noneMatch(argument -> argument.contains("s3cret"));
@@ -101,8 +119,11 @@ class KafkaSecurityTest {
 
     @Test
     void namesAMissingFileInOneLine(@TempDir Path dir) {
-        String[] args = append(TestOptions.REQUIRED,
-                "--kafka.security-file", dir.resolve("absent.properties").toString());
+        String[] args =
+                append(
+                        TestOptions.REQUIRED,
+                        "--kafka.security-file",
+                        dir.resolve("absent.properties").toString());
 
         assertThatThrownBy(() -> JobSettings.fromArgs(args, Map.of()))
                 .isInstanceOf(InvalidJobConfigException.class)
@@ -111,8 +132,14 @@ class KafkaSecurityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sasl.jaas.config", "kafka.sasl.jaas.config", "security.protocol",
-            "ssl.keystore.password", "kafka.ssl.truststore.location"})
+    @ValueSource(
+            strings = {
+                "sasl.jaas.config",
+                "kafka.sasl.jaas.config",
+                "security.protocol",
+                "ssl.keystore.password",
+                "kafka.ssl.truststore.location"
+            })
     void refusesSecuritySettingsAsParameters(String key) {
         String[] args = append(TestOptions.REQUIRED, "--" + key, "s3cret-value");
 

@@ -24,8 +24,10 @@ class RegistryAccessTest {
 
     @Test
     void registersOnlyWhenToldTo() {
-        JobSettings config = JobSettings.fromArgs(
-                append(TestOptions.REQUIRED, "--schema-registry.auto-register", "true"), Map.of());
+        JobSettings config =
+                JobSettings.fromArgs(
+                        append(TestOptions.REQUIRED, "--schema-registry.auto-register", "true"),
+                        Map.of());
 
         assertThat(AvroSerdeConfig.fromMap(config.serdeConfig()).autoRegisterSchemas()).isTrue();
     }
@@ -34,8 +36,13 @@ class RegistryAccessTest {
     void readsBasicAuthCredentialsFromAFileAndNeverPrintsThePassword(@TempDir Path dir)
             throws Exception {
         Path file = Files.writeString(dir.resolve("registry"), "visit-count:s3cret\n");
-        JobSettings config = JobSettings.fromArgs(append(TestOptions.REQUIRED,
-                "--schema-registry.credentials-file", file.toString()), Map.of());
+        JobSettings config =
+                JobSettings.fromArgs(
+                        append(
+                                TestOptions.REQUIRED,
+                                "--schema-registry.credentials-file",
+                                file.toString()),
+                        Map.of());
 
         assertThat(config.serdeConfig())
                 .containsEntry(AvroSerdeConfig.BASIC_AUTH_USER_INFO, "visit-count:s3cret");
@@ -47,8 +54,8 @@ class RegistryAccessTest {
     @Test
     void refusesAFileThatIsNotUserColonPassword(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("registry"), "s3cret\n");
-        String[] args = append(TestOptions.REQUIRED,
-                "--schema-registry.credentials-file", file.toString());
+        String[] args =
+                append(TestOptions.REQUIRED, "--schema-registry.credentials-file", file.toString());
 
         assertThatThrownBy(() -> JobSettings.fromArgs(args, Map.of()))
                 .isInstanceOf(InvalidJobConfigException.class)

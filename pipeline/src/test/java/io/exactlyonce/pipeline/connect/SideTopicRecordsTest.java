@@ -21,14 +21,17 @@ class SideTopicRecordsTest {
 
     /** The side producers' max.request.size for an input topic of 1 MiB: input + 32 KiB. */
     private static final int MAX_REQUEST_SIZE = 1_048_576 + ForwardedRecord.MAX_BYTES_BEYOND_INPUT;
+
     private static final byte[] KEY = "k".getBytes(StandardCharsets.UTF_8);
 
     @Test
-    void aDeadLetterWhoseValueOutgrewTheInputLimitByDecompressionIsForwardedWithoutIt() throws Exception {
+    void aDeadLetterWhoseValueOutgrewTheInputLimitByDecompressionIsForwardedWithoutIt()
+            throws Exception {
         // 10 MB of zeros compresses (zstd) to a few KB, so the input topic took it.
         byte[] tenMegabytes = new byte[10_000_000];
 
-        ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, tenMegabytes));
+        ForwardedRecord forwarded =
+                new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, tenMegabytes));
 
         assertThat(producerSizeEstimate(forwarded)).isLessThanOrEqualTo(MAX_REQUEST_SIZE);
         assertThat(forwarded.value()).isNull();
@@ -45,7 +48,8 @@ class SideTopicRecordsTest {
     void aKeyTooLargeOnItsOwnIsLeftOutToo() throws Exception {
         byte[] tenMegabytes = new byte[10_000_000];
 
-        ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(tenMegabytes, KEY));
+        ForwardedRecord forwarded =
+                new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(tenMegabytes, KEY));
 
         assertThat(producerSizeEstimate(forwarded)).isLessThanOrEqualTo(MAX_REQUEST_SIZE);
         assertThat(forwarded.key()).isNull();
@@ -75,33 +79,47 @@ class SideTopicRecordsTest {
         byte[] largestInput = new byte[1_048_576 - 200];
         Arrays.fill(largestInput, (byte) 7);
 
-        ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, largestInput));
+        ForwardedRecord forwarded =
+                new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, largestInput));
 
         assertThat(forwarded.value()).isEqualTo(largestInput);
         assertThat(forwarded.key()).isEqualTo(KEY);
-        assertThat(forwarded.headers()).doesNotContainKeys(
-                SideTopicHeaders.VALUE_OMITTED_BYTES, SideTopicHeaders.KEY_OMITTED_BYTES);
+        assertThat(forwarded.headers())
+                .doesNotContainKeys(
+                        SideTopicHeaders.VALUE_OMITTED_BYTES, SideTopicHeaders.KEY_OMITTED_BYTES);
     }
 
     @Test
     void aDeadLetterWithoutValueStaysWithoutValue() throws Exception {
-        ForwardedRecord forwarded = new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, null));
+        ForwardedRecord forwarded =
+                new DeadLetterToRecord(MAX_REQUEST_SIZE).map(deadLetter(KEY, null));
 
         assertThat(forwarded.value()).isNull();
         assertThat(forwarded.headers()).doesNotContainKey(SideTopicHeaders.VALUE_OMITTED_BYTES);
     }
 
     private static DeadLetter deadLetter(byte[] key, byte[] value) {
-        return new DeadLetter(DeadLetterReason.MALFORMED_AVRO, "bad bytes",
+        return new DeadLetter(
+                DeadLetterReason.MALFORMED_AVRO,
+                "bad bytes",
                 new RawRecord("visits", 3, 42L, 1_700_000_000_000L, key, value));
     }
 
     /** What Kafka's producer compares with max.request.size before it sends the record. */
     private static int producerSizeEstimate(ForwardedRecord record) {
-        Header[] headers = record.headers().entrySet().stream()
-                .map(h -> new RecordHeader(h.getKey(), h.getValue().getBytes(StandardCharsets.UTF_8)))
-                .toArray(Header[]::new);
-        return AbstractRecords.estimateSizeInBytesUpperBound(RecordBatch.CURRENT_MAGIC_VALUE,
-                CompressionType.NONE, record.key(), record.value(), headers);
+        Header[] headers =
+                record.headers().entrySet().stream()
+                        .map(
+                                h ->
+                                        new RecordHeader(
+                                                h.getKey(),
+                                                h.getValue().getBytes(StandardCharsets.UTF_8)))
+                        .toArray(Header[]::new);
+        return AbstractRecords.estimateSizeInBytesUpperBound(
+                RecordBatch.CURRENT_MAGIC_VALUE,
+                CompressionType.NONE,
+                record.key(),
+                record.value(),
+                headers);
     }
 }

@@ -17,9 +17,9 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * When the start guard looks for an earlier run, and what it does with what it finds. The
- * lookup itself runs against a real broker and database in it-tests' StartWithoutStateITCase;
- * here a fake lookup counts how often it is asked.
+ * When the start guard looks for an earlier run, and what it does with what it finds. The lookup
+ * itself runs against a real broker and database in it-tests' StartWithoutStateITCase; here a fake
+ * lookup counts how often it is asked.
  */
 class StartGuardTest {
 
@@ -29,8 +29,12 @@ class StartGuardTest {
 
     @Test
     void refusesAStartWithoutStateOverAnEarlierRun() {
-        assertThatThrownBy(() -> StartGuard.refuseStartOverEarlierRun(
-                        config(Map.of()), new Configuration(), fakeLookup(EARLIER_RUN)))
+        assertThatThrownBy(
+                        () ->
+                                StartGuard.refuseStartOverEarlierRun(
+                                        config(Map.of()),
+                                        new Configuration(),
+                                        fakeLookup(EARLIER_RUN)))
                 .isInstanceOf(InvalidJobConfigException.class)
                 .hasMessageContaining("committed offsets of a group")
                 .hasMessageContaining("flink run -s <newest retained checkpoint")
@@ -57,8 +61,10 @@ class StartGuardTest {
 
     @Test
     void anIntendedFreshStartIsNotChecked() {
-        StartGuard.refuseStartOverEarlierRun(config(Map.of("start.fresh", "true")),
-                new Configuration(), fakeLookup(EARLIER_RUN));
+        StartGuard.refuseStartOverEarlierRun(
+                config(Map.of("start.fresh", "true")),
+                new Configuration(),
+                fakeLookup(EARLIER_RUN));
 
         assertThat(lookups).hasValue(0);
     }
@@ -70,8 +76,8 @@ class StartGuardTest {
         application.set(DeploymentOptions.TARGET, "embedded");
         application.set(HighAvailabilityOptions.HA_MODE, "kubernetes");
 
-        StartGuard.refuseStartOverEarlierRun(config(Map.of()), application,
-                fakeLookup(EARLIER_RUN));
+        StartGuard.refuseStartOverEarlierRun(
+                config(Map.of()), application, fakeLookup(EARLIER_RUN));
 
         assertThat(lookups).hasValue(0);
     }
@@ -81,8 +87,10 @@ class StartGuardTest {
         Configuration application = new Configuration();
         application.set(DeploymentOptions.TARGET, "embedded");
 
-        assertThatThrownBy(() -> StartGuard.refuseStartOverEarlierRun(
-                        config(Map.of()), application, fakeLookup(EARLIER_RUN)))
+        assertThatThrownBy(
+                        () ->
+                                StartGuard.refuseStartOverEarlierRun(
+                                        config(Map.of()), application, fakeLookup(EARLIER_RUN)))
                 .isInstanceOf(InvalidJobConfigException.class);
     }
 
@@ -98,7 +106,8 @@ class StartGuardTest {
 
     @Test
     void brokersThatDoNotResolveAreARefusalWithAMessage() {
-        JobSettings config = config(Map.of("kafka.bootstrap-servers", "no-such-broker.invalid:9092"));
+        JobSettings config =
+                config(Map.of("kafka.bootstrap-servers", "no-such-broker.invalid:9092"));
 
         assertThatThrownBy(() -> StartGuard.earlierRunTraces(config))
                 .isInstanceOf(StartGuard.StartRefusedException.class)
@@ -113,12 +122,14 @@ class StartGuardTest {
     }
 
     private static JobSettings config(Map<String, String> extra) {
-        Map<String, String> options = new HashMap<>(Map.of(
-                "kafka.bootstrap-servers", "broker:9092",
-                "schema-registry.url", "http://registry:8081",
-                "jdbc.url", "jdbc:mysql://db:3306/visits",
-                "jdbc.user", "visit_count",
-                "job.id", "shop-eu"));
+        Map<String, String> options =
+                new HashMap<>(
+                        Map.of(
+                                "kafka.bootstrap-servers", "broker:9092",
+                                "schema-registry.url", "http://registry:8081",
+                                "jdbc.url", "jdbc:mysql://db:3306/visits",
+                                "jdbc.user", "visit_count",
+                                "job.id", "shop-eu"));
         options.putAll(extra);
         return JobSettings.of(options, "");
     }

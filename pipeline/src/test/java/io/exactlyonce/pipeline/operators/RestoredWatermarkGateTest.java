@@ -26,15 +26,15 @@ class RestoredWatermarkGateTest {
             harness.processWatermark(MINUTE - 1);
             visit(harness, "behind-the-watermark", 2_000L);
 
-            assertThat(harness.extractOutputValues()).extracting(Visit::getEventId)
+            assertThat(harness.extractOutputValues())
+                    .extracting(Visit::getEventId)
                     .containsExactly("behind-the-watermark");
             assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS)).isNull();
         }
     }
 
     @Test
-    void afterARestoreSendsVisitsOfWindowsClosedAtTheCheckpointToTheLateOutput()
-            throws Exception {
+    void afterARestoreSendsVisitsOfWindowsClosedAtTheCheckpointToTheLateOutput() throws Exception {
         OperatorSubtaskState checkpoint = checkpointAtWatermark(MINUTE - 1);
 
         try (var restored = restoredFrom(checkpoint)) {
@@ -48,8 +48,9 @@ class RestoredWatermarkGateTest {
 
     @Test
     void rescaledTakesTheLowestWatermarkOfAllSubtasks() throws Exception {
-        OperatorSubtaskState merged = AbstractStreamOperatorTestHarness.repackageState(
-                checkpointAtWatermark(MINUTE - 1), checkpointAtWatermark(3 * MINUTE - 1));
+        OperatorSubtaskState merged =
+                AbstractStreamOperatorTestHarness.repackageState(
+                        checkpointAtWatermark(MINUTE - 1), checkpointAtWatermark(3 * MINUTE - 1));
 
         try (var restored = restoredFrom(merged)) {
             visit(restored, "first-minute", 2_000L);
@@ -71,14 +72,14 @@ class RestoredWatermarkGateTest {
         try (var restored = restoredFrom(drained)) {
             visit(restored, "new-visit", 5 * MINUTE);
 
-            assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
+            assertThat(restored.extractOutputValues())
+                    .extracting(Visit::getEventId)
                     .containsExactly("new-visit");
         }
     }
 
     @Test
-    void afterADrainedSavepointSendsVisitsOfWindowsTheDrainFiredToTheLateOutput()
-            throws Exception {
+    void afterADrainedSavepointSendsVisitsOfWindowsTheDrainFiredToTheLateOutput() throws Exception {
         // The drain fired the first minute's window before any watermark had passed it.
         OperatorSubtaskState drained = drainedAfterVisitsAt(2_000L);
 
@@ -86,7 +87,9 @@ class RestoredWatermarkGateTest {
             visit(restored, "reopens-a-fired-window", 3_000L);
             visit(restored, "first-visit-of-a-new-window", MINUTE + 5L);
 
-            assertRouted(restored, List.of("first-visit-of-a-new-window"),
+            assertRouted(
+                    restored,
+                    List.of("first-visit-of-a-new-window"),
                     List.of("reopens-a-fired-window"));
         }
     }
@@ -95,9 +98,9 @@ class RestoredWatermarkGateTest {
     void drainedAndRescaledTakesTheLatestWindowAnySubtaskHadSeen() throws Exception {
         // One subtask had seen up to the third minute, the other only the first: the drain
         // fired the third minute's window on the first, and its keys may now be anywhere.
-        OperatorSubtaskState merged = AbstractStreamOperatorTestHarness.repackageState(
-                drainedAfterVisitsAt(2 * MINUTE + 2_000L),
-                drainedAfterVisitsAt(2_000L));
+        OperatorSubtaskState merged =
+                AbstractStreamOperatorTestHarness.repackageState(
+                        drainedAfterVisitsAt(2 * MINUTE + 2_000L), drainedAfterVisitsAt(2_000L));
 
         try (var restored = restoredFrom(merged)) {
             visit(restored, "third-minute", 2 * MINUTE + 3_000L);
@@ -150,7 +153,8 @@ class RestoredWatermarkGateTest {
             restored.open();
             visit(restored, "on-time", MINUTE + 5L);
 
-            assertThat(restored.extractOutputValues()).extracting(Visit::getEventId)
+            assertThat(restored.extractOutputValues())
+                    .extracting(Visit::getEventId)
                     .containsExactly("on-time");
         }
     }
@@ -166,8 +170,10 @@ class RestoredWatermarkGateTest {
     /** What the gate passed on to the window operator, and what it sent to the late output. */
     private static void assertRouted(
             KeyedOneInputStreamOperatorTestHarness<String, Visit, Visit> harness,
-            List<String> passed, List<String> late) {
-        assertThat(harness.extractOutputValues()).extracting(Visit::getEventId)
+            List<String> passed,
+            List<String> late) {
+        assertThat(harness.extractOutputValues())
+                .extracting(Visit::getEventId)
                 .containsExactlyElementsOf(passed);
         assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS))
                 .extracting(record -> record.getValue().getEventId())
@@ -175,8 +181,7 @@ class RestoredWatermarkGateTest {
     }
 
     /** A snapshot of a job stopped with {@code --drain}, after visits at these event times. */
-    private static OperatorSubtaskState drainedAfterVisitsAt(long... eventTimes)
-            throws Exception {
+    private static OperatorSubtaskState drainedAfterVisitsAt(long... eventTimes) throws Exception {
         try (var harness = harness()) {
             harness.open();
             for (long eventTime : eventTimes) {
@@ -204,11 +209,15 @@ class RestoredWatermarkGateTest {
             Duration windowSize) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
                 new RestoredWatermarkGate(windowSize, VisitCountJob.LATE_VISITS),
-                new ByUser(), Types.STRING);
+                new ByUser(),
+                Types.STRING);
     }
 
-    private static void visit(KeyedOneInputStreamOperatorTestHarness<String, Visit, Visit> harness,
-            String eventId, long eventTime) throws Exception {
+    private static void visit(
+            KeyedOneInputStreamOperatorTestHarness<String, Visit, Visit> harness,
+            String eventId,
+            long eventTime)
+            throws Exception {
         harness.processElement(TestVisits.visit(eventId, "alice", eventTime), eventTime);
     }
 }

@@ -30,7 +30,10 @@ final class TestVisits {
                         .build());
     }
 
-    /** A record of another writer schema (registered on the way), as a producer on that schema writes it. */
+    /**
+     * A record of another writer schema (registered on the way), as a producer on that schema
+     * writes it.
+     */
     byte[] bytes(GenericRecord record) {
         return GenericWireFormat.serialize(
                 record, registry.register(TOPIC + "-value", record.getSchema()));

@@ -27,41 +27,46 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryData;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryData;
 import org.junit.jupiter.api.Test;
 
 /**
  * Seeded fuzzing of {@link VisitDecoder}: valid visits, written with the job's schema and with
- * compatible writer schemas that use every Avro type, are cut, bit-flipped, given oversized
- * length fields, corrupted field by field, or replaced by arbitrary bytes. Every input must come
- * out as exactly one visit or one dead letter with a reason, within a few seconds, and never as
- * an exception or an Error: any of those would restart the job on the same record forever.
+ * compatible writer schemas that use every Avro type, are cut, bit-flipped, given oversized length
+ * fields, corrupted field by field, or replaced by arbitrary bytes. Every input must come out as
+ * exactly one visit or one dead letter with a reason, within a few seconds, and never as an
+ * exception or an Error: any of those would restart the job on the same record forever.
  *
- * <p>The seed is fixed, so a failure names an input that reproduces it. The registry is
- * in-memory, so an outage is out of scope (the decoder fails on purpose then).
+ * <p>The seed is fixed, so a failure names an input that reproduces it. The registry is in-memory,
+ * so an outage is out of scope (the decoder fails on purpose then).
  */
 class VisitDecoderFuzzTest {
 
     private static final long SEED = 0x5eed_dec0deL;
     private static final int INPUTS = 30_000;
+
     /** Far above any honest decode (microseconds), far below a stuck partition. */
     private static final Duration LIMIT_PER_INPUT = Duration.ofSeconds(10);
+
     /** A decode that never returns keeps its thread busy; give up after this many. */
     private static final int MAX_STUCK_INPUTS = 2;
 
-    private static final Set<DeadLetterReason> FIELD_REASONS = EnumSet.of(
-            DeadLetterReason.MISSING_EVENT_ID,
-            DeadLetterReason.MISSING_USER_ID,
-            DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
+    private static final Set<DeadLetterReason> FIELD_REASONS =
+            EnumSet.of(
+                    DeadLetterReason.MISSING_EVENT_ID,
+                    DeadLetterReason.MISSING_USER_ID,
+                    DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
 
     private static final Schema STEP = recursiveStep();
+
     /** A compatible writer: the job's fields plus one field of every other Avro type. */
     private static final Schema WIDE_WRITER = wideWriter();
+
     /**
-     * A compatible writer whose extra record holds itself with no union between: no value of it
-     * is finite, so every record it writes is refused as UNUSABLE_SCHEMA, mutated or not.
+     * A compatible writer whose extra record holds itself with no union between: no value of it is
+     * finite, so every record it writes is refused as UNUSABLE_SCHEMA, mutated or not.
      */
     private static final Schema LOOPING_WRITER = loopingWriter();
 
@@ -100,7 +105,8 @@ class VisitDecoderFuzzTest {
                 Mutation mutation = Mutation.values()[random.nextInt(Mutation.values().length)];
                 byte[] input = mutate(mutation, validRecord());
                 inputsRun++;
-                Future<DecodedRecord> decoding = worker.submit(() -> decoder.decode(visits.raw(input)));
+                Future<DecodedRecord> decoding =
+                        worker.submit(() -> decoder.decode(visits.raw(input)));
                 try {
                     DecodedRecord decoded =
                             decoding.get(LIMIT_PER_INPUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -113,7 +119,12 @@ class VisitDecoderFuzzTest {
                 } catch (ExecutionException e) {
                     findings.add(describe(i, mutation, input, "threw " + e.getCause()));
                 } catch (TimeoutException e) {
-                    findings.add(describe(i, mutation, input, "did not return within " + LIMIT_PER_INPUT));
+                    findings.add(
+                            describe(
+                                    i,
+                                    mutation,
+                                    input,
+                                    "did not return within " + LIMIT_PER_INPUT));
                     stuck++;
                     worker.shutdownNow();
                     worker = newWorker();
@@ -123,16 +134,30 @@ class VisitDecoderFuzzTest {
             worker.shutdownNow();
         }
 
-        String summary = inputsRun + " inputs (seed " + SEED + "), outcomes " + outcomes + ", "
-                + findings.size() + " findings";
+        String summary =
+                inputsRun
+                        + " inputs (seed "
+                        + SEED
+                        + "), outcomes "
+                        + outcomes
+                        + ", "
+                        + findings.size()
+                        + " findings";
         System.out.println("VisitDecoderFuzzTest: " + summary);
         assertThat(findings).as(summary).isEmpty();
         assertThat(inputsRun).isEqualTo(INPUTS);
         // The generator must reach past the header into every kind of outcome, or it proves little.
         assertThat(outcomes)
                 .as(summary)
-                .containsKeys("VISIT", "TRUNCATED", "BAD_MAGIC_BYTE", "UNKNOWN_SCHEMA_ID",
-                        "MALFORMED_AVRO", "UNUSABLE_SCHEMA", "MISSING_EVENT_ID", "MISSING_USER_ID",
+                .containsKeys(
+                        "VISIT",
+                        "TRUNCATED",
+                        "BAD_MAGIC_BYTE",
+                        "UNKNOWN_SCHEMA_ID",
+                        "MALFORMED_AVRO",
+                        "UNUSABLE_SCHEMA",
+                        "MISSING_EVENT_ID",
+                        "MISSING_USER_ID",
                         "EVENT_TIME_OUT_OF_RANGE");
     }
 
@@ -147,13 +172,17 @@ class VisitDecoderFuzzTest {
         }
         if (decoded.isVisit()) {
             Visit visit = decoded.getVisit();
-            boolean complete = visit.getEventId() != null && !visit.getEventId().isBlank()
-                    && visit.getUserId() != null && !visit.getUserId().isBlank()
-                    && Arrays.equals(visit.getPayload(), input);
+            boolean complete =
+                    visit.getEventId() != null
+                            && !visit.getEventId().isBlank()
+                            && visit.getUserId() != null
+                            && !visit.getUserId().isBlank()
+                            && Arrays.equals(visit.getPayload(), input);
             return complete ? null : "visit lacks an id or its original bytes: " + visit;
         }
         DeadLetter deadLetter = decoded.getDeadLetter();
-        if (deadLetter.reason() == null || deadLetter.detail() == null
+        if (deadLetter.reason() == null
+                || deadLetter.detail() == null
                 || deadLetter.detail().isBlank()) {
             return "dead letter without reason or detail: " + deadLetter;
         }
@@ -161,9 +190,12 @@ class VisitDecoderFuzzTest {
             return "dead letter does not carry the original record: " + deadLetter;
         }
         // An unmutated record is well-formed Avro: only its field values may be refused.
-        boolean unusableWriter = deadLetter.reason() == DeadLetterReason.UNUSABLE_SCHEMA
-                && input.length >= 5 && ByteBuffer.wrap(input, 1, 4).getInt() == loopingWriterId;
-        if (mutation == Mutation.NONE && !FIELD_REASONS.contains(deadLetter.reason())
+        boolean unusableWriter =
+                deadLetter.reason() == DeadLetterReason.UNUSABLE_SCHEMA
+                        && input.length >= 5
+                        && ByteBuffer.wrap(input, 1, 4).getInt() == loopingWriterId;
+        if (mutation == Mutation.NONE
+                && !FIELD_REASONS.contains(deadLetter.reason())
                 && !unusableWriter) {
             return "well-formed record dead-lettered: " + deadLetter;
         }
@@ -176,16 +208,26 @@ class VisitDecoderFuzzTest {
 
     private static String describe(int index, Mutation mutation, byte[] input, String problem) {
         String hex = HexFormat.of().formatHex(input, 0, Math.min(input.length, 64));
-        return "input " + index + " (" + mutation + ", " + input.length + " bytes: " + hex
-                + (input.length > 64 ? "..." : "") + ") " + problem;
+        return "input "
+                + index
+                + " ("
+                + mutation
+                + ", "
+                + input.length
+                + " bytes: "
+                + hex
+                + (input.length > 64 ? "..." : "")
+                + ") "
+                + problem;
     }
 
     private static ExecutorService newWorker() {
-        return Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "fuzz-decode");
-            thread.setDaemon(true);
-            return thread;
-        });
+        return Executors.newSingleThreadExecutor(
+                runnable -> {
+                    Thread thread = new Thread(runnable, "fuzz-decode");
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 
     // ---- valid records ----
@@ -205,7 +247,8 @@ class VisitDecoderFuzzTest {
         wide.put("user_id", userId);
         wide.put("page", "/" + text(random.nextInt(20)));
         wide.put("event_time", eventTime);
-        for (String optional : List.of("referrer", "user_agent", "session_id", "country", "device_type")) {
+        for (String optional :
+                List.of("referrer", "user_agent", "session_id", "country", "device_type")) {
             wide.put(optional, random.nextBoolean() ? null : text(random.nextInt(30)));
         }
         List<Object> tags = new ArrayList<>();
@@ -219,10 +262,17 @@ class VisitDecoderFuzzTest {
         }
         wide.put("attributes", attributes);
         wide.put("trail", trail(random.nextInt(6)));
-        wide.put("blob", random.nextBoolean() ? null : ByteBuffer.wrap(randomBytes(random.nextInt(16))));
-        wide.put("kind", new GenericData.EnumSymbol(WIDE_WRITER.getField("kind").schema(),
-                random.nextBoolean() ? "PAGE" : "API"));
-        wide.put("digest", new GenericData.Fixed(WIDE_WRITER.getField("digest").schema(), randomBytes(4)));
+        wide.put(
+                "blob",
+                random.nextBoolean() ? null : ByteBuffer.wrap(randomBytes(random.nextInt(16))));
+        wide.put(
+                "kind",
+                new GenericData.EnumSymbol(
+                        WIDE_WRITER.getField("kind").schema(),
+                        random.nextBoolean() ? "PAGE" : "API"));
+        wide.put(
+                "digest",
+                new GenericData.Fixed(WIDE_WRITER.getField("digest").schema(), randomBytes(4)));
         wide.put("score", random.nextDouble());
         wide.put("ratio", random.nextFloat());
         wide.put("flag", random.nextBoolean());
@@ -262,12 +312,13 @@ class VisitDecoderFuzzTest {
     private String text(int length) {
         StringBuilder text = new StringBuilder(length);
         for (int i = 0; i < length; i++) {
-            text.append(switch (random.nextInt(8)) {
-                case 0 -> ' ';
-                case 1 -> (char) (0x00e0 + random.nextInt(32)); // two UTF-8 bytes
-                case 2 -> (char) (0x4e00 + random.nextInt(512)); // three UTF-8 bytes
-                default -> (char) ('a' + random.nextInt(26));
-            });
+            text.append(
+                    switch (random.nextInt(8)) {
+                        case 0 -> ' ';
+                        case 1 -> (char) (0x00e0 + random.nextInt(32)); // two UTF-8 bytes
+                        case 2 -> (char) (0x4e00 + random.nextInt(512)); // three UTF-8 bytes
+                        default -> (char) ('a' + random.nextInt(26));
+                    });
         }
         return text.toString();
     }
@@ -281,13 +332,18 @@ class VisitDecoderFuzzTest {
             case TRUNCATE -> Arrays.copyOf(valid, random.nextInt(valid.length));
             case FLIP_BITS -> flipBits(valid, 0);
             case FLIP_BODY_BITS -> flipBits(valid, header);
-            case OVERSIZED_LENGTH -> splice(valid, header + random.nextInt(valid.length - header),
-                    random.nextInt(3), varint(oversizedLength()));
+            case OVERSIZED_LENGTH ->
+                    splice(
+                            valid,
+                            header + random.nextInt(valid.length - header),
+                            random.nextInt(3),
+                            varint(oversizedLength()));
             case CORRUPT_FIELD -> corruptField(valid);
             case TRAILING_BYTES -> concat(valid, randomBytes(1 + random.nextInt(8)));
             case OTHER_SCHEMA_ID -> {
                 byte[] other = valid.clone();
-                ByteBuffer.wrap(other, 1, 4).putInt(random.nextBoolean() ? random.nextInt(4) : random.nextInt());
+                ByteBuffer.wrap(other, 1, 4)
+                        .putInt(random.nextBoolean() ? random.nextInt(4) : random.nextInt());
                 yield other;
             }
             case ARBITRARY_BYTES -> {
@@ -328,12 +384,16 @@ class VisitDecoderFuzzTest {
     private byte[] corruptField(byte[] valid) {
         int header = ConfluentWireFormat.HEADER_LENGTH;
         int at = header + random.nextInt(valid.length - header);
-        BiFunction<Integer, byte[], byte[]> replace = (removed, with) -> splice(valid, at, removed, with);
+        BiFunction<Integer, byte[], byte[]> replace =
+                (removed, with) -> splice(valid, at, removed, with);
         return switch (random.nextInt(4)) {
             case 0 -> replace.apply(1, new byte[] {(byte) random.nextInt(256)});
             case 1 -> replace.apply(0, randomBytes(1 + random.nextInt(6)));
-            case 2 -> replace.apply(Math.min(1 + random.nextInt(6), valid.length - at), new byte[0]);
-            default -> replace.apply(1, varint(random.nextInt(64) - 32)); // a small, maybe wrong, value
+            case 2 ->
+                    replace.apply(Math.min(1 + random.nextInt(6), valid.length - at), new byte[0]);
+            default ->
+                    replace.apply(
+                            1, varint(random.nextInt(64) - 32)); // a small, maybe wrong, value
         };
     }
 
@@ -368,9 +428,13 @@ class VisitDecoderFuzzTest {
 
     private static Schema recursiveStep() {
         Schema step = Schema.createRecord("Step", null, "io.exactlyonce.fuzz", false);
-        step.setFields(List.of(new Schema.Field("next",
-                Schema.createUnion(Schema.create(Schema.Type.NULL), step), null,
-                Schema.Field.NULL_DEFAULT_VALUE)));
+        step.setFields(
+                List.of(
+                        new Schema.Field(
+                                "next",
+                                Schema.createUnion(Schema.create(Schema.Type.NULL), step),
+                                null,
+                                Schema.Field.NULL_DEFAULT_VALUE)));
         return step;
     }
 
@@ -382,8 +446,12 @@ class VisitDecoderFuzzTest {
         for (Schema.Field field : job.getFields()) {
             fields.add(new Schema.Field(field, field.schema()));
         }
-        fields.add(new Schema.Field("loop", Schema.createUnion(Schema.create(Schema.Type.NULL), loop),
-                null, Schema.Field.NULL_DEFAULT_VALUE));
+        fields.add(
+                new Schema.Field(
+                        "loop",
+                        Schema.createUnion(Schema.create(Schema.Type.NULL), loop),
+                        null,
+                        Schema.Field.NULL_DEFAULT_VALUE));
         return Schema.createRecord(job.getName(), job.getDoc(), job.getNamespace(), false, fields);
     }
 
@@ -394,13 +462,24 @@ class VisitDecoderFuzzTest {
             fields.add(new Schema.Field(field, field.schema()));
         }
         fields.add(new Schema.Field("tags", Schema.createArray(Schema.create(Schema.Type.NULL))));
-        fields.add(new Schema.Field("attributes", Schema.createMap(Schema.create(Schema.Type.STRING))));
+        fields.add(
+                new Schema.Field(
+                        "attributes", Schema.createMap(Schema.create(Schema.Type.STRING))));
         fields.add(new Schema.Field("trail", STEP));
-        fields.add(new Schema.Field("blob",
-                Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.BYTES))));
-        fields.add(new Schema.Field("kind",
-                Schema.createEnum("Kind", null, "io.exactlyonce.fuzz", List.of("PAGE", "API"))));
-        fields.add(new Schema.Field("digest", Schema.createFixed("Digest", null, "io.exactlyonce.fuzz", 4)));
+        fields.add(
+                new Schema.Field(
+                        "blob",
+                        Schema.createUnion(
+                                Schema.create(Schema.Type.NULL),
+                                Schema.create(Schema.Type.BYTES))));
+        fields.add(
+                new Schema.Field(
+                        "kind",
+                        Schema.createEnum(
+                                "Kind", null, "io.exactlyonce.fuzz", List.of("PAGE", "API"))));
+        fields.add(
+                new Schema.Field(
+                        "digest", Schema.createFixed("Digest", null, "io.exactlyonce.fuzz", 4)));
         fields.add(new Schema.Field("score", Schema.create(Schema.Type.DOUBLE)));
         fields.add(new Schema.Field("ratio", Schema.create(Schema.Type.FLOAT)));
         fields.add(new Schema.Field("flag", Schema.create(Schema.Type.BOOLEAN)));

@@ -93,7 +93,8 @@ class VisitDecoderTest {
     void deadLettersAUserIdOneCharacterLongerThanTheColumn() {
         String tooLong = "a".repeat(UserIds.MAX_LENGTH + 1);
 
-        assertDeadLetter(visits.bytes("e1", tooLong, RECORD_TIME), DeadLetterReason.USER_ID_TOO_LONG);
+        assertDeadLetter(
+                visits.bytes("e1", tooLong, RECORD_TIME), DeadLetterReason.USER_ID_TOO_LONG);
     }
 
     @Test
@@ -107,7 +108,8 @@ class VisitDecoderTest {
         assertThat(fits.isVisit()).as("128 code points, 256 chars").isTrue();
         assertThat(fits.getVisit().getUserId()).isEqualTo(longest);
         assertDeadLetter(
-                visits.bytes("e1", longest + smiley, RECORD_TIME), DeadLetterReason.USER_ID_TOO_LONG);
+                visits.bytes("e1", longest + smiley, RECORD_TIME),
+                DeadLetterReason.USER_ID_TOO_LONG);
     }
 
     @Test
@@ -135,10 +137,13 @@ class VisitDecoderTest {
         long year2200 = Instant.parse("2200-01-01T00:00:00Z").toEpochMilli();
         for (long recordTimestamp : new long[] {-1L, -2L}) {
             byte[] bytes = visits.bytes("e1", "alice", year2200);
-            DecodedRecord decoded = decoder.decode(new RawRecord(TestVisits.TOPIC, 0, 7L, recordTimestamp, null, bytes));
+            DecodedRecord decoded =
+                    decoder.decode(
+                            new RawRecord(TestVisits.TOPIC, 0, 7L, recordTimestamp, null, bytes));
 
             assertThat(decoded.isVisit()).as("record timestamp %s", recordTimestamp).isFalse();
-            assertThat(decoded.getDeadLetter().reason()).isEqualTo(DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
+            assertThat(decoded.getDeadLetter().reason())
+                    .isEqualTo(DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
             assertThat(decoded.getDeadLetter().detail()).contains("no usable timestamp");
         }
     }
@@ -147,8 +152,19 @@ class VisitDecoderTest {
     void deadLettersAStringLengthOfTwoGigabytesInAnElevenByteValue() {
         byte[] valid = visits.bytes("e1", "alice", RECORD_TIME);
         // The header, then event_id's length 2^31 - 16 as a zig-zag varint, then one byte.
-        byte[] bytes = {0, valid[1], valid[2], valid[3], valid[4],
-            (byte) 0xe0, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f, 'x'};
+        byte[] bytes = {
+            0,
+            valid[1],
+            valid[2],
+            valid[3],
+            valid[4],
+            (byte) 0xe0,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            0x0f,
+            'x'
+        };
 
         assertDeadLetter(bytes, DeadLetterReason.MALFORMED_AVRO);
     }
@@ -171,45 +187,53 @@ class VisitDecoderTest {
 
     @Test
     void deadLettersAVisitWrittenWithASchemaThatLacksTheUserId() {
-        Schema withoutUserId = SchemaBuilder.record("UserVisitEvent")
-                .namespace("io.exactlyonce.model.avro")
-                .fields()
-                .requiredString("event_id")
-                .requiredString("page")
-                .requiredLong("event_time")
-                .endRecord();
+        Schema withoutUserId =
+                SchemaBuilder.record("UserVisitEvent")
+                        .namespace("io.exactlyonce.model.avro")
+                        .fields()
+                        .requiredString("event_id")
+                        .requiredString("page")
+                        .requiredLong("event_time")
+                        .endRecord();
         GenericRecord record = new GenericData.Record(withoutUserId);
         record.put("event_id", "e1");
         record.put("page", "/home");
         record.put("event_time", RECORD_TIME);
 
-        DeadLetter deadLetter = assertDeadLetter(visits.bytes(record), DeadLetterReason.INCOMPATIBLE_SCHEMA);
+        DeadLetter deadLetter =
+                assertDeadLetter(visits.bytes(record), DeadLetterReason.INCOMPATIBLE_SCHEMA);
         assertThat(deadLetter.detail()).contains("user_id");
     }
 
     @Test
     void deadLettersASchemaIdTheRegistryHoldsAsProtobuf() throws IOException {
-        HttpServer protobufRegistry = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        protobufRegistry.createContext("/schemas/ids/", exchange -> {
-            byte[] answer = "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}"
-                    .getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
-        });
+        HttpServer protobufRegistry =
+                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        protobufRegistry.createContext(
+                "/schemas/ids/",
+                exchange -> {
+                    byte[] answer =
+                            "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}"
+                                    .getBytes(StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(200, answer.length);
+                    exchange.getResponseBody().write(answer);
+                    exchange.close();
+                });
         protobufRegistry.start();
         try {
             String url = "http://127.0.0.1:" + protobufRegistry.getAddress().getPort();
             VisitDecoder overHttp =
                     new VisitDecoder(
-                            Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, url), EventTimeBounds.DEFAULT);
+                            Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, url),
+                            EventTimeBounds.DEFAULT);
             overHttp.open();
             byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
 
             DecodedRecord decoded = overHttp.decode(visits.raw(bytes));
 
             assertThat(decoded.isVisit()).isFalse();
-            assertThat(decoded.getDeadLetter().reason()).isEqualTo(DeadLetterReason.UNUSABLE_SCHEMA);
+            assertThat(decoded.getDeadLetter().reason())
+                    .isEqualTo(DeadLetterReason.UNUSABLE_SCHEMA);
             assertThat(decoded.getDeadLetter().detail()).contains("PROTOBUF");
         } finally {
             protobufRegistry.stop(0);
@@ -220,21 +244,35 @@ class VisitDecoderTest {
     void readsThroughARegistryBehindBasicAuthWithTheJobsCredentialsFile(@TempDir Path dir)
             throws Exception {
         byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
-        try (SchemaRegistryHttpServer registry = new SchemaRegistryHttpServer(visits.registry)
-                .start().requireBasicAuth("visit-count", "s3cret")) {
+        try (SchemaRegistryHttpServer registry =
+                new SchemaRegistryHttpServer(visits.registry)
+                        .start()
+                        .requireBasicAuth("visit-count", "s3cret")) {
             Path credentials = Files.writeString(dir.resolve("registry"), "visit-count:s3cret\n");
-            JobSettings withCredentials = JobSettings.fromArgs(new String[] {
-                    "--kafka.bootstrap-servers", "broker:9092",
-                    "--schema-registry.url", registry.url(),
-                    "--schema-registry.credentials-file", credentials.toString(),
-                    "--jdbc.url", "jdbc:mysql://db:3306/visits", "--jdbc.user", "visit_count",
-                    "--job.id", "shop-eu"}, Map.of());
+            JobSettings withCredentials =
+                    JobSettings.fromArgs(
+                            new String[] {
+                                "--kafka.bootstrap-servers",
+                                "broker:9092",
+                                "--schema-registry.url",
+                                registry.url(),
+                                "--schema-registry.credentials-file",
+                                credentials.toString(),
+                                "--jdbc.url",
+                                "jdbc:mysql://db:3306/visits",
+                                "--jdbc.user",
+                                "visit_count",
+                                "--job.id",
+                                "shop-eu"
+                            },
+                            Map.of());
             VisitDecoder decoder =
                     new VisitDecoder(withCredentials.serdeConfig(), EventTimeBounds.DEFAULT);
             decoder.open();
-            VisitDecoder withoutCredentials = new VisitDecoder(
-                    Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()),
-                    EventTimeBounds.DEFAULT);
+            VisitDecoder withoutCredentials =
+                    new VisitDecoder(
+                            Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, registry.url()),
+                            EventTimeBounds.DEFAULT);
             withoutCredentials.open();
 
             assertThat(decoder.decode(visits.raw(bytes)).isVisit()).isTrue();
@@ -250,7 +288,8 @@ class VisitDecoderTest {
         byte[] bytes = visits.bytes("e1", "alice", RECORD_TIME);
         VisitDecoder offline =
                 new VisitDecoder(
-                        new ConfluentAvroDeserializer<>(UserVisitEvent.class, new OfflineRegistry()),
+                        new ConfluentAvroDeserializer<>(
+                                UserVisitEvent.class, new OfflineRegistry()),
                         EventTimeBounds.DEFAULT);
 
         assertThatThrownBy(() -> offline.decode(visits.raw(bytes)))

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
-import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.util.clock.ManualClock;
 import org.apache.flink.util.clock.RelativeClock;
 import org.junit.jupiter.api.Test;
@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 class VisitWatermarksTest {
 
     private static final Duration IDLENESS = Duration.ofSeconds(30);
+
     /** Flink's periodic watermark interval: how often the source asks for a watermark. */
     private static final Duration PERIOD = Duration.ofMillis(200);
 
@@ -34,7 +35,8 @@ class VisitWatermarksTest {
                         "year 2100",
                         new RawRecord("visits", 0, 0L, 0L, null, new byte[0]));
 
-        generator.onEvent(DecodedRecord.visit(TestVisits.visit("e1", "a", 60_000L)), 60_000L, output);
+        generator.onEvent(
+                DecodedRecord.visit(TestVisits.visit("e1", "a", 60_000L)), 60_000L, output);
         generator.onEvent(DecodedRecord.deadLetter(farFuture), 4_102_444_800_000L, output);
         generator.onPeriodicEmit(output);
 
@@ -62,7 +64,8 @@ class VisitWatermarksTest {
     void anIdlePartitionResumesWithItsNextVisitButNotWithADeadLetter() {
         WatermarkGenerator<DecodedRecord> generator = idlingGenerator();
         RecordingOutput output = new RecordingOutput();
-        generator.onEvent(DecodedRecord.visit(TestVisits.visit("e1", "a", 60_000L)), 60_000L, output);
+        generator.onEvent(
+                DecodedRecord.visit(TestVisits.visit("e1", "a", 60_000L)), 60_000L, output);
         generator.onPeriodicEmit(output);
         waitPast(IDLENESS, generator, output);
         assertThat(output.events).last().isEqualTo("idle");
@@ -71,7 +74,8 @@ class VisitWatermarksTest {
         generator.onPeriodicEmit(output);
         assertThat(output.events).as("after a dead letter").last().isEqualTo("idle");
 
-        generator.onEvent(DecodedRecord.visit(TestVisits.visit("e2", "a", 70_000L)), 70_000L, output);
+        generator.onEvent(
+                DecodedRecord.visit(TestVisits.visit("e2", "a", 70_000L)), 70_000L, output);
         generator.onPeriodicEmit(output);
         assertThat(output.events).as("after a visit").last().isEqualTo(70_000L - 5_000L - 1);
     }
@@ -116,6 +120,7 @@ class VisitWatermarksTest {
 
     private static final class RecordingOutput implements WatermarkOutput {
         final List<Long> watermarks = new ArrayList<>();
+
         /** Watermarks, "idle" and "active" in the order the generator signalled them. */
         final List<Object> events = new ArrayList<>();
 

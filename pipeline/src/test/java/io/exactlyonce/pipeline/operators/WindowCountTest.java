@@ -47,8 +47,7 @@ class WindowCountTest {
         builder.sideOutputLateData(VisitCountJob.LATE_VISITS);
         OneInputStreamOperator<Visit, UserVisitCount> operator =
                 builder.aggregate(new CountVisits(), new EmitVisitCount(), Types.LONG);
-        return new KeyedOneInputStreamOperatorTestHarness<>(
-                operator, new ByUser(), Types.STRING);
+        return new KeyedOneInputStreamOperatorTestHarness<>(operator, new ByUser(), Types.STRING);
     }
 
     @AfterEach
@@ -109,8 +108,8 @@ class WindowCountTest {
     /**
      * Pins the upstream behaviour {@link RestoredWatermarkGate} exists for: Flink checkpoints no
      * watermark, so a restored window operator counts a late visit into a window that had fired
-     * before the checkpoint and emits that window again. If Flink ever restores watermarks,
-     * this test fails and the gate can go.
+     * before the checkpoint and emits that window again. If Flink ever restores watermarks, this
+     * test fails and the gate can go.
      */
     @Test
     void restoredWithoutItsWatermarkCountsAVisitOfAWindowThatFiredBeforeTheCheckpoint()
@@ -127,15 +126,16 @@ class WindowCountTest {
         visit("late", "alice", 2_000L);
         harness.processWatermark(2 * MINUTE - 1);
 
-        assertThat(harness.extractOutputValues()).as("the same window emitted a second time")
+        assertThat(harness.extractOutputValues())
+                .as("the same window emitted a second time")
                 .containsExactly(count("alice", 0, 1));
         assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS)).isNull();
     }
 
     /**
      * The job's gate and window operator, drained ({@code flink stop --drain}) and resumed from
-     * that savepoint: a visit for a window the drain fired goes to the late output and the
-     * window is not emitted a second time.
+     * that savepoint: a visit for a window the drain fired goes to the late output and the window
+     * is not emitted a second time.
      */
     @Test
     void resumedFromADrainedSavepointBehindTheGateEmitsNoWindowTwice() throws Exception {
@@ -160,8 +160,7 @@ class WindowCountTest {
         gate.processWatermark(2 * MINUTE - 1);
         harness.processWatermark(2 * MINUTE - 1);
 
-        assertThat(harness.extractOutputValues()).as("windows emitted after the resume")
-                .isEmpty();
+        assertThat(harness.extractOutputValues()).as("windows emitted after the resume").isEmpty();
         assertThat(gate.getSideOutput(VisitCountJob.LATE_VISITS))
                 .extracting(record -> record.getValue().getEventId())
                 .containsExactly("after-the-resume");
@@ -172,12 +171,16 @@ class WindowCountTest {
             throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
                 new RestoredWatermarkGate(Duration.ofMinutes(1), VisitCountJob.LATE_VISITS),
-                new ByUser(), Types.STRING);
+                new ByUser(),
+                Types.STRING);
     }
 
     /** A visit of alice into the gate; what the gate passes on goes into the window operator. */
-    private void throughGate(KeyedOneInputStreamOperatorTestHarness<String, Visit, Visit> gate,
-            String eventId, long eventTime) throws Exception {
+    private void throughGate(
+            KeyedOneInputStreamOperatorTestHarness<String, Visit, Visit> gate,
+            String eventId,
+            long eventTime)
+            throws Exception {
         int before = gate.extractOutputStreamRecords().size();
         gate.processElement(TestVisits.visit(eventId, "alice", eventTime), eventTime);
         List<StreamRecord<? extends Visit>> passed = gate.extractOutputStreamRecords();

@@ -10,13 +10,13 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The commit markers: one row per XA transaction of the exactly-once writer, inserted inside
- * that transaction. A marker exists exactly when its transaction committed, so the committer can
- * tell "committed earlier" from "rolled back" when the database no longer knows an id.
+ * The commit markers: one row per XA transaction of the exactly-once writer, inserted inside that
+ * transaction. A marker exists exactly when its transaction committed, so the committer can tell
+ * "committed earlier" from "rolled back" when the database no longer knows an id.
  *
- * <p>The key is the transaction id's parts. Only the writer subtask that owns a sink subtask's
- * ids (the same {@code subtask mod parallelism} rule as recovery) deletes that subtask's
- * markers, so two subtasks never lock the same marker rows.
+ * <p>The key is the transaction id's parts. Only the writer subtask that owns a sink subtask's ids
+ * (the same {@code subtask mod parallelism} rule as recovery) deletes that subtask's markers, so
+ * two subtasks never lock the same marker rows.
  */
 public final class CommitMarkerTable {
 
@@ -25,10 +25,10 @@ public final class CommitMarkerTable {
     private CommitMarkerTable() {}
 
     /**
-     * The DDL. The prefix is ASCII by validation ({@code [A-Za-z0-9._-]}), so a binary ASCII
-     * column holds it exactly. {@code by_checkpoint} serves the writer's cleanup (a checkpoint
-     * band of one prefix, every subtask) and the committer's newest-marker lookup, which would
-     * otherwise read every marker of the prefix: a week of markers per subtask by default.
+     * The DDL. The prefix is ASCII by validation ({@code [A-Za-z0-9._-]}), so a binary ASCII column
+     * holds it exactly. {@code by_checkpoint} serves the writer's cleanup (a checkpoint band of one
+     * prefix, every subtask) and the committer's newest-marker lookup, which would otherwise read
+     * every marker of the prefix: a week of markers per subtask by default.
      */
     public static String createTable(String table) {
         return "CREATE TABLE IF NOT EXISTS "
@@ -45,10 +45,9 @@ public final class CommitMarkerTable {
 
     /**
      * Whether the marker of a transaction of {@code checkpointId} may have been deleted: the
-     * writer's transaction of checkpoint C deletes markers up to C - retention, so once a marker
-     * of {@code newestMarkedCheckpoint} exists (that transaction committed), every marker at or
-     * below it minus the retention may be gone. Below that horizon a missing marker tells
-     * nothing.
+     * writer's transaction of checkpoint C deletes markers up to C - retention, so once a marker of
+     * {@code newestMarkedCheckpoint} exists (that transaction committed), every marker at or below
+     * it minus the retention may be gone. Below that horizon a missing marker tells nothing.
      */
     static boolean mayHaveBeenCleanedUp(
             long checkpointId, OptionalLong newestMarkedCheckpoint, int retention) {
@@ -59,8 +58,9 @@ public final class CommitMarkerTable {
     /** The highest checkpoint with a marker of {@code prefix}; the by_checkpoint key finds it. */
     static OptionalLong newestCheckpoint(Connection connection, String table, String prefix)
             throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT MAX(checkpoint_id) FROM " + table + " WHERE xid_prefix = ?")) {
+        try (PreparedStatement select =
+                connection.prepareStatement(
+                        "SELECT MAX(checkpoint_id) FROM " + table + " WHERE xid_prefix = ?")) {
             select.setString(1, prefix);
             try (ResultSet result = select.executeQuery()) {
                 result.next();
@@ -71,19 +71,24 @@ public final class CommitMarkerTable {
     }
 
     static void insert(Connection connection, String table, SinkXid xid) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO " + table + " (xid_prefix, subtask, checkpoint_id, attempt)"
-                        + " VALUES (?, ?, ?, ?)")) {
+        try (PreparedStatement insert =
+                connection.prepareStatement(
+                        "INSERT INTO "
+                                + table
+                                + " (xid_prefix, subtask, checkpoint_id, attempt)"
+                                + " VALUES (?, ?, ?, ?)")) {
             bindKey(insert, xid);
             insert.executeUpdate();
         }
     }
 
     static boolean exists(Connection connection, String table, SinkXid xid) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT 1 FROM " + table
-                        + " WHERE xid_prefix = ? AND subtask = ? AND checkpoint_id = ?"
-                        + " AND attempt = ?")) {
+        try (PreparedStatement select =
+                connection.prepareStatement(
+                        "SELECT 1 FROM "
+                                + table
+                                + " WHERE xid_prefix = ? AND subtask = ? AND checkpoint_id = ?"
+                                + " AND attempt = ?")) {
             bindKey(select, xid);
             try (ResultSet result = select.executeQuery()) {
                 return result.next();
@@ -92,10 +97,10 @@ public final class CommitMarkerTable {
     }
 
     /**
-     * Deletes the committed markers of the given prefixes with a checkpoint in
-     * {@code (above, upTo]} whose subtask this writer subtask owns. The rows are found by a
-     * non-locking read and deleted one by one by their key, so the statement never waits on a
-     * row another transaction locked, and no gap is locked.
+     * Deletes the committed markers of the given prefixes with a checkpoint in {@code (above,
+     * upTo]} whose subtask this writer subtask owns. The rows are found by a non-locking read and
+     * deleted one by one by their key, so the statement never waits on a row another transaction
+     * locked, and no gap is locked.
      */
     static int deleteOwned(
             Connection connection,
@@ -107,9 +112,11 @@ public final class CommitMarkerTable {
             long upTo)
             throws SQLException {
         List<SinkXid> owned = new ArrayList<>();
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT subtask, attempt, checkpoint_id FROM " + table
-                        + " WHERE xid_prefix = ? AND checkpoint_id > ? AND checkpoint_id <= ?")) {
+        try (PreparedStatement select =
+                connection.prepareStatement(
+                        "SELECT subtask, attempt, checkpoint_id FROM "
+                                + table
+                                + " WHERE xid_prefix = ? AND checkpoint_id > ? AND checkpoint_id <= ?")) {
             for (String prefix : prefixes) {
                 select.setString(1, prefix);
                 select.setLong(2, above);
@@ -118,8 +125,12 @@ public final class CommitMarkerTable {
                     while (result.next()) {
                         int markerSubtask = result.getInt(1);
                         if (markerSubtask % parallelism == subtask) {
-                            owned.add(new SinkXid(
-                                    prefix, markerSubtask, result.getLong(3), result.getInt(2)));
+                            owned.add(
+                                    new SinkXid(
+                                            prefix,
+                                            markerSubtask,
+                                            result.getLong(3),
+                                            result.getInt(2)));
                         }
                     }
                 }
@@ -128,10 +139,12 @@ public final class CommitMarkerTable {
         if (owned.isEmpty()) {
             return 0;
         }
-        try (PreparedStatement delete = connection.prepareStatement(
-                "DELETE FROM " + table
-                        + " WHERE xid_prefix = ? AND subtask = ? AND checkpoint_id = ?"
-                        + " AND attempt = ?")) {
+        try (PreparedStatement delete =
+                connection.prepareStatement(
+                        "DELETE FROM "
+                                + table
+                                + " WHERE xid_prefix = ? AND subtask = ? AND checkpoint_id = ?"
+                                + " AND attempt = ?")) {
             for (SinkXid xid : owned) {
                 bindKey(delete, xid);
                 delete.addBatch();

@@ -14,15 +14,15 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  * 10.5.2+, the first versions that keep a prepared XA transaction across a disconnect and a
  * restart. {@link Builder#build()} refuses the combinations that silently duplicate or lose data.
  *
- * <p>The password travels inside the job graph (the sink must open connections on the
- * TaskManagers) but is never printed: not by {@link #toString()}, not into Flink's configuration.
+ * <p>The password travels inside the job graph (the sink must open connections on the TaskManagers)
+ * but is never printed: not by {@link #toString()}, not into Flink's configuration.
  */
 public final class JdbcSinkSettings implements Serializable {
 
     /**
-     * Every place mysql-connector-j reads a password from: user info before the host
-     * ({@code user:secret@host}), and a {@code password}, {@code password1..3} or {@code pwd}
-     * property in the query or a host's key-value list.
+     * Every place mysql-connector-j reads a password from: user info before the host ({@code
+     * user:secret@host}), and a {@code password}, {@code password1..3} or {@code pwd} property in
+     * the query or a host's key-value list.
      */
     private static final Pattern PASSWORD_IN_URL =
             Pattern.compile(
@@ -33,8 +33,10 @@ public final class JdbcSinkSettings implements Serializable {
 
     /** Long enough for any checkpoint cadence the job allows by default; see the getter. */
     public static final Duration DEFAULT_SESSION_IDLE_TIMEOUT = Duration.ofMinutes(10);
+
     /** A week of checkpoints at the default 5 s interval; see the getter. */
     public static final int DEFAULT_COMMIT_MARKER_RETENTION = 7 * 24 * 3600 / 5;
+
     /** The largest wait_timeout MySQL and MariaDB accept. */
     private static final Duration MAX_SESSION_IDLE_TIMEOUT = Duration.ofDays(365);
 
@@ -126,21 +128,21 @@ public final class JdbcSinkSettings implements Serializable {
     }
 
     /**
-     * How many checkpoints a commit marker outlives its transaction. A restore from a checkpoint
-     * or savepoint older than that finds no marker for an id the database no longer knows, and
-     * fails, unable to tell whether that id committed. Long enough to cover savepoint history.
+     * How many checkpoints a commit marker outlives its transaction. A restore from a checkpoint or
+     * savepoint older than that finds no marker for an id the database no longer knows, and fails,
+     * unable to tell whether that id committed. Long enough to cover savepoint history.
      */
     public int commitMarkerRetention() {
         return commitMarkerRetention;
     }
 
     /**
-     * The server's {@code wait_timeout} for the writer's XA sessions: how long the server keeps
-     * one that sends nothing. The writer closes its session right after PREPARE; if that close
-     * never reaches the server (a network partition), the session, and with it the prepared
-     * transaction, which answers XAER_NOTA to every other session, lives until this timeout
-     * ends it. It must exceed the longest idle gap of a writer session, from its first row to
-     * its PREPARE, or the server ends a transaction that is still being written.
+     * The server's {@code wait_timeout} for the writer's XA sessions: how long the server keeps one
+     * that sends nothing. The writer closes its session right after PREPARE; if that close never
+     * reaches the server (a network partition), the session, and with it the prepared transaction,
+     * which answers XAER_NOTA to every other session, lives until this timeout ends it. It must
+     * exceed the longest idle gap of a writer session, from its first row to its PREPARE, or the
+     * server ends a transaction that is still being written.
      */
     public Duration sessionIdleTimeout() {
         return sessionIdleTimeout;
@@ -154,17 +156,22 @@ public final class JdbcSinkSettings implements Serializable {
         long intervalMillis = timing.interval().toMillis();
         long checkpoints = (retention.toMillis() + intervalMillis - 1) / intervalMillis;
         if (checkpoints < 1 || checkpoints > Integer.MAX_VALUE) {
-            throw new InvalidSinkSettingsException("commit marker retention " + retention
-                    + " must be at least one checkpoint interval (" + timing.interval()
-                    + ") and at most " + Integer.MAX_VALUE + " intervals");
+            throw new InvalidSinkSettingsException(
+                    "commit marker retention "
+                            + retention
+                            + " must be at least one checkpoint interval ("
+                            + timing.interval()
+                            + ") and at most "
+                            + Integer.MAX_VALUE
+                            + " intervals");
         }
         return (int) checkpoints;
     }
 
     /**
-     * A session idle timeout for a checkpoint cadence: twice the longest a writer transaction
-     * stays open while checkpoints succeed (an upper bound of the gap from its first row to its
-     * PREPARE), and never below the default, in whole seconds.
+     * A session idle timeout for a checkpoint cadence: twice the longest a writer transaction stays
+     * open while checkpoints succeed (an upper bound of the gap from its first row to its PREPARE),
+     * and never below the default, in whole seconds.
      */
     public static Duration sessionIdleTimeoutFor(CheckpointTiming timing) {
         Duration doubled = timing.longestOpenTransaction().multipliedBy(2);
@@ -329,21 +336,26 @@ public final class JdbcSinkSettings implements Serializable {
             }
             if (commitMarkerTable == null || !TABLE_NAME.matcher(commitMarkerTable).matches()) {
                 throw new InvalidSinkSettingsException(
-                        name + ": commit marker table must match [A-Za-z0-9_]{1,64}, got "
+                        name
+                                + ": commit marker table must match [A-Za-z0-9_]{1,64}, got "
                                 + commitMarkerTable);
             }
             if (commitMarkerRetention < 1) {
                 throw new InvalidSinkSettingsException(
-                        name + ": commit marker retention must be at least 1 checkpoint, got "
+                        name
+                                + ": commit marker retention must be at least 1 checkpoint, got "
                                 + commitMarkerRetention);
             }
             if (sessionIdleTimeout.compareTo(Duration.ofSeconds(1)) < 0
                     || sessionIdleTimeout.compareTo(MAX_SESSION_IDLE_TIMEOUT) > 0
                     || sessionIdleTimeout.toMillis() % 1000 != 0) {
                 throw new InvalidSinkSettingsException(
-                        name + ": session idle timeout must be whole seconds between 1 s and "
-                                + MAX_SESSION_IDLE_TIMEOUT.toDays() + " days (the server's"
-                                + " wait_timeout), got " + sessionIdleTimeout);
+                        name
+                                + ": session idle timeout must be whole seconds between 1 s and "
+                                + MAX_SESSION_IDLE_TIMEOUT.toDays()
+                                + " days (the server's"
+                                + " wait_timeout), got "
+                                + sessionIdleTimeout);
             }
             switch (deliveryGuarantee) {
                 case EXACTLY_ONCE:

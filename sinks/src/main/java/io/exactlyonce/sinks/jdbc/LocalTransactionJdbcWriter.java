@@ -7,16 +7,16 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * At least once: rows are committed in a local transaction at every flush, before the checkpoint
- * completes, so a restore replays and writes them again. Kept to show what exactly-once
- * prevents; a failed batch is retried up to {@code maxRetries} times on a new connection.
+ * completes, so a restore replays and writes them again. Kept to show what exactly-once prevents; a
+ * failed batch is retried up to {@code maxRetries} times on a new connection.
  */
 final class LocalTransactionJdbcWriter<T>
         implements StatefulSinkWriter<T, XaWriterState>, CommittingSinkWriter<T, SinkXid> {
@@ -31,7 +31,10 @@ final class LocalTransactionJdbcWriter<T>
     private Connection connection;
 
     LocalTransactionJdbcWriter(
-            JdbcSinkSettings settings, String sql, StatementBinder<T> binder, TypeSerializer<T> copier) {
+            JdbcSinkSettings settings,
+            String sql,
+            StatementBinder<T> binder,
+            TypeSerializer<T> copier) {
         this.settings = settings;
         this.sql = sql;
         this.binder = binder;

@@ -16,12 +16,12 @@ final class MySqlConnections {
     }
 
     /**
-     * A session for one transaction of the exactly-once writer, which the server ends after
-     * {@link JdbcSinkSettings#sessionIdleTimeout()} without a statement. If the writer's close
-     * after PREPARE never reaches the server, that ends the session and detaches the prepared
-     * transaction, which other sessions can commit only then; the server's default
-     * wait_timeout is 8 hours. interactive_timeout does not apply: the driver does not connect
-     * as an interactive client.
+     * A session for one transaction of the exactly-once writer, which the server ends after {@link
+     * JdbcSinkSettings#sessionIdleTimeout()} without a statement. If the writer's close after
+     * PREPARE never reaches the server, that ends the session and detaches the prepared
+     * transaction, which other sessions can commit only then; the server's default wait_timeout is
+     * 8 hours. interactive_timeout does not apply: the driver does not connect as an interactive
+     * client.
      */
     static XAConnection openWriterXa(JdbcSinkSettings settings) throws SQLException {
         XAConnection connection = openXa(settings);

@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
  * snapshotted, plus one), and the writer prepares it at the next barrier it sees. A restored
  * checkpoint N completed, so the writer saw barrier N: every transaction named at or below N was
  * prepared at a barrier at or below N, and its id is in checkpoint N's committables. So, restored
- * from N, a subtask commits every prepared transaction of its prefixes at or below N and rolls
- * back every one above N (no completed checkpoint carries it; its rows are replayed). Started
- * without a checkpoint, nothing prepared can be committed any more: everything is rolled back.
- * After rescaling, old subtask {@code s} is settled by new subtask {@code s mod parallelism}.
- * The committer's later commit of the same ids then meets XAER_NOTA and their commit markers.
+ * from N, a subtask commits every prepared transaction of its prefixes at or below N and rolls back
+ * every one above N (no completed checkpoint carries it; its rows are replayed). Started without a
+ * checkpoint, nothing prepared can be committed any more: everything is rolled back. After
+ * rescaling, old subtask {@code s} is settled by new subtask {@code s mod parallelism}. The
+ * committer's later commit of the same ids then meets XAER_NOTA and their commit markers.
  */
 final class PreparedTransactions {
 
@@ -33,8 +33,8 @@ final class PreparedTransactions {
     private PreparedTransactions() {}
 
     /**
-     * What one subtask settled. {@code stuck} were listed but answered XAER_NOTA: the session
-     * that prepared them is still alive on the server.
+     * What one subtask settled. {@code stuck} were listed but answered XAER_NOTA: the session that
+     * prepared them is still alive on the server.
      */
     record Settled(List<SinkXid> committed, List<SinkXid> rolledBack, List<SinkXid> stuck) {}
 
@@ -47,9 +47,9 @@ final class PreparedTransactions {
     }
 
     /**
-     * Looks at an id that is listed but answers XAER_NOTA before calling it stuck. After a
-     * rescale the committer holding a restored id need not be its owner, and may be committing
-     * it right then; that takes milliseconds, a session left alive on the server takes hours.
+     * Looks at an id that is listed but answers XAER_NOTA before calling it stuck. After a rescale
+     * the committer holding a restored id need not be its owner, and may be committing it right
+     * then; that takes milliseconds, a session left alive on the server takes hours.
      */
     static final int LOOKS_WHILE_LISTED = 5;
 
@@ -62,7 +62,12 @@ final class PreparedTransactions {
             int parallelism,
             OptionalLong restoredCheckpointId)
             throws XAException {
-        return settle(resource, prefixes, subtask, parallelism, restoredCheckpointId,
+        return settle(
+                resource,
+                prefixes,
+                subtask,
+                parallelism,
+                restoredCheckpointId,
                 duration -> Thread.sleep(duration.toMillis()));
     }
 
@@ -87,7 +92,8 @@ final class PreparedTransactions {
                     if (carriedByCompletedCheckpoint) {
                         resource.commit(xid, false);
                         settled.committed().add(xid);
-                        LOG.info("committed prepared transaction {} of a completed checkpoint", xid);
+                        LOG.info(
+                                "committed prepared transaction {} of a completed checkpoint", xid);
                     } else {
                         resource.rollback(xid);
                         settled.rolledBack().add(xid);
@@ -108,7 +114,10 @@ final class PreparedTransactions {
                     settled.stuck().add(xid);
                     break;
                 }
-                LOG.info("{} is listed but answers XAER_NOTA, look {} of {}", xid, look,
+                LOG.info(
+                        "{} is listed but answers XAER_NOTA, look {} of {}",
+                        xid,
+                        look,
                         LOOKS_WHILE_LISTED);
                 try {
                     pause.pause(PAUSE_WHILE_LISTED);

@@ -11,8 +11,8 @@ public final class PreparedXids {
     private PreparedXids() {}
 
     /**
-     * The transactions of {@code settings}' XID prefix that are prepared in the database, of
-     * every subtask and checkpoint.
+     * The transactions of {@code settings}' XID prefix that are prepared in the database, of every
+     * subtask and checkpoint.
      *
      * @throws SQLException if the database cannot be reached
      * @throws XAException if {@code XA RECOVER} fails, e.g. without the privilege for it

@@ -45,7 +45,8 @@ public final class SinkXid implements Xid {
         if (xid.getFormatId() != FORMAT_ID) {
             return Optional.empty();
         }
-        String[] parts = new String(xid.getGlobalTransactionId(), StandardCharsets.UTF_8).split(":");
+        String[] parts =
+                new String(xid.getGlobalTransactionId(), StandardCharsets.UTF_8).split(":");
         if (parts.length != 4) {
             return Optional.empty();
         }

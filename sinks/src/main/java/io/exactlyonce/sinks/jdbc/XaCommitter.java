@@ -19,28 +19,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits prepared transactions once their checkpoint completed, and again after a recovery for
- * the committables restored from the last completed checkpoint.
+ * Commits prepared transactions once their checkpoint completed, and again after a recovery for the
+ * committables restored from the last completed checkpoint.
  *
- * <p>It never assumes. {@code XAER_NOTA} at {@code XA COMMIT} is looked up: an id that
- * {@code XA RECOVER} still lists is attached to the live session that prepared it and is retried,
- * a few times with pauses, then fails the job with what a DBA does; an id no longer listed
- * committed earlier if its commit marker exists, otherwise its rows are gone and the job fails
- * (or, below the marker cleanup horizon, the job fails unable to tell).
- * A rollback by the database ({@code XA_RB*}) fails the job too: Flink 2.2.1 drops a failure
- * with a known reason without a word.
+ * <p>It never assumes. {@code XAER_NOTA} at {@code XA COMMIT} is looked up: an id that {@code XA
+ * RECOVER} still lists is attached to the live session that prepared it and is retried, a few times
+ * with pauses, then fails the job with what a DBA does; an id no longer listed committed earlier if
+ * its commit marker exists, otherwise its rows are gone and the job fails (or, below the marker
+ * cleanup horizon, the job fails unable to tell). A rollback by the database ({@code XA_RB*}) fails
+ * the job too: Flink 2.2.1 drops a failure with a known reason without a word.
  */
 final class XaCommitter implements Committer<SinkXid> {
 
     private static final Logger LOG = LoggerFactory.getLogger(XaCommitter.class);
+
     /** Commits the latency histogram remembers. */
     private static final int HISTOGRAM_WINDOW = 500;
+
     /**
-     * Commit attempts on an id still prepared in another session. Below Flink's default
-     * {@code sink.committer.retries} (10), so this committer's message ends the retries, not
-     * Flink's generic one.
+     * Commit attempts on an id still prepared in another session. Below Flink's default {@code
+     * sink.committer.retries} (10), so this committer's message ends the retries, not Flink's
+     * generic one.
      */
     static final int ATTEMPTS_WHILE_PREPARED_ELSEWHERE = 8;
+
     private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
 
@@ -51,9 +53,12 @@ final class XaCommitter implements Committer<SinkXid> {
     private final Histogram commitMillis;
     private final CommitSession.Opener opener;
     private final Pause pause;
+
     /** Per id still prepared in another session: the commit attempts that met it so. */
     private final Map<SinkXid, Integer> attemptsWhilePreparedElsewhere = new HashMap<>();
+
     private CommitSession session;
+
     /** See {@link #countLeftPrepared}; -1 until known. */
     private volatile long leftPrepared = -1;
 
@@ -74,8 +79,9 @@ final class XaCommitter implements Committer<SinkXid> {
         this.outcomes = new CommitOutcomes(settings.name(), metrics);
         this.rolledBackByDatabase = metrics.counter("xaTransactionsRolledBackByDatabase");
         metrics.gauge("xaTransactionsLeftPrepared", (Gauge<Long>) () -> leftPrepared);
-        this.commitMillis = metrics.histogram(
-                "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        this.commitMillis =
+                metrics.histogram(
+                        "xaCommitMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
 
     @Override
@@ -97,7 +103,11 @@ final class XaCommitter implements Committer<SinkXid> {
                 mostAttemptsWhilePrepared =
                         Math.max(mostAttemptsWhilePrepared, handle(request, xid, e));
             } catch (SQLException e) {
-                LOG.warn("{}: cannot reach the database to commit {}, retrying", settings.name(), xid, e);
+                LOG.warn(
+                        "{}: cannot reach the database to commit {}, retrying",
+                        settings.name(),
+                        xid,
+                        e);
                 reconnect();
                 request.retryLater();
             }
@@ -112,18 +122,21 @@ final class XaCommitter implements Committer<SinkXid> {
     }
 
     /**
-     * Transactions of this sink's prefix and of the subtasks just committed that are still
-     * prepared at or below the checkpoint just committed: every one of them should have been
-     * committed by now or rolled back at the last restore, so each is left behind, holding row
-     * locks, its rows invisible (e.g. the prefix was changed, or another job shares it).
+     * Transactions of this sink's prefix and of the subtasks just committed that are still prepared
+     * at or below the checkpoint just committed: every one of them should have been committed by
+     * now or rolled back at the last restore, so each is left behind, holding row locks, its rows
+     * invisible (e.g. the prefix was changed, or another job shares it).
      */
     private void countLeftPrepared(long committedCheckpoint, Set<Integer> subtasks) {
         try {
-            leftPrepared = PreparedTransactions.recover(session().xaResource()).stream()
-                    .filter(xid -> xid.prefix().equals(settings.xidPrefix())
-                            && subtasks.contains(xid.subtask())
-                            && xid.checkpointId() <= committedCheckpoint)
-                    .count();
+            leftPrepared =
+                    PreparedTransactions.recover(session().xaResource()).stream()
+                            .filter(
+                                    xid ->
+                                            xid.prefix().equals(settings.xidPrefix())
+                                                    && subtasks.contains(xid.subtask())
+                                                    && xid.checkpointId() <= committedCheckpoint)
+                            .count();
         } catch (XAException | SQLException e) {
             LOG.warn("{}: cannot list prepared transactions (XA RECOVER)", settings.name(), e);
         }
@@ -136,7 +149,11 @@ final class XaCommitter implements Committer<SinkXid> {
                 return decideUnknown(request, xid);
             case XAException.XAER_RMFAIL:
             case XAException.XA_RETRY:
-                LOG.warn("{}: database unavailable committing {}, retrying", settings.name(), xid, e);
+                LOG.warn(
+                        "{}: database unavailable committing {}, retrying",
+                        settings.name(),
+                        xid,
+                        e);
                 reconnect();
                 request.retryLater();
                 return 0;
@@ -145,18 +162,26 @@ final class XaCommitter implements Committer<SinkXid> {
                     // Unknown reason on purpose: Flink fails the job on it, and silently drops a
                     // failure with a known reason.
                     rolledBackByDatabase.inc();
-                    String message = settings.name() + ": the database rolled back prepared "
-                            + xid + " at XA COMMIT (XA error " + e.errorCode
-                            + "): its rows are lost. The job fails, and keeps failing: the"
-                            + " automatic restart restores the latest checkpoint, which carries"
-                            + " this id again. A manual restore from an earlier checkpoint would"
-                            + " rewrite that interval for every subtask and duplicate the rows"
-                            + " the other subtasks committed. Find out why the database rolled"
-                            + " it back; to accept the loss and let the job run on, insert its"
-                            + " commit marker by hand (" + markerInsert(xid) + ") and restart:"
-                            + " the committer then takes it as committed. The interval's rows"
-                            + " of subtask " + xid.subtask() + " stay missing until repaired"
-                            + " from the source.";
+                    String message =
+                            settings.name()
+                                    + ": the database rolled back prepared "
+                                    + xid
+                                    + " at XA COMMIT (XA error "
+                                    + e.errorCode
+                                    + "): its rows are lost. The job fails, and keeps failing: the"
+                                    + " automatic restart restores the latest checkpoint, which carries"
+                                    + " this id again. A manual restore from an earlier checkpoint would"
+                                    + " rewrite that interval for every subtask and duplicate the rows"
+                                    + " the other subtasks committed. Find out why the database rolled"
+                                    + " it back; to accept the loss and let the job run on, insert its"
+                                    + " commit marker by hand ("
+                                    + markerInsert(xid)
+                                    + ") and restart:"
+                                    + " the committer then takes it as committed. The interval's rows"
+                                    + " of subtask "
+                                    + xid.subtask()
+                                    + " stay missing until repaired"
+                                    + " from the source.";
                     outcomes.lost(message, e);
                     request.signalFailedWithUnknownReason(new IllegalStateException(message, e));
                 } else {
@@ -187,13 +212,17 @@ final class XaCommitter implements Committer<SinkXid> {
         }
         boolean cannotTell;
         try {
-            cannotTell = CommitMarkerTable.mayHaveBeenCleanedUp(
-                    xid.checkpointId(),
-                    session().newestCommitMarkerCheckpoint(xid.prefix()),
-                    settings.commitMarkerRetention());
+            cannotTell =
+                    CommitMarkerTable.mayHaveBeenCleanedUp(
+                            xid.checkpointId(),
+                            session().newestCommitMarkerCheckpoint(xid.prefix()),
+                            settings.commitMarkerRetention());
         } catch (SQLException e) {
-            LOG.warn("{}: cannot look up the marker horizon for {}, retrying", settings.name(),
-                    xid, e);
+            LOG.warn(
+                    "{}: cannot look up the marker horizon for {}, retrying",
+                    settings.name(),
+                    xid,
+                    e);
             reconnect();
             request.retryLater();
             return 0;
@@ -203,11 +232,18 @@ final class XaCommitter implements Committer<SinkXid> {
             message = cannotTell(xid);
             outcomes.unknown(message, null);
         } else {
-            message = settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor"
-                    + " marked committed in " + settings.commitMarkerTable() + ": the"
-                    + " database rolled it back or lost it, and its rows are lost. The"
-                    + " job fails. To accept the loss, insert its marker by hand ("
-                    + markerInsert(xid) + ") and restart.";
+            message =
+                    settings.name()
+                            + ": "
+                            + xid
+                            + " is neither prepared (XA RECOVER) nor"
+                            + " marked committed in "
+                            + settings.commitMarkerTable()
+                            + ": the"
+                            + " database rolled it back or lost it, and its rows are lost. The"
+                            + " job fails. To accept the loss, insert its marker by hand ("
+                            + markerInsert(xid)
+                            + ") and restart.";
             outcomes.lost(message, null);
         }
         request.signalFailedWithUnknownReason(new IllegalStateException(message));
@@ -215,40 +251,68 @@ final class XaCommitter implements Committer<SinkXid> {
     }
 
     private String cannotTell(SinkXid xid) {
-        return settings.name() + ": " + xid + " is neither prepared (XA RECOVER) nor marked"
-                + " committed in " + settings.commitMarkerTable() + ", and the job"
+        return settings.name()
+                + ": "
+                + xid
+                + " is neither prepared (XA RECOVER) nor marked"
+                + " committed in "
+                + settings.commitMarkerTable()
+                + ", and the job"
                 + " cannot tell whether committed: its marker may have been cleaned up; markers"
-                + " are kept " + settings.commitMarkerRetention() + " checkpoints, and a later"
+                + " are kept "
+                + settings.commitMarkerRetention()
+                + " checkpoints, and a later"
                 + " checkpoint's transaction has committed (a restore from a checkpoint or"
                 + " savepoint older than that). The job fails. If the restored checkpoint's"
-                + " output is in the table, insert the marker by hand (" + markerInsert(xid)
+                + " output is in the table, insert the marker by hand ("
+                + markerInsert(xid)
                 + ") and restart; then raise jdbc.commit-marker-retention above the age of the"
                 + " savepoints you may restore.";
     }
 
     private String markerInsert(SinkXid xid) {
-        return "INSERT INTO " + settings.commitMarkerTable()
-                + " (xid_prefix, subtask, checkpoint_id, attempt) VALUES ('" + xid.prefix()
-                + "', " + xid.subtask() + ", " + xid.checkpointId() + ", " + xid.attempt() + ")";
+        return "INSERT INTO "
+                + settings.commitMarkerTable()
+                + " (xid_prefix, subtask, checkpoint_id, attempt) VALUES ('"
+                + xid.prefix()
+                + "', "
+                + xid.subtask()
+                + ", "
+                + xid.checkpointId()
+                + ", "
+                + xid.attempt()
+                + ")";
     }
 
     private int stillPreparedElsewhere(CommitRequest<SinkXid> request, SinkXid xid) {
         int attempts = attemptsWhilePreparedElsewhere.merge(xid, 1, Integer::sum);
         if (attempts < ATTEMPTS_WHILE_PREPARED_ELSEWHERE) {
-            LOG.warn("{}: {} is still prepared but attached to the session that prepared it"
-                    + " (XAER_NOTA), attempt {} of {}", settings.name(), xid, attempts,
+            LOG.warn(
+                    "{}: {} is still prepared but attached to the session that prepared it"
+                            + " (XAER_NOTA), attempt {} of {}",
+                    settings.name(),
+                    xid,
+                    attempts,
                     ATTEMPTS_WHILE_PREPARED_ELSEWHERE);
             request.retryLater();
             return attempts;
         }
         attemptsWhilePreparedElsewhere.remove(xid);
-        String message = settings.name() + ": " + xid + " is still prepared on the server, but"
-                + " XA COMMIT from another session answered XAER_NOTA " + attempts
-                + " times: the session that prepared it is still alive on the server (e.g. its"
-                + " disconnect never reached the server; it stays until wait_timeout). A DBA"
-                + " finds that session (SHOW PROCESSLIST) and KILLs it, after which the job's"
-                + " next commit succeeds, or runs XA COMMIT '" + xid + "','0',"
-                + SinkXid.FORMAT_ID + " by hand once it is gone. The job fails until then.";
+        String message =
+                settings.name()
+                        + ": "
+                        + xid
+                        + " is still prepared on the server, but"
+                        + " XA COMMIT from another session answered XAER_NOTA "
+                        + attempts
+                        + " times: the session that prepared it is still alive on the server (e.g. its"
+                        + " disconnect never reached the server; it stays until wait_timeout). A DBA"
+                        + " finds that session (SHOW PROCESSLIST) and KILLs it, after which the job's"
+                        + " next commit succeeds, or runs XA COMMIT '"
+                        + xid
+                        + "','0',"
+                        + SinkXid.FORMAT_ID
+                        + " by hand once it is gone. The job fails until then.";
         LOG.error(message);
         request.signalFailedWithUnknownReason(new IllegalStateException(message));
         return 0;

@@ -5,18 +5,18 @@ import java.util.Collection;
 import java.util.List;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.SupportsWriterState;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
  * A JDBC sink for MySQL and MariaDB that is exactly-once through XA two-phase commit tied to
- * Flink's checkpoints: prepare at the barrier, commit after the checkpoint completed, commit
- * again on recovery, roll back what no completed checkpoint covers.
+ * Flink's checkpoints: prepare at the barrier, commit after the checkpoint completed, commit again
+ * on recovery, roll back what no completed checkpoint covers.
  *
  * <p>Written for this project instead of using flink-connector-jdbc's XA sink, which commits a
  * transaction while the checkpoint that carries it is still in flight; see sinks/README.md.

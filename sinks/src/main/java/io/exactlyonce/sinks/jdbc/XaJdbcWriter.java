@@ -24,12 +24,12 @@ import org.slf4j.LoggerFactory;
  * barrier passes, and hands its id to the committer, which commits only after the checkpoint
  * completed. Nothing is committed here: a checkpoint that never completes leaves a prepared
  * transaction that recovery rolls back, and its rows are written again from the replay. Each
- * transaction also writes its commit marker ({@link CommitMarkerTable}), so the committer can
- * tell a transaction committed earlier from a lost one.
+ * transaction also writes its commit marker ({@link CommitMarkerTable}), so the committer can tell
+ * a transaction committed earlier from a lost one.
  *
- * <p>Each transaction gets its own connection, closed right after PREPARE. MySQL and MariaDB
- * allow one XA transaction per connection, and MariaDB lets another session commit a prepared
- * transaction only once the session that prepared it is gone.
+ * <p>Each transaction gets its own connection, closed right after PREPARE. MySQL and MariaDB allow
+ * one XA transaction per connection, and MariaDB lets another session commit a prepared transaction
+ * only once the session that prepared it is gone.
  */
 final class XaJdbcWriter<T>
         implements StatefulSinkWriter<T, XaWriterState>, CommittingSinkWriter<T, SinkXid> {
@@ -42,9 +42,12 @@ final class XaJdbcWriter<T>
     private final int subtask;
     private final int attempt;
     private final Counter preparedTransactions;
+
     /** This sink's prefix and the restored ones: the transactions this writer settles. */
     private final Set<String> prefixes = new LinkedHashSet<>();
+
     private final int parallelism;
+
     /** Commit markers at or below this checkpoint are deleted (or were, before a restart). */
     private long markersDeletedUpTo;
 
@@ -150,10 +153,10 @@ final class XaJdbcWriter<T>
     }
 
     /**
-     * Deletes, inside the new transaction, the markers of owned subtasks from the checkpoints
-     * since the last deletion up to {@code commitMarkerRetention} below this one. Each of this
-     * writer's transactions takes a band of its own, so a transaction still waiting for its
-     * commit never holds a row the next one deletes.
+     * Deletes, inside the new transaction, the markers of owned subtasks from the checkpoints since
+     * the last deletion up to {@code commitMarkerRetention} below this one. Each of this writer's
+     * transactions takes a band of its own, so a transaction still waiting for its commit never
+     * holds a row the next one deletes.
      */
     private void deleteOldMarkers(Connection handle) throws SQLException {
         long upTo = currentXid.checkpointId() - settings.commitMarkerRetention();

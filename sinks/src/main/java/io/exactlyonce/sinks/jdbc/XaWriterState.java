@@ -8,8 +8,8 @@ import java.io.IOException;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * What a writer remembers across a restore: the prefix its transactions were named with, so a
- * job restored with a new prefix still rolls back what the old one left prepared.
+ * What a writer remembers across a restore: the prefix its transactions were named with, so a job
+ * restored with a new prefix still rolls back what the old one left prepared.
  */
 record XaWriterState(String xidPrefix) {
 

@@ -12,8 +12,8 @@ import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 
 /**
  * The broker's view of a transactional id ({@code Admin.describeTransactions}), through an admin
- * client with the sink's own connection settings. Needs only what the producer already has:
- * {@code DESCRIBE} on the transactional id is implied by {@code WRITE}.
+ * client with the sink's own connection settings. Needs only what the producer already has: {@code
+ * DESCRIBE} on the transactional id is implied by {@code WRITE}.
  */
 final class BrokerTransactionStates implements OutcomeReportingKafkaCommitter.TransactionStates {
 
@@ -29,10 +29,10 @@ final class BrokerTransactionStates implements OutcomeReportingKafkaCommitter.Tr
     @Override
     public String stateOf(String transactionalId) throws Exception {
         try {
-            TransactionDescription description = admin()
-                    .describeTransactions(List.of(transactionalId))
-                    .description(transactionalId)
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            TransactionDescription description =
+                    admin().describeTransactions(List.of(transactionalId))
+                            .description(transactionalId)
+                            .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return description.state().name();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TransactionalIdNotFoundException) {
@@ -45,12 +45,15 @@ final class BrokerTransactionStates implements OutcomeReportingKafkaCommitter.Tr
     private Admin admin() {
         if (admin == null) {
             Properties properties = new Properties();
-            // The producer's security and network settings; producer-only keys would be warned about.
-            settings.producerProperties().forEach((key, value) -> {
-                if (AdminClientConfig.configNames().contains((String) key)) {
-                    properties.put(key, value);
-                }
-            });
+            // The producer's security and network settings; producer-only keys would be warned
+            // about.
+            settings.producerProperties()
+                    .forEach(
+                            (key, value) -> {
+                                if (AdminClientConfig.configNames().contains((String) key)) {
+                                    properties.put(key, value);
+                                }
+                            });
             properties.setProperty(
                     AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
             admin = Admin.create(properties);

@@ -16,11 +16,10 @@ public record ForwardedRecord(byte[] key, byte[] value, Map<String, String> head
     public static final int MAX_HEADER_VALUE_CHARS = 1_000;
 
     /**
-     * What a forwarded record may carry beyond the input record's key and value: a late
-     * visit's key (its user id, of a length the job bounds),
-     * the headers, each value at most {@link #MAX_HEADER_VALUE_CHARS} characters of up to 4
-     * UTF-8 bytes, and the record's framing, with room to spare. The side topics and their
-     * producers are sized this far above the input topic.
+     * What a forwarded record may carry beyond the input record's key and value: a late visit's key
+     * (its user id, of a length the job bounds), the headers, each value at most {@link
+     * #MAX_HEADER_VALUE_CHARS} characters of up to 4 UTF-8 bytes, and the record's framing, with
+     * room to spare. The side topics and their producers are sized this far above the input topic.
      */
     public static final int MAX_BYTES_BEYOND_INPUT = 32 * 1024;
 
@@ -46,7 +45,10 @@ public record ForwardedRecord(byte[] key, byte[] value, Map<String, String> head
 
     @Override
     public String toString() {
-        return "ForwardedRecord{headers=" + headers + ", valueBytes="
-                + (value == null ? 0 : value.length) + '}';
+        return "ForwardedRecord{headers="
+                + headers
+                + ", valueBytes="
+                + (value == null ? 0 : value.length)
+                + '}';
     }
 }

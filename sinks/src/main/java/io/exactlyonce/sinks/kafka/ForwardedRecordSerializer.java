@@ -7,8 +7,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Writes a {@link ForwardedRecord} with its bytes unchanged and its headers as UTF-8, stamped with
  * its input record's timestamp. An input record without a usable timestamp (Kafka accepts -1 and
- * other negatives on a CreateTime topic) is left for the producer to stamp: a {@link ProducerRecord}
- * refuses a negative timestamp, which would fail every replay of that record.
+ * other negatives on a CreateTime topic) is left for the producer to stamp: a {@link
+ * ProducerRecord} refuses a negative timestamp, which would fail every replay of that record.
  */
 final class ForwardedRecordSerializer implements KafkaRecordSerializationSchema<ForwardedRecord> {
 

@@ -105,8 +105,14 @@ public final class KafkaSinkSettings implements Serializable {
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, bootstrapServers, topic, deliveryGuarantee,
-                transactionalIdPrefix, transactionTimeout, producerProperties);
+        return Objects.hash(
+                name,
+                bootstrapServers,
+                topic,
+                deliveryGuarantee,
+                transactionalIdPrefix,
+                transactionTimeout,
+                producerProperties);
     }
 
     @Override
@@ -173,9 +179,9 @@ public final class KafkaSinkSettings implements Serializable {
         }
 
         /**
-         * The longest a restart takes from the failure to the restored job committing again:
-         * the restart strategy's longest delay plus the time to redeploy and restore. A failure
-         * right after a checkpoint completed leaves its transactions to the restored job.
+         * The longest a restart takes from the failure to the restored job committing again: the
+         * restart strategy's longest delay plus the time to redeploy and restore. A failure right
+         * after a checkpoint completed leaves its transactions to the restored job.
          */
         public Builder restartAllowance(Duration restartAllowance) {
             this.restartAllowance = Objects.requireNonNull(restartAllowance);
@@ -213,9 +219,13 @@ public final class KafkaSinkSettings implements Serializable {
                                             + " is lost. Raise the transaction timeout, or lower"
                                             + " the checkpoint timeout, min pause or restart"
                                             + " backoff.",
-                                    name, format(transactionTimeout), format(needed),
-                                    format(checkpoints.interval()), format(checkpoints.timeout()),
-                                    format(checkpoints.minPause()), format(checkpoints.timeout()),
+                                    name,
+                                    format(transactionTimeout),
+                                    format(needed),
+                                    format(checkpoints.interval()),
+                                    format(checkpoints.timeout()),
+                                    format(checkpoints.minPause()),
+                                    format(checkpoints.timeout()),
                                     format(restartAllowance)));
                 }
                 if (transactionTimeout.compareTo(brokerMaxTransactionTimeout) > 0) {

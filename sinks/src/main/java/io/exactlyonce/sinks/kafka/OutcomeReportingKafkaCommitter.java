@@ -17,15 +17,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>flink-connector-kafka 5.0.0-2.2 signals a fenced or invalid-state commit as failed with a
  * known reason and logs that it "most likely signals data loss". It does so for two different
- * things: the re-commit, after a restore, of a restored checkpoint's transaction that was
- * committed before the failure (fenced, because the broker ended that transaction and moved its
- * epoch on), and a transaction the broker aborted before its checkpoint's commit reached it (its
- * records are lost). Flink counts both in {@code failedCommittables}. This committer asks the
- * broker: a transaction it reports {@code COMPLETE_COMMIT} (or {@code PREPARE_COMMIT}, decided and
- * being completed) was committed before, and is passed on
- * to Flink as already committed; one it reports aborted is lost; anything else (the id expired,
- * reused, or the broker cannot be asked) is unknown. Lost and unknown ones stay failed with the
- * connector's reason, as without this class: the job runs on.
+ * things: the re-commit, after a restore, of a restored checkpoint's transaction that was committed
+ * before the failure (fenced, because the broker ended that transaction and moved its epoch on),
+ * and a transaction the broker aborted before its checkpoint's commit reached it (its records are
+ * lost). Flink counts both in {@code failedCommittables}. This committer asks the broker: a
+ * transaction it reports {@code COMPLETE_COMMIT} (or {@code PREPARE_COMMIT}, decided and being
+ * completed) was committed before, and is passed on to Flink as already committed; one it reports
+ * aborted is lost; anything else (the id expired, reused, or the broker cannot be asked) is
+ * unknown. Lost and unknown ones stay failed with the connector's reason, as without this class:
+ * the job runs on.
  */
 final class OutcomeReportingKafkaCommitter implements Committer<KafkaCommittable> {
 
@@ -87,8 +87,11 @@ final class OutcomeReportingKafkaCommitter implements Committer<KafkaCommittable
             Thread.currentThread().interrupt();
             state = "not asked (interrupted)";
         } catch (Exception e) {
-            LOG.warn("{}: cannot ask the broker about transaction {}", settings.name(),
-                    transactionalId, e);
+            LOG.warn(
+                    "{}: cannot ask the broker about transaction {}",
+                    settings.name(),
+                    transactionalId,
+                    e);
             state = "not asked (" + e + ")";
         }
         String which = whichTransaction(transactionalId);
@@ -98,26 +101,45 @@ final class OutcomeReportingKafkaCommitter implements Committer<KafkaCommittable
             case "PREPARE_COMMIT":
                 outcomes.recommitted(
                         "Kafka transaction " + transactionalId + " " + which,
-                        "the broker reports it " + state + "; the connector's fenced-commit"
+                        "the broker reports it "
+                                + state
+                                + "; the connector's fenced-commit"
                                 + " error about it can be ignored");
                 request.signalAlreadyCommitted();
                 return;
             case "COMPLETE_ABORT":
             case "PREPARE_ABORT":
-                outcomes.lost(settings.name() + ": Kafka transaction " + transactionalId + " "
-                                + which + " was aborted by the broker (" + state + ") before its"
-                                + " commit: its records are not in topic " + settings.topic()
+                outcomes.lost(
+                        settings.name()
+                                + ": Kafka transaction "
+                                + transactionalId
+                                + " "
+                                + which
+                                + " was aborted by the broker ("
+                                + state
+                                + ") before its"
+                                + " commit: its records are not in topic "
+                                + settings.topic()
                                 + ". The usual cause is a job without a completed checkpoint, or"
                                 + " down, for longer than the transaction timeout ("
-                                + settings.transactionTimeout() + "). The job runs on; repair that"
+                                + settings.transactionTimeout()
+                                + "). The job runs on; repair that"
                                 + " checkpoint interval's output from the source.",
                         failure);
                 break;
             default:
-                outcomes.unknown(settings.name() + ": Kafka transaction " + transactionalId + " "
-                                + which + " could not be committed, and the broker's state of it ("
-                                + state + ") does not tell whether it was committed before. Check"
-                                + " topic " + settings.topic() + " for that checkpoint interval's"
+                outcomes.unknown(
+                        settings.name()
+                                + ": Kafka transaction "
+                                + transactionalId
+                                + " "
+                                + which
+                                + " could not be committed, and the broker's state of it ("
+                                + state
+                                + ") does not tell whether it was committed before. Check"
+                                + " topic "
+                                + settings.topic()
+                                + " for that checkpoint interval's"
                                 + " records.",
                         failure);
         }
@@ -128,8 +150,8 @@ final class OutcomeReportingKafkaCommitter implements Committer<KafkaCommittable
     private String whichTransaction(String transactionalId) {
         long checkpoint;
         try {
-            checkpoint = Long.parseLong(
-                    transactionalId.substring(transactionalId.lastIndexOf('-') + 1));
+            checkpoint =
+                    Long.parseLong(transactionalId.substring(transactionalId.lastIndexOf('-') + 1));
         } catch (NumberFormatException e) {
             return "";
         }
@@ -139,8 +161,11 @@ final class OutcomeReportingKafkaCommitter implements Committer<KafkaCommittable
         long restored = restoredCheckpointId.getAsLong();
         return checkpoint <= restored
                 ? "(checkpoint " + checkpoint + ", restored from checkpoint " + restored + ")"
-                : "(checkpoint " + checkpoint + ", completed after the restore from checkpoint "
-                        + restored + ")";
+                : "(checkpoint "
+                        + checkpoint
+                        + ", completed after the restore from checkpoint "
+                        + restored
+                        + ")";
     }
 
     @Override

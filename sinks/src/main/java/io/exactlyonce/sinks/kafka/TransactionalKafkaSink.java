@@ -20,9 +20,9 @@ import org.apache.flink.streaming.api.lineage.LineageVertexProvider;
 
 /**
  * The connector's {@link KafkaSink}, unchanged in what it writes, commits and keeps in state, with
- * a committer that asks the broker what became of a transaction it could not commit
- * ({@link OutcomeReportingKafkaCommitter}): committed before, so a harmless re-commit after a
- * restore, or aborted, so its records are lost. The connector reports both alike.
+ * a committer that asks the broker what became of a transaction it could not commit ({@link
+ * OutcomeReportingKafkaCommitter}): committed before, so a harmless re-commit after a restore, or
+ * aborted, so its records are lost. The connector reports both alike.
  */
 public final class TransactionalKafkaSink<T>
         implements TwoPhaseCommittingStatefulSink<T, KafkaWriterState, KafkaCommittable>,

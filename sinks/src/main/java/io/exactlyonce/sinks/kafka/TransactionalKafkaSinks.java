@@ -5,17 +5,18 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 
 /**
- * Kafka sinks that take part in checkpoints: records go into a transaction that is flushed when
- * the checkpoint barrier passes and committed once the checkpoint completes, so a
- * {@code read_committed} reader sees each record exactly once. Their committers tell a harmless
- * re-commit after a restore from a lost transaction ({@link OutcomeReportingKafkaCommitter}).
+ * Kafka sinks that take part in checkpoints: records go into a transaction that is flushed when the
+ * checkpoint barrier passes and committed once the checkpoint completes, so a {@code
+ * read_committed} reader sees each record exactly once. Their committers tell a harmless re-commit
+ * after a restore from a lost transaction ({@link OutcomeReportingKafkaCommitter}).
  */
 public final class TransactionalKafkaSinks {
 
     private TransactionalKafkaSinks() {}
 
     /** Records forwarded verbatim with explanatory headers (late events, dead letters). */
-    public static TransactionalKafkaSink<ForwardedRecord> forwardedRecords(KafkaSinkSettings settings) {
+    public static TransactionalKafkaSink<ForwardedRecord> forwardedRecords(
+            KafkaSinkSettings settings) {
         return create(settings, new ForwardedRecordSerializer(settings.topic()));
     }
 

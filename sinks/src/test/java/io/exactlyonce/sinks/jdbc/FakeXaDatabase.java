@@ -14,10 +14,10 @@ import javax.transaction.xa.Xid;
 
 /**
  * A fake of MySQL/MariaDB's XA side for unit tests: prepared transactions, their commit markers,
- * and the two server behaviours the sink must decide on. A transaction "attached" to a live
- * session is listed by XA RECOVER but answers XAER_NOTA to a commit or rollback from another
- * session (MariaDB while the preparing session is alive); a commit that fails with a given XA
- * error leaves the transaction rolled back (the database decided).
+ * and the two server behaviours the sink must decide on. A transaction "attached" to a live session
+ * is listed by XA RECOVER but answers XAER_NOTA to a commit or rollback from another session
+ * (MariaDB while the preparing session is alive); a commit that fails with a given XA error leaves
+ * the transaction rolled back (the database decided).
  */
 final class FakeXaDatabase implements XAResource {
 

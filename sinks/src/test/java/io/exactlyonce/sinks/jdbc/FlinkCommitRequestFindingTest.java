@@ -15,10 +15,10 @@ import org.apache.flink.streaming.runtime.operators.sink.committables.Committabl
 import org.junit.jupiter.api.Test;
 
 /**
- * Pins what Flink 2.2.1's committer machinery does with a commit that fails "with a known
- * reason": nothing. No exception, no log, the committable counts as finished and the job runs
- * on. This is why the XA committer reports a rollback by the database as an unknown-reason
- * failure, which throws and fails the job.
+ * Pins what Flink 2.2.1's committer machinery does with a commit that fails "with a known reason":
+ * nothing. No exception, no log, the committable counts as finished and the job runs on. This is
+ * why the XA committer reports a rollback by the database as an unknown-reason failure, which
+ * throws and fails the job.
  */
 class FlinkCommitRequestFindingTest {
 
@@ -28,8 +28,10 @@ class FlinkCommitRequestFindingTest {
     void aFailureWithKnownReasonNeitherThrowsNorKeepsTheCommittable() throws Exception {
         CheckpointCommittableManager<String> manager = oneCommittable("xid-1");
         Committer<String> failingWithKnownReason =
-                committer(request -> request.signalFailedWithKnownReason(
-                        new IllegalStateException("the database rolled it back")));
+                committer(
+                        request ->
+                                request.signalFailedWithKnownReason(
+                                        new IllegalStateException("the database rolled it back")));
 
         assertThatCode(() -> manager.commit(failingWithKnownReason, 10))
                 .as("Flink neither throws nor retries")
@@ -42,8 +44,10 @@ class FlinkCommitRequestFindingTest {
     void aFailureWithUnknownReasonThrows() {
         CheckpointCommittableManager<String> manager = oneCommittable("xid-1");
         Committer<String> failingWithUnknownReason =
-                committer(request -> request.signalFailedWithUnknownReason(
-                        new IllegalStateException("the database rolled it back")));
+                committer(
+                        request ->
+                                request.signalFailedWithUnknownReason(
+                                        new IllegalStateException("the database rolled it back")));
 
         org.assertj.core.api.Assertions.assertThatThrownBy(
                         () -> manager.commit(failingWithUnknownReason, 10))

@@ -81,8 +81,8 @@ class JdbcSinkSettingsTest {
 
     /**
      * A password in the URL would be printed wherever the URL is (logs, the web UI's job
-     * configuration, error messages): it belongs in the password file. Every form the MySQL
-     * driver reads a password from is refused, and the refusal does not repeat it.
+     * configuration, error messages): it belongs in the password file. Every form the MySQL driver
+     * reads a password from is refused, and the refusal does not repeat it.
      */
     @ParameterizedTest
     @ValueSource(

@@ -46,9 +46,11 @@ class PreparedTransactionsTest {
         PreparedTransactions.Settled settled =
                 PreparedTransactions.settle(database, PREFIX, 0, 1, OptionalLong.of(5));
 
-        assertThat(settled.committed()).as("carried by completed checkpoints")
+        assertThat(settled.committed())
+                .as("carried by completed checkpoints")
                 .containsExactlyInAnyOrder(below, at);
-        assertThat(settled.rolledBack()).as("no completed checkpoint carries it")
+        assertThat(settled.rolledBack())
+                .as("no completed checkpoint carries it")
                 .containsExactly(above);
         assertThat(database.committed).containsExactlyInAnyOrder(below, at);
         assertThat(database.rolledBack).containsExactly(above);
@@ -58,22 +60,23 @@ class PreparedTransactionsTest {
     @Test
     void otherPrefixesAndOtherApplicationsAreLeftAlone() throws Exception {
         SinkXid otherSink = new SinkXid("other", 0, 9, 0);
-        Xid otherApplication = new Xid() {
-            @Override
-            public int getFormatId() {
-                return 1;
-            }
+        Xid otherApplication =
+                new Xid() {
+                    @Override
+                    public int getFormatId() {
+                        return 1;
+                    }
 
-            @Override
-            public byte[] getGlobalTransactionId() {
-                return "counts:0:9:0".getBytes();
-            }
+                    @Override
+                    public byte[] getGlobalTransactionId() {
+                        return "counts:0:9:0".getBytes();
+                    }
 
-            @Override
-            public byte[] getBranchQualifier() {
-                return new byte[] {'0'};
-            }
-        };
+                    @Override
+                    public byte[] getBranchQualifier() {
+                        return new byte[] {'0'};
+                    }
+                };
         database.prepared(otherSink).prepared(otherApplication);
 
         PreparedTransactions.settle(database, PREFIX, 0, 1, OptionalLong.of(5));
@@ -133,8 +136,9 @@ class PreparedTransactionsTest {
         database.committedByAnotherSessionAfterOneNota(beingCommittedElsewhere);
         List<Duration> pauses = new ArrayList<>();
 
-        PreparedTransactions.Settled settled = PreparedTransactions.settle(
-                database, PREFIX, 0, 1, OptionalLong.of(5), pauses::add);
+        PreparedTransactions.Settled settled =
+                PreparedTransactions.settle(
+                        database, PREFIX, 0, 1, OptionalLong.of(5), pauses::add);
 
         assertThat(settled.stuck()).as("listed and NOTA once, then committed elsewhere").isEmpty();
         assertThat(database.stillPrepared()).isEmpty();
@@ -148,17 +152,18 @@ class PreparedTransactionsTest {
         database.prepared(attached).attach(attached);
         List<Duration> pauses = new ArrayList<>();
 
-        PreparedTransactions.Settled settled = PreparedTransactions.settle(
-                database, PREFIX, 0, 1, OptionalLong.of(5), pauses::add);
+        PreparedTransactions.Settled settled =
+                PreparedTransactions.settle(
+                        database, PREFIX, 0, 1, OptionalLong.of(5), pauses::add);
 
         assertThat(settled.stuck()).containsExactly(attached);
         assertThat(pauses).hasSize(PreparedTransactions.LOOKS_WHILE_LISTED - 1);
     }
 
     /**
-     * Old subtasks each left one transaction below, one at and one above the restored checkpoint
-     * 5. Every new subtask settles; afterwards nothing is prepared, each transaction was settled
-     * by exactly the new subtask {@code old mod newParallelism}, the right way.
+     * Old subtasks each left one transaction below, one at and one above the restored checkpoint 5.
+     * Every new subtask settles; afterwards nothing is prepared, each transaction was settled by
+     * exactly the new subtask {@code old mod newParallelism}, the right way.
      */
     private void assertRescale(int oldParallelism, int newParallelism) throws Exception {
         List<SinkXid> belowOrAt = new ArrayList<>();

@@ -6,8 +6,8 @@ import org.apache.flink.api.connector.sink2.Committer.CommitRequest;
 
 /**
  * A fake commit request that records what the committer signalled. Like Flink 2.2.1's own
- * implementation, an unknown-reason failure throws (that is what fails the job) and a
- * known-reason failure does not.
+ * implementation, an unknown-reason failure throws (that is what fails the job) and a known-reason
+ * failure does not.
  */
 final class RecordingCommitRequest implements CommitRequest<SinkXid> {
 
@@ -59,7 +59,9 @@ final class RecordingCommitRequest implements CommitRequest<SinkXid> {
 
     /** Whether the committer left it unresolved for Flink to call again. */
     boolean awaitsRetry() {
-        return retries > 0 && !alreadyCommitted && unknownFailures.isEmpty()
+        return retries > 0
+                && !alreadyCommitted
+                && unknownFailures.isEmpty()
                 && knownFailures.isEmpty();
     }
 }

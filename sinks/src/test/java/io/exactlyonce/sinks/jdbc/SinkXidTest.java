@@ -21,22 +21,23 @@ class SinkXidTest {
 
     @Test
     void ignoresOtherApplicationsTransactions() {
-        Xid other = new Xid() {
-            @Override
-            public int getFormatId() {
-                return 1;
-            }
+        Xid other =
+                new Xid() {
+                    @Override
+                    public int getFormatId() {
+                        return 1;
+                    }
 
-            @Override
-            public byte[] getGlobalTransactionId() {
-                return "visit-count:3:42:1".getBytes(StandardCharsets.UTF_8);
-            }
+                    @Override
+                    public byte[] getGlobalTransactionId() {
+                        return "visit-count:3:42:1".getBytes(StandardCharsets.UTF_8);
+                    }
 
-            @Override
-            public byte[] getBranchQualifier() {
-                return new byte[] {1};
-            }
-        };
+                    @Override
+                    public byte[] getBranchQualifier() {
+                        return new byte[] {1};
+                    }
+                };
 
         assertThat(SinkXid.parse(other)).isEmpty();
     }

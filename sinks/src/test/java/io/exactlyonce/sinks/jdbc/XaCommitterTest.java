@@ -45,7 +45,10 @@ class XaCommitterTest {
         SinkXid otherSubtask = new SinkXid("counts", XID.subtask() + 1, XID.checkpointId() - 2, 0);
         SinkXid otherPrefix = new SinkXid("other", XID.subtask(), XID.checkpointId() - 2, 0);
         SinkXid next = new SinkXid("counts", XID.subtask(), XID.checkpointId() + 1, 0);
-        database.prepared(leftBehind).prepared(otherSubtask).prepared(otherPrefix).prepared(next)
+        database.prepared(leftBehind)
+                .prepared(otherSubtask)
+                .prepared(otherPrefix)
+                .prepared(next)
                 .prepared(XID);
         assertThat(metrics.gaugeValue("xaTransactionsLeftPrepared")).isEqualTo(-1L);
 
@@ -91,11 +94,12 @@ class XaCommitterTest {
         database.prepared(XID).attach(XID);
         RecordingCommitRequest request = new RecordingCommitRequest(XID);
 
-        assertThatThrownBy(() -> {
-                    for (int call = 0; call < 100; call++) {
-                        committer.commit(List.of(request));
-                    }
-                })
+        assertThatThrownBy(
+                        () -> {
+                            for (int call = 0; call < 100; call++) {
+                                committer.commit(List.of(request));
+                            }
+                        })
                 .isInstanceOf(IllegalStateException.class);
 
         assertThat(request.unknownFailures).hasSize(1);
@@ -145,16 +149,17 @@ class XaCommitterTest {
      */
     @Test
     void anUnknownIdOlderThanTheMarkerCleanupHorizonCannotBeTold() throws Exception {
-        XaCommitter shortRetention = new XaCommitter(
-                JdbcSinkSettings.builder("counts")
-                        .jdbcUrl("jdbc:mysql://localhost/test")
-                        .username("job")
-                        .xidPrefix("counts")
-                        .commitMarkerRetention(3)
-                        .build(),
-                metrics,
-                database::session,
-                pauses::add);
+        XaCommitter shortRetention =
+                new XaCommitter(
+                        JdbcSinkSettings.builder("counts")
+                                .jdbcUrl("jdbc:mysql://localhost/test")
+                                .username("job")
+                                .xidPrefix("counts")
+                                .commitMarkerRetention(3)
+                                .build(),
+                        metrics,
+                        database::session,
+                        pauses::add);
         database.committedEarlier(new SinkXid("counts", 0, XID.checkpointId() + 3, 0));
         RecordingCommitRequest request = new RecordingCommitRequest(XID);
 
@@ -202,9 +207,9 @@ class XaCommitterTest {
     }
 
     /**
-     * The restart restores the latest checkpoint, which no longer carries the rows; a rewind to
-     * an earlier one replays that interval for every subtask. The message must not promise that
-     * a restore writes the rows again.
+     * The restart restores the latest checkpoint, which no longer carries the rows; a rewind to an
+     * earlier one replays that interval for every subtask. The message must not promise that a
+     * restore writes the rows again.
      */
     @Test
     void aRollbackByTheDatabaseTellsWhatARestoreDoesAndDoesNot() throws Exception {

@@ -9,13 +9,18 @@ import org.junit.jupiter.api.Test;
 
 class ForwardedRecordSerializerTest {
 
-    private final ForwardedRecordSerializer serializer = new ForwardedRecordSerializer("dead-letters");
-    private final ForwardedRecord record = new ForwardedRecord(
-            "k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8), Map.of("reason", "TRUNCATED"));
+    private final ForwardedRecordSerializer serializer =
+            new ForwardedRecordSerializer("dead-letters");
+    private final ForwardedRecord record =
+            new ForwardedRecord(
+                    "k".getBytes(StandardCharsets.UTF_8),
+                    "v".getBytes(StandardCharsets.UTF_8),
+                    Map.of("reason", "TRUNCATED"));
 
     @Test
     void aNegativeInputTimestampIsLeftToTheProducerInsteadOfRefused() {
-        // Kafka accepts -1 (no timestamp) and other negatives on an input topic; ProducerRecord refuses them.
+        // Kafka accepts -1 (no timestamp) and other negatives on an input topic; ProducerRecord
+        // refuses them.
         for (long timestamp : new long[] {-1L, -5_000L, Long.MIN_VALUE}) {
             ProducerRecord<byte[], byte[]> produced = serializer.serialize(record, null, timestamp);
 
@@ -29,7 +34,8 @@ class ForwardedRecordSerializerTest {
     @Test
     void aValidInputTimestampIsKept() {
         assertThat(serializer.serialize(record, null, 0L).timestamp()).isZero();
-        assertThat(serializer.serialize(record, null, 1_700_000_000_000L).timestamp()).isEqualTo(1_700_000_000_000L);
+        assertThat(serializer.serialize(record, null, 1_700_000_000_000L).timestamp())
+                .isEqualTo(1_700_000_000_000L);
         assertThat(serializer.serialize(record, null, null).timestamp()).isNull();
     }
 }

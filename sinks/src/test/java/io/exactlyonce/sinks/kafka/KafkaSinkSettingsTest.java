@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
 class KafkaSinkSettingsTest {
 
     private static final CheckpointTiming CHECKPOINTS =
-            new CheckpointTiming(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(1));
+            new CheckpointTiming(
+                    Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(1));
     private static final Duration RESTART = Duration.ofMinutes(2);
+
     /** max(5 s, 60 s + 1 s) + 60 s + a 2 min restart. */
     private static final Duration LONGEST_OPEN = Duration.ofSeconds(61 + 60 + 120);
 
@@ -39,18 +41,25 @@ class KafkaSinkSettingsTest {
     void refusesATransactionTimeoutJustBelowTwoCheckpointsAPauseAndARestart() {
         Duration justBelow = LONGEST_OPEN.minusMillis(1);
 
-        assertThatThrownBy(() -> valid().transactionTimeout(justBelow).restartAllowance(RESTART)
-                        .build(CHECKPOINTS))
+        assertThatThrownBy(
+                        () ->
+                                valid().transactionTimeout(justBelow)
+                                        .restartAllowance(RESTART)
+                                        .build(CHECKPOINTS))
                 .isInstanceOf(InvalidSinkSettingsException.class)
                 .hasMessageContaining("transaction timeout 240999 ms must exceed 241 s")
-                .hasMessageContaining("max(checkpoint interval 5 s, checkpoint timeout 1 min"
-                        + " + min pause 1 s) + checkpoint timeout 1 min + restart allowance 2 min");
+                .hasMessageContaining(
+                        "max(checkpoint interval 5 s, checkpoint timeout 1 min"
+                                + " + min pause 1 s) + checkpoint timeout 1 min + restart allowance 2 min");
     }
 
     @Test
     void refusesATransactionTimeoutEqualToTheLongestOpenTransaction() {
-        assertThatThrownBy(() -> valid().transactionTimeout(LONGEST_OPEN).restartAllowance(RESTART)
-                        .build(CHECKPOINTS))
+        assertThatThrownBy(
+                        () ->
+                                valid().transactionTimeout(LONGEST_OPEN)
+                                        .restartAllowance(RESTART)
+                                        .build(CHECKPOINTS))
                 .isInstanceOf(InvalidSinkSettingsException.class);
     }
 
@@ -58,8 +67,8 @@ class KafkaSinkSettingsTest {
     void acceptsATransactionTimeoutJustAboveTheLongestOpenTransaction() {
         Duration justAbove = LONGEST_OPEN.plusMillis(1);
 
-        KafkaSinkSettings settings = valid().transactionTimeout(justAbove)
-                .restartAllowance(RESTART).build(CHECKPOINTS);
+        KafkaSinkSettings settings =
+                valid().transactionTimeout(justAbove).restartAllowance(RESTART).build(CHECKPOINTS);
 
         assertThat(settings.producerProperties())
                 .containsEntry(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "241001");
@@ -67,12 +76,13 @@ class KafkaSinkSettingsTest {
 
     @Test
     void waitsForTheIntervalWhenItIsLongerThanTimeoutPlusPause() {
-        CheckpointTiming slowCadence = new CheckpointTiming(
-                Duration.ofMinutes(3), Duration.ofSeconds(60), Duration.ofSeconds(1));
+        CheckpointTiming slowCadence =
+                new CheckpointTiming(
+                        Duration.ofMinutes(3), Duration.ofSeconds(60), Duration.ofSeconds(1));
 
         assertThat(slowCadence.longestOpenTransaction()).isEqualTo(Duration.ofMinutes(4));
-        assertThatThrownBy(() -> valid().transactionTimeout(Duration.ofMinutes(4))
-                        .build(slowCadence))
+        assertThatThrownBy(
+                        () -> valid().transactionTimeout(Duration.ofMinutes(4)).build(slowCadence))
                 .isInstanceOf(InvalidSinkSettingsException.class);
     }
 
@@ -85,10 +95,10 @@ class KafkaSinkSettingsTest {
 
     @Test
     void acceptsALongerTimeoutOnceTheBrokerMaximumIsDeclared() {
-        KafkaSinkSettings settings = valid()
-                .transactionTimeout(Duration.ofHours(1))
-                .brokerMaxTransactionTimeout(Duration.ofHours(2))
-                .build(CHECKPOINTS);
+        KafkaSinkSettings settings =
+                valid().transactionTimeout(Duration.ofHours(1))
+                        .brokerMaxTransactionTimeout(Duration.ofHours(2))
+                        .build(CHECKPOINTS);
 
         assertThat(settings.transactionTimeout()).isEqualTo(Duration.ofHours(1));
     }
@@ -108,14 +118,18 @@ class KafkaSinkSettingsTest {
 
     @Test
     void refusesOverridingTheProducerSettingsTheSinkOwns() {
-        assertThatThrownBy(() -> valid().producerProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false"))
+        assertThatThrownBy(
+                        () ->
+                                valid().producerProperty(
+                                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false"))
                 .isInstanceOf(InvalidSinkSettingsException.class)
                 .hasMessageContaining("managed by the sink");
     }
 
     @Test
     void refusesDeliveryGuaranteeNone() {
-        assertThatThrownBy(() -> valid().deliveryGuarantee(DeliveryGuarantee.NONE).build(CHECKPOINTS))
+        assertThatThrownBy(
+                        () -> valid().deliveryGuarantee(DeliveryGuarantee.NONE).build(CHECKPOINTS))
                 .isInstanceOf(InvalidSinkSettingsException.class);
     }
 }

@@ -2,8 +2,8 @@ package io.exactlyonce.testkit.embedded;
 
 import io.exactlyonce.model.registry.InMemorySchemaRegistry;
 import io.exactlyonce.model.registry.SchemaRegistryHttpServer;
-import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import io.exactlyonce.pipeline.connect.VisitCountTable;
+import io.exactlyonce.sinks.jdbc.CommitMarkerTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +34,9 @@ public final class EmbeddedInfrastructure implements Infrastructure, AutoCloseab
         try {
             EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(workDir.resolve("mariadb"));
             return new EmbeddedInfrastructure(
-                    kafka, mariaDb, new SchemaRegistryHttpServer(new InMemorySchemaRegistry()).start());
+                    kafka,
+                    mariaDb,
+                    new SchemaRegistryHttpServer(new InMemorySchemaRegistry()).start());
         } catch (IOException | RuntimeException e) {
             kafka.close();
             throw e;

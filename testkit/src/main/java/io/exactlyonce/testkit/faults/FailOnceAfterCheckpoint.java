@@ -8,13 +8,13 @@ import org.apache.flink.api.common.state.CheckpointListener;
 
 /**
  * Fault injection for runs on an in-JVM MiniCluster (the local run, the in-JVM tests): passes
- * records through, and throws once, on the first record that arrives a given delay after the
- * n-th completed checkpoint. If no record comes by then (a slow start let the job read the whole
- * input at once), the next completed checkpoint after the delay throws instead, so a run never
- * ends without its failure. By then the sinks hold output that no completed checkpoint covers
- * yet, which recovery must neither lose nor repeat. Its state is static, which is only right
- * because a MiniCluster runs every subtask in this JVM; it also counts completed checkpoints for
- * progress reports.
+ * records through, and throws once, on the first record that arrives a given delay after the n-th
+ * completed checkpoint. If no record comes by then (a slow start let the job read the whole input
+ * at once), the next completed checkpoint after the delay throws instead, so a run never ends
+ * without its failure. By then the sinks hold output that no completed checkpoint covers yet, which
+ * recovery must neither lose nor repeat. Its state is static, which is only right because a
+ * MiniCluster runs every subtask in this JVM; it also counts completed checkpoints for progress
+ * reports.
  */
 public final class FailOnceAfterCheckpoint<T> implements MapFunction<T, T>, CheckpointListener {
 

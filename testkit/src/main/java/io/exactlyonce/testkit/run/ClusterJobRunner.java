@@ -9,11 +9,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs the job on a real Flink cluster the way an operator does: {@code flink run -d} with the
- * job jar and its options as {@code --key value} arguments (or a deployment's own submit script
- * that runs it, see {@link Submitter}), and {@code flink stop --drain} with a savepoint at the
- * end. The job's {@code main()} builds its config in the CLI's JVM, so the CLI's environment must
- * hold {@value JobSettings#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never an argument
+ * Runs the job on a real Flink cluster the way an operator does: {@code flink run -d} with the job
+ * jar and its options as {@code --key value} arguments (or a deployment's own submit script that
+ * runs it, see {@link Submitter}), and {@code flink stop --drain} with a savepoint at the end. The
+ * job's {@code main()} builds its config in the CLI's JVM, so the CLI's environment must hold
+ * {@value JobSettings#PASSWORD_ENVIRONMENT_VARIABLE}; the password is never an argument
  * (JobSettings refuses it there).
  */
 public final class ClusterJobRunner implements JobRunner {
@@ -31,8 +31,8 @@ public final class ClusterJobRunner implements JobRunner {
     public interface Submitter {
 
         /**
-         * Submits the job and returns what was printed, which names the job's id as {@code
-         * flink run} does.
+         * Submits the job and returns what was printed, which names the job's id as {@code flink
+         * run} does.
          *
          * @param options the job's options
          * @param savepoint the savepoint or retained checkpoint to resume from; null for none
@@ -56,15 +56,18 @@ public final class ClusterJobRunner implements JobRunner {
      * @param savepointDir where savepoints go, as the JobManager and TaskManagers see it
      */
     public ClusterJobRunner(FlinkCli cli, String jobJar, String savepointDir) {
-        this(cli, (options, savepoint) -> {
-            List<String> args = new ArrayList<>(List.of("run", "--detached"));
-            if (savepoint != null) {
-                args.addAll(List.of("--fromSavepoint", savepoint));
-            }
-            args.add(jobJar);
-            args.addAll(options.toArguments());
-            return cli.run(args, SUBMIT_TIMEOUT);
-        }, savepointDir);
+        this(
+                cli,
+                (options, savepoint) -> {
+                    List<String> args = new ArrayList<>(List.of("run", "--detached"));
+                    if (savepoint != null) {
+                        args.addAll(List.of("--fromSavepoint", savepoint));
+                    }
+                    args.add(jobJar);
+                    args.addAll(options.toArguments());
+                    return cli.run(args, SUBMIT_TIMEOUT);
+                },
+                savepointDir);
     }
 
     /**
@@ -81,15 +84,17 @@ public final class ClusterJobRunner implements JobRunner {
     @Override
     public ClusterJob submit(JobSettings config, VerifiedRun.Plan plan) throws Exception {
         if (plan.failAfterCheckpoint() > 0) {
-            throw new IllegalArgumentException("a failure injected from inside the job needs its"
-                    + " tasks in this JVM; on a cluster, inject faults from outside");
+            throw new IllegalArgumentException(
+                    "a failure injected from inside the job needs its"
+                            + " tasks in this JVM; on a cluster, inject faults from outside");
         }
         return run(config, plan.name(), null, OptionValues.of());
     }
 
     /** Submits the job with the config's options, {@code changed} ones replaced. */
-    private ClusterJob run(JobSettings config, String runName, String savepoint,
-            OptionValues changed) throws Exception {
+    private ClusterJob run(
+            JobSettings config, String runName, String savepoint, OptionValues changed)
+            throws Exception {
         String output = submitter.submit(config.options().with(changed), savepoint);
         Matcher submitted = SUBMITTED.matcher(output);
         if (!submitted.find()) {
@@ -119,17 +124,18 @@ public final class ClusterJobRunner implements JobRunner {
         @Override
         public void drainWithSavepoint(Duration timeout) throws Exception {
             // Returns once the savepoint is complete and the job has finished.
-            cli.run(List.of("stop", "--drain", "--savepointPath", savepointTarget(), jobId),
+            cli.run(
+                    List.of("stop", "--drain", "--savepointPath", savepointTarget(), jobId),
                     timeout);
         }
 
         /**
-         * {@code flink stop} without draining: the sinks commit what the savepoint covers, the
-         * job finishes, and open windows stay in the savepoint's state. Returns its path.
+         * {@code flink stop} without draining: the sinks commit what the savepoint covers, the job
+         * finishes, and open windows stay in the savepoint's state. Returns its path.
          */
         public String stopWithSavepoint(Duration timeout) throws Exception {
-            String output = cli.run(
-                    List.of("stop", "--savepointPath", savepointTarget(), jobId), timeout);
+            String output =
+                    cli.run(List.of("stop", "--savepointPath", savepointTarget(), jobId), timeout);
             Matcher path = SAVEPOINT_PATH.matcher(output);
             if (!path.find()) {
                 throw new IllegalStateException("flink stop printed no savepoint path:\n" + output);
@@ -138,9 +144,9 @@ public final class ClusterJobRunner implements JobRunner {
         }
 
         /**
-         * A new job of the same run from a savepoint or retained checkpoint ({@code flink run
-         * -s}), with {@code changed} options, e.g. another parallelism. Same transactional-id
-         * and XID prefixes: it takes over what the old job left prepared.
+         * A new job of the same run from a savepoint or retained checkpoint ({@code flink run -s}),
+         * with {@code changed} options, e.g. another parallelism. Same transactional-id and XID
+         * prefixes: it takes over what the old job left prepared.
          */
         public ClusterJob resumeFrom(String path, OptionValues changed) throws Exception {
             return run(config, runName, path, changed);

@@ -4,9 +4,9 @@ import io.exactlyonce.pipeline.config.JobSettings;
 import java.time.Duration;
 
 /**
- * Where a {@link VerifiedRun} runs the job: an in-JVM MiniCluster ({@link MiniClusterJobRunner})
- * or a real cluster through the {@code flink} command line ({@link ClusterJobRunner}). Everything
- * else about a run, the traffic, the oracle and the verdict, is the same on both.
+ * Where a {@link VerifiedRun} runs the job: an in-JVM MiniCluster ({@link MiniClusterJobRunner}) or
+ * a real cluster through the {@code flink} command line ({@link ClusterJobRunner}). Everything else
+ * about a run, the traffic, the oracle and the verdict, is the same on both.
  */
 public interface JobRunner {
 
@@ -20,8 +20,8 @@ public interface JobRunner {
         String jobId();
 
         /**
-         * Stops the job with a final savepoint after draining: the watermark jumps to the end,
-         * the last windows fire, and the sinks commit everything before the job finishes.
+         * Stops the job with a final savepoint after draining: the watermark jumps to the end, the
+         * last windows fire, and the sinks commit everything before the job finishes.
          */
         void drainWithSavepoint(Duration timeout) throws Exception;
     }

@@ -1,13 +1,5 @@
 package io.exactlyonce.testkit.run;
 
-import io.exactlyonce.testkit.embedded.ServiceAddresses;
-import io.exactlyonce.testkit.embedded.Infrastructure;
-
-import io.exactlyonce.testkit.verify.Observer;
-import io.exactlyonce.testkit.verify.ProducedRecord;
-import io.exactlyonce.testkit.verify.TrafficProducer;
-import io.exactlyonce.testkit.verify.Verdict;
-import io.exactlyonce.testkit.verify.VisitTraffic;
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.registry.HttpSchemaRegistryClient;
@@ -15,8 +7,14 @@ import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import io.exactlyonce.pipeline.config.JobOptions;
 import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.pipeline.config.OptionValues;
+import io.exactlyonce.testkit.embedded.Infrastructure;
+import io.exactlyonce.testkit.embedded.ServiceAddresses;
+import io.exactlyonce.testkit.verify.Observer;
+import io.exactlyonce.testkit.verify.ProducedRecord;
+import io.exactlyonce.testkit.verify.TrafficProducer;
+import io.exactlyonce.testkit.verify.Verdict;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,10 +27,10 @@ import java.util.function.Consumer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * One run of the job with a known answer: fresh topics and table, seeded traffic produced while
- * the job runs, optionally a failure after a completed checkpoint (injected in the job, or from
- * outside as a {@link Fault}), then a drain that fires the last windows and commits everything,
- * and a verdict on what every sink committed. Where the job runs is a {@link JobRunner}.
+ * One run of the job with a known answer: fresh topics and table, seeded traffic produced while the
+ * job runs, optionally a failure after a completed checkpoint (injected in the job, or from outside
+ * as a {@link Fault}), then a drain that fires the last windows and commits everything, and a
+ * verdict on what every sink committed. Where the job runs is a {@link JobRunner}.
  */
 public final class VerifiedRun {
 
@@ -40,13 +38,18 @@ public final class VerifiedRun {
 
     /**
      * @param name unique per run: names the topics, the database and the transactional ids
-     * @param failAfterCheckpoint fail the job once, a second after this checkpoint completed;
-     *     0 for no failure
+     * @param failAfterCheckpoint fail the job once, a second after this checkpoint completed; 0 for
+     *     no failure
      * @param overrides further job options, e.g. a weakened delivery guarantee
      */
     public record Plan(
-            String name, int parallelism, VisitTraffic.Settings traffic, int recordsPerSecond,
-            Duration checkpointInterval, int failAfterCheckpoint, OptionValues overrides) {}
+            String name,
+            int parallelism,
+            VisitTraffic.Settings traffic,
+            int recordsPerSecond,
+            Duration checkpointInterval,
+            int failAfterCheckpoint,
+            OptionValues overrides) {}
 
     private VerifiedRun() {}
 
@@ -54,32 +57,37 @@ public final class VerifiedRun {
     public static JobSettings config(Plan plan, Infrastructure infrastructure) {
         String name = plan.name();
         ServiceAddresses job = infrastructure.jobFacing();
-        OptionValues options = OptionValues.of()
-                .with(JobOptions.BOOTSTRAP_SERVERS, job.bootstrapServers())
-                .with(JobOptions.SCHEMA_REGISTRY_URL, job.registryUrl())
-                .with(JobOptions.JDBC_URL, job.jdbcUrl(name))
-                .with(JobOptions.JDBC_USER, infrastructure.jdbcUser())
-                .with(JobOptions.INPUT_TOPIC, name + "-visits")
-                .with(JobOptions.OUTPUT_TOPIC, name + "-counts")
-                .with(JobOptions.LATE_TOPIC, name + "-late")
-                .with(JobOptions.DEAD_LETTER_TOPIC, name + "-dead-letter")
-                // The consumer group, the job name and both sinks' transaction prefixes derive
-                // from it.
-                .with(JobOptions.JOB_ID, jobId(name))
-                .with(JobOptions.WINDOW_SIZE, plan.traffic().windowSize())
-                .with(JobOptions.CHECKPOINT_INTERVAL, plan.checkpointInterval())
-                .with(JobOptions.CHECKPOINT_MIN_PAUSE, Duration.ofMillis(500))
-                // Short runs: restarts back off only to 4 s, and a job that ran 30 s without a
-                // failure starts over with a full budget, so a run survives a fault per half
-                // minute without an inflated restart.attempts.
-                .with(JobOptions.RESTART_INITIAL_BACKOFF, Duration.ofMillis(500))
-                .with(JobOptions.RESTART_MAX_BACKOFF, Duration.ofSeconds(4))
-                .with(JobOptions.RESTART_RESET_AFTER, Duration.ofSeconds(30))
-                // Small batches, so an at-least-once run has rows committed between checkpoints.
-                .with(JobOptions.JDBC_BATCH_SIZE, 10)
-                .with(JobOptions.PARALLELISM, plan.parallelism())
-                .with(infrastructure.jobOptions())
-                .with(plan.overrides());
+        OptionValues options =
+                OptionValues.of()
+                        .with(JobOptions.BOOTSTRAP_SERVERS, job.bootstrapServers())
+                        .with(JobOptions.SCHEMA_REGISTRY_URL, job.registryUrl())
+                        .with(JobOptions.JDBC_URL, job.jdbcUrl(name))
+                        .with(JobOptions.JDBC_USER, infrastructure.jdbcUser())
+                        .with(JobOptions.INPUT_TOPIC, name + "-visits")
+                        .with(JobOptions.OUTPUT_TOPIC, name + "-counts")
+                        .with(JobOptions.LATE_TOPIC, name + "-late")
+                        .with(JobOptions.DEAD_LETTER_TOPIC, name + "-dead-letter")
+                        // The consumer group, the job name and both sinks' transaction prefixes
+                        // derive
+                        // from it.
+                        .with(JobOptions.JOB_ID, jobId(name))
+                        .with(JobOptions.WINDOW_SIZE, plan.traffic().windowSize())
+                        .with(JobOptions.CHECKPOINT_INTERVAL, plan.checkpointInterval())
+                        .with(JobOptions.CHECKPOINT_MIN_PAUSE, Duration.ofMillis(500))
+                        // Short runs: restarts back off only to 4 s, and a job that ran 30 s
+                        // without a
+                        // failure starts over with a full budget, so a run survives a fault per
+                        // half
+                        // minute without an inflated restart.attempts.
+                        .with(JobOptions.RESTART_INITIAL_BACKOFF, Duration.ofMillis(500))
+                        .with(JobOptions.RESTART_MAX_BACKOFF, Duration.ofSeconds(4))
+                        .with(JobOptions.RESTART_RESET_AFTER, Duration.ofSeconds(30))
+                        // Small batches, so an at-least-once run has rows committed between
+                        // checkpoints.
+                        .with(JobOptions.JDBC_BATCH_SIZE, 10)
+                        .with(JobOptions.PARALLELISM, plan.parallelism())
+                        .with(infrastructure.jobOptions())
+                        .with(plan.overrides());
         return JobSettings.of(options, infrastructure.jdbcPassword());
     }
 
@@ -98,23 +106,30 @@ public final class VerifiedRun {
         Fault NONE = job -> job;
 
         /**
-         * Returns the job the run goes on with: {@code job}, or the job that replaced it when
-         * the fault stopped it and resumed it from a savepoint or retained checkpoint.
+         * Returns the job the run goes on with: {@code job}, or the job that replaced it when the
+         * fault stopped it and resumed it from a savepoint or retained checkpoint.
          */
         JobRunner.SubmittedJob inject(JobRunner.SubmittedJob job) throws Exception;
     }
 
     /** The run on {@code env}, a MiniCluster in practice, with the plan's in-job failure. */
     public static Verdict.Report run(
-            StreamExecutionEnvironment env, Plan plan, Infrastructure infrastructure,
-            Consumer<String> progress) throws Exception {
+            StreamExecutionEnvironment env,
+            Plan plan,
+            Infrastructure infrastructure,
+            Consumer<String> progress)
+            throws Exception {
         return run(new MiniClusterJobRunner(env), plan, infrastructure, Fault.NONE, progress);
     }
 
     /** The run on {@code runner}, with {@code fault} done to the job while traffic flows. */
     public static Verdict.Report run(
-            JobRunner runner, Plan plan, Infrastructure infrastructure, Fault fault,
-            Consumer<String> progress) throws Exception {
+            JobRunner runner,
+            Plan plan,
+            Infrastructure infrastructure,
+            Fault fault,
+            Consumer<String> progress)
+            throws Exception {
         JobSettings config = config(plan, infrastructure);
         createTopicsAndDatabase(config, plan, infrastructure);
 
@@ -122,11 +137,13 @@ public final class VerifiedRun {
         progress.accept("job " + job.jobId() + " submitted");
 
         VisitTraffic traffic = new VisitTraffic(plan.traffic());
-        CompletableFuture<List<ProducedRecord>> producing = TrafficProducer.produce(
-                infrastructure.bootstrapServers(), infrastructure.kafkaSecurity(),
-                config.inputTopic(),
-                traffic.plan(serializer(infrastructure.registryUrl()), config.inputTopic()),
-                plan.recordsPerSecond());
+        CompletableFuture<List<ProducedRecord>> producing =
+                TrafficProducer.produce(
+                        infrastructure.bootstrapServers(),
+                        infrastructure.kafkaSecurity(),
+                        config.inputTopic(),
+                        traffic.plan(serializer(infrastructure.registryUrl()), config.inputTopic()),
+                        plan.recordsPerSecond());
         ExecutorService faults = Executors.newSingleThreadExecutor(r -> new Thread(r, "fault"));
         try {
             Future<JobRunner.SubmittedJob> injected = faults.submit(() -> fault.inject(job));
@@ -139,25 +156,37 @@ public final class VerifiedRun {
                 progress.accept("job " + last.jobId() + " carries on from job " + job.jobId());
             }
 
-            InputCheckpointed.await(infrastructure.bootstrapServers(),
-                    infrastructure.kafkaSecurity(), config.inputTopic(), config.groupId(),
+            InputCheckpointed.await(
+                    infrastructure.bootstrapServers(),
+                    infrastructure.kafkaSecurity(),
+                    config.inputTopic(),
+                    config.groupId(),
                     STEP_TIMEOUT);
             progress.accept("all input read and checkpointed; draining the job");
             last.drainWithSavepoint(STEP_TIMEOUT);
 
             // A fault from outside may cut the broker off for longer than the idleness timeout;
             // a failure inside the job restarts it at once, with every partition delivering.
-            Verdict.ReadOrder readOrder = fault == Fault.NONE
-                    ? Verdict.ReadOrder.PARTITIONS_IN_STEP
-                    : Verdict.ReadOrder.PARTITIONS_MAY_IDLE;
-            return Verdict.judge(input, plan.traffic().windowSize(),
-                    config.outOfOrderness(), readOrder, Observer.observe(
-                    new Observer.Targets(
-                            infrastructure.bootstrapServers(), infrastructure.registryUrl(),
-                            config.countsToKafka().topic(), config.lateVisits().topic(),
-                            config.deadLetters().topic(),
-                            infrastructure.jdbcUrl(plan.name()), infrastructure.jdbcUser(),
-                            infrastructure.jdbcPassword(), infrastructure.kafkaSecurity())));
+            Verdict.ReadOrder readOrder =
+                    fault == Fault.NONE
+                            ? Verdict.ReadOrder.PARTITIONS_IN_STEP
+                            : Verdict.ReadOrder.PARTITIONS_MAY_IDLE;
+            return Verdict.judge(
+                    input,
+                    plan.traffic().windowSize(),
+                    config.outOfOrderness(),
+                    readOrder,
+                    Observer.observe(
+                            new Observer.Targets(
+                                    infrastructure.bootstrapServers(),
+                                    infrastructure.registryUrl(),
+                                    config.countsToKafka().topic(),
+                                    config.lateVisits().topic(),
+                                    config.deadLetters().topic(),
+                                    infrastructure.jdbcUrl(plan.name()),
+                                    infrastructure.jdbcUser(),
+                                    infrastructure.jdbcPassword(),
+                                    infrastructure.kafkaSecurity())));
         } finally {
             faults.shutdownNow();
         }
@@ -171,13 +200,16 @@ public final class VerifiedRun {
     public static void createTopicsAndDatabase(
             JobSettings config, Plan plan, Infrastructure infrastructure) throws Exception {
         String maxMessageBytes = "max.message.bytes";
-        infrastructure.createTopic(config.inputTopic(), plan.parallelism(), Map.of(
-                maxMessageBytes, Integer.toString(config.inputMaxMessageBytes())));
         infrastructure.createTopic(
-                config.countsToKafka().topic(), plan.parallelism(), Map.of());
+                config.inputTopic(),
+                plan.parallelism(),
+                Map.of(maxMessageBytes, Integer.toString(config.inputMaxMessageBytes())));
+        infrastructure.createTopic(config.countsToKafka().topic(), plan.parallelism(), Map.of());
         for (String side : List.of(config.lateVisits().topic(), config.deadLetters().topic())) {
-            infrastructure.createTopic(side, plan.parallelism(), Map.of(
-                    maxMessageBytes, Integer.toString(config.sideTopicMaxMessageBytes())));
+            infrastructure.createTopic(
+                    side,
+                    plan.parallelism(),
+                    Map.of(maxMessageBytes, Integer.toString(config.sideTopicMaxMessageBytes())));
         }
         infrastructure.createDatabase(plan.name());
         registerCountsSchema(config, infrastructure);
@@ -188,8 +220,9 @@ public final class VerifiedRun {
      * the job's first start: the job only looks it up unless told to register it.
      */
     public static void registerCountsSchema(JobSettings config, ServiceAddresses registry) {
-        new HttpSchemaRegistryClient(registry.registryUrl()).register(
-                config.countsToKafka().topic() + "-value", UserVisitCount.getClassSchema());
+        new HttpSchemaRegistryClient(registry.registryUrl())
+                .register(
+                        config.countsToKafka().topic() + "-value", UserVisitCount.getClassSchema());
     }
 
     private static ConfluentAvroSerializer<UserVisitEvent> serializer(String registryUrl) {

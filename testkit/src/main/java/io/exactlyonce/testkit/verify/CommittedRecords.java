@@ -22,7 +22,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** Reads what a topic holds as a {@code read_committed} consumer sees it: nothing aborted or open. */
+/**
+ * Reads what a topic holds as a {@code read_committed} consumer sees it: nothing aborted or open.
+ */
 public final class CommittedRecords {
 
     private CommittedRecords() {}
@@ -34,8 +36,8 @@ public final class CommittedRecords {
     }
 
     /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
-    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrapServers,
-            Map<String, String> security, String topic, Duration timeout) {
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(
+            String bootstrapServers, Map<String, String> security, String topic, Duration timeout) {
         Properties properties = new Properties();
         properties.putAll(security);
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -67,8 +69,7 @@ public final class CommittedRecords {
 
     private static boolean reached(
             KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
-        return end.entrySet().stream()
-                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
     }
 
     public static String header(ConsumerRecord<byte[], byte[]> record, String name) {
@@ -88,7 +89,8 @@ public final class CommittedRecords {
         properties.putAll(security);
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {
-            return admin.listTransactions(
+            return admin
+                    .listTransactions(
                             new ListTransactionsOptions()
                                     .filterStates(
                                             Set.of(

@@ -1,8 +1,8 @@
 package io.exactlyonce.testkit.verify;
 
 /**
- * What the generator intended one input record to be, known before the job sees it: the oracle
- * is built from these alone.
+ * What the generator intended one input record to be, known before the job sees it: the oracle is
+ * built from these alone.
  */
 public sealed interface Expectation {
 

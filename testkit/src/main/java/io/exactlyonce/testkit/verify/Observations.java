@@ -12,9 +12,9 @@ public record Observations(
         List<String> unfinishedKafkaTransactions) {
 
     /**
-     * One committed result: the value of a (key, window), e.g. a visit count or a revenue.
-     * {@code writes} is how often it was written: one per Kafka record (a duplicate shows as a
-     * second record), the row's {@code write_count} for a table row.
+     * One committed result: the value of a (key, window), e.g. a visit count or a revenue. {@code
+     * writes} is how often it was written: one per Kafka record (a duplicate shows as a second
+     * record), the row's {@code write_count} for a table row.
      */
     public record CommittedValue(String key, long windowStart, long value, int writes) {}
 
@@ -22,5 +22,6 @@ public record Observations(
      * A record on a side topic: the late event's id, or the dead letter's reason, and the input
      * position it names.
      */
-    public record SideRecord(String eventId, String reason, int sourcePartition, long sourceOffset) {}
+    public record SideRecord(
+            String eventId, String reason, int sourcePartition, long sourceOffset) {}
 }

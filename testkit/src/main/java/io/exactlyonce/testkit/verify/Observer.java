@@ -15,9 +15,9 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Reads back everything a job's sinks committed, the way their consumers would see it: the
- * output topic and table through the job's {@link ResultFormat}, the late and dead-letter topics
- * by their {@link ForwardedRecordHeaders}, and what is still prepared or open.
+ * Reads back everything a job's sinks committed, the way their consumers would see it: the output
+ * topic and table through the job's {@link ResultFormat}, the late and dead-letter topics by their
+ * {@link ForwardedRecordHeaders}, and what is still prepared or open.
  */
 public final class Observer {
 
@@ -25,16 +25,36 @@ public final class Observer {
 
     /** Where the job wrote; {@code registryUrl} is only read by the visit job's format. */
     public record Targets(
-            String bootstrapServers, String registryUrl, String outputTopic, String lateTopic,
-            String deadLetterTopic, String jdbcUrl, String jdbcUser, String jdbcPassword,
+            String bootstrapServers,
+            String registryUrl,
+            String outputTopic,
+            String lateTopic,
+            String deadLetterTopic,
+            String jdbcUrl,
+            String jdbcUser,
+            String jdbcPassword,
             Map<String, String> kafkaSecurity) {
 
         /** Targets on a plaintext broker. */
-        public Targets(String bootstrapServers, String registryUrl, String outputTopic,
-                String lateTopic, String deadLetterTopic, String jdbcUrl, String jdbcUser,
+        public Targets(
+                String bootstrapServers,
+                String registryUrl,
+                String outputTopic,
+                String lateTopic,
+                String deadLetterTopic,
+                String jdbcUrl,
+                String jdbcUser,
                 String jdbcPassword) {
-            this(bootstrapServers, registryUrl, outputTopic, lateTopic, deadLetterTopic, jdbcUrl,
-                    jdbcUser, jdbcPassword, Map.of());
+            this(
+                    bootstrapServers,
+                    registryUrl,
+                    outputTopic,
+                    lateTopic,
+                    deadLetterTopic,
+                    jdbcUrl,
+                    jdbcUser,
+                    jdbcPassword,
+                    Map.of());
         }
     }
 
@@ -47,8 +67,9 @@ public final class Observer {
 
     /** What a job whose results read back through {@code format} committed. */
     public static Observations observe(Targets targets, ResultFormat format) throws Exception {
-        try (Connection connection = DriverManager.getConnection(
-                targets.jdbcUrl(), targets.jdbcUser(), targets.jdbcPassword())) {
+        try (Connection connection =
+                DriverManager.getConnection(
+                        targets.jdbcUrl(), targets.jdbcUser(), targets.jdbcPassword())) {
             return new Observations(
                     kafkaRecords(targets, format),
                     tableRows(connection, format),
@@ -62,9 +83,12 @@ public final class Observer {
 
     private static List<CommittedValue> kafkaRecords(Targets targets, ResultFormat format) {
         List<CommittedValue> values = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
-                targets.bootstrapServers(), targets.kafkaSecurity(), targets.outputTopic(),
-                READ_TIMEOUT)) {
+        for (ConsumerRecord<byte[], byte[]> record :
+                CommittedRecords.readAll(
+                        targets.bootstrapServers(),
+                        targets.kafkaSecurity(),
+                        targets.outputTopic(),
+                        READ_TIMEOUT)) {
             values.add(format.fromKafka(record));
         }
         return values;
@@ -72,15 +96,19 @@ public final class Observer {
 
     private static List<SideRecord> sideRecords(Targets targets, String topic) {
         List<SideRecord> records = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : CommittedRecords.readAll(
-                targets.bootstrapServers(), targets.kafkaSecurity(), topic, READ_TIMEOUT)) {
-            records.add(new SideRecord(
-                    CommittedRecords.header(record, ForwardedRecordHeaders.EVENT_ID),
-                    CommittedRecords.header(record, ForwardedRecordHeaders.REASON),
-                    Integer.parseInt(CommittedRecords.header(
-                            record, ForwardedRecordHeaders.SOURCE_PARTITION)),
-                    Long.parseLong(CommittedRecords.header(
-                            record, ForwardedRecordHeaders.SOURCE_OFFSET))));
+        for (ConsumerRecord<byte[], byte[]> record :
+                CommittedRecords.readAll(
+                        targets.bootstrapServers(), targets.kafkaSecurity(), topic, READ_TIMEOUT)) {
+            records.add(
+                    new SideRecord(
+                            CommittedRecords.header(record, ForwardedRecordHeaders.EVENT_ID),
+                            CommittedRecords.header(record, ForwardedRecordHeaders.REASON),
+                            Integer.parseInt(
+                                    CommittedRecords.header(
+                                            record, ForwardedRecordHeaders.SOURCE_PARTITION)),
+                            Long.parseLong(
+                                    CommittedRecords.header(
+                                            record, ForwardedRecordHeaders.SOURCE_OFFSET))));
         }
         return records;
     }
@@ -91,8 +119,12 @@ public final class Observer {
         try (Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery(format.selectRows())) {
             while (result.next()) {
-                rows.add(new CommittedValue(result.getString(1), result.getLong(2),
-                        result.getLong(3), result.getInt(4)));
+                rows.add(
+                        new CommittedValue(
+                                result.getString(1),
+                                result.getLong(2),
+                                result.getLong(3),
+                                result.getInt(4)));
             }
         }
         return rows;

@@ -32,55 +32,71 @@ public final class TrafficProducer {
      * all are acknowledged, or fails with the first send error.
      */
     public static CompletableFuture<List<ProducedRecord>> produce(
-            String bootstrapServers, String topic, List<PlannedRecord> planned,
+            String bootstrapServers,
+            String topic,
+            List<PlannedRecord> planned,
             int recordsPerSecond) {
         return produce(bootstrapServers, Map.of(), topic, planned, recordsPerSecond);
     }
 
     /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
     public static CompletableFuture<List<ProducedRecord>> produce(
-            String bootstrapServers, Map<String, String> security, String topic,
-            List<PlannedRecord> planned, int recordsPerSecond) {
+            String bootstrapServers,
+            Map<String, String> security,
+            String topic,
+            List<PlannedRecord> planned,
+            int recordsPerSecond) {
         Properties properties = properties(bootstrapServers);
         properties.putAll(security);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties);
         ScheduledExecutorService ticker =
-                Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread thread = new Thread(r, "traffic-producer");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread thread = new Thread(r, "traffic-producer");
+                            thread.setDaemon(true);
+                            return thread;
+                        });
         CompletableFuture<List<ProducedRecord>> done = new CompletableFuture<>();
         List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>(planned.size());
         int perTick = Math.max(1, recordsPerSecond / TICKS_PER_SECOND);
         int[] next = {0};
         ScheduledFuture<?>[] schedule = new ScheduledFuture<?>[1];
-        schedule[0] = ticker.scheduleAtFixedRate(() -> {
-            try {
-                int end = Math.min(planned.size(), next[0] + perTick);
-                for (; next[0] < end; next[0]++) {
-                    acks.add(send(producer, topic, planned.get(next[0])));
-                }
-                if (next[0] == planned.size()) {
-                    schedule[0].cancel(false);
-                    producer.flush();
-                    List<ProducedRecord> positions = new ArrayList<>(planned.size());
-                    for (int i = 0; i < planned.size(); i++) {
-                        RecordMetadata ack = acks.get(i).join();
-                        positions.add(new ProducedRecord(
-                                ack.partition(), ack.offset(), planned.get(i).expectation()));
-                    }
-                    done.complete(Collections.unmodifiableList(positions));
-                }
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-                schedule[0].cancel(false);
-            }
-        }, 0, 1000 / TICKS_PER_SECOND, TimeUnit.MILLISECONDS);
-        return done.whenComplete((positions, error) -> {
-            ticker.shutdown();
-            producer.close();
-        });
+        schedule[0] =
+                ticker.scheduleAtFixedRate(
+                        () -> {
+                            try {
+                                int end = Math.min(planned.size(), next[0] + perTick);
+                                for (; next[0] < end; next[0]++) {
+                                    acks.add(send(producer, topic, planned.get(next[0])));
+                                }
+                                if (next[0] == planned.size()) {
+                                    schedule[0].cancel(false);
+                                    producer.flush();
+                                    List<ProducedRecord> positions =
+                                            new ArrayList<>(planned.size());
+                                    for (int i = 0; i < planned.size(); i++) {
+                                        RecordMetadata ack = acks.get(i).join();
+                                        positions.add(
+                                                new ProducedRecord(
+                                                        ack.partition(),
+                                                        ack.offset(),
+                                                        planned.get(i).expectation()));
+                                    }
+                                    done.complete(Collections.unmodifiableList(positions));
+                                }
+                            } catch (RuntimeException e) {
+                                done.completeExceptionally(e);
+                                schedule[0].cancel(false);
+                            }
+                        },
+                        0,
+                        1000 / TICKS_PER_SECOND,
+                        TimeUnit.MILLISECONDS);
+        return done.whenComplete(
+                (positions, error) -> {
+                    ticker.shutdown();
+                    producer.close();
+                });
     }
 
     private static CompletableFuture<RecordMetadata> send(

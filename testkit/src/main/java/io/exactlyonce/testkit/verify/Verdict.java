@@ -19,43 +19,50 @@ import java.util.TreeSet;
  * Compares what the sinks committed with an oracle computed from the generated input alone.
  *
  * <p>The job sums a value per (key, window): a visit counts 1 for its user, an order adds its
- * amount to its merchant's revenue. A valid event is either summed or, if its window had
- * already closed when it arrived, forwarded as late. So each sink must hold exactly one record
- * per (key, window) with at least one event that was not late, and its value plus the values of
- * that cell's late events equals the oracle's sum. Every rejected record must appear on the
- * dead-letter topic exactly once with its reason; nothing may be left prepared or open.
+ * amount to its merchant's revenue. A valid event is either summed or, if its window had already
+ * closed when it arrived, forwarded as late. So each sink must hold exactly one record per (key,
+ * window) with at least one event that was not late, and its value plus the values of that cell's
+ * late events equals the oracle's sum. Every rejected record must appear on the dead-letter topic
+ * exactly once with its reason; nothing may be left prepared or open.
  *
- * <p>Which events may come out late is bounded by the input too, or a watermark or gate that
- * sent on-time events to the late topic would go unnoticed. An event the generator dated to a
- * window long closed may come out late. Any other event may come out late only if its window
- * could have closed before it was read. The job's watermark is the lowest of its active
- * partitions', each never past the newest event time read from that partition minus the
- * out-of-orderness bound, and each partition is read in offset order. So an event read before
- * it, dated at least the bound past the end of its window, must exist:
+ * <p>Which events may come out late is bounded by the input too, or a watermark or gate that sent
+ * on-time events to the late topic would go unnoticed. An event the generator dated to a window
+ * long closed may come out late. Any other event may come out late only if its window could have
+ * closed before it was read. The job's watermark is the lowest of its active partitions', each
+ * never past the newest event time read from that partition minus the out-of-orderness bound, and
+ * each partition is read in offset order. So an event read before it, dated at least the bound past
+ * the end of its window, must exist:
  *
  * <ul>
- *   <li>earlier in its own partition ({@link ReadOrder#PARTITIONS_IN_STEP}). This holds across
- *       a restore too: the restored job judges replayed events by the watermark of the
- *       checkpoint, which was no later than their own partition's then.
- *   <li>or anywhere on another partition ({@link ReadOrder#PARTITIONS_MAY_IDLE}), when the run
- *       may have left a partition without records for the job's idleness timeout while the job
- *       ran: an idle partition takes no part in the watermark, and another may be read far ahead.
+ *   <li>earlier in its own partition ({@link ReadOrder#PARTITIONS_IN_STEP}). This holds across a
+ *       restore too: the restored job judges replayed events by the watermark of the checkpoint,
+ *       which was no later than their own partition's then.
+ *   <li>or anywhere on another partition ({@link ReadOrder#PARTITIONS_MAY_IDLE}), when the run may
+ *       have left a partition without records for the job's idleness timeout while the job ran: an
+ *       idle partition takes no part in the watermark, and another may be read far ahead.
  * </ul>
  *
- * <p>The other way round is not checked: an event generated late may be summed, because a job
- * that starts, or restarts from a checkpoint taken before its first watermark, on a backlog
- * reads part of it before any watermark exists. (Seen in {@code ExactlyOnceITCase} on a busy
- * machine.) Its window then holds it once, in both sinks, as the oracle expects.
+ * <p>The other way round is not checked: an event generated late may be summed, because a job that
+ * starts, or restarts from a checkpoint taken before its first watermark, on a backlog reads part
+ * of it before any watermark exists. (Seen in {@code ExactlyOnceITCase} on a busy machine.) Its
+ * window then holds it once, in both sinks, as the oracle expects.
  */
 public final class Verdict {
 
     /** One sink's line of the summary. */
     public record SinkResult(
-            String sink, int expectedWindows, int committedWindows, List<KeyWindow> missing,
-            List<KeyWindow> duplicate, List<KeyWindow> wrong, List<KeyWindow> unexpected) {
+            String sink,
+            int expectedWindows,
+            int committedWindows,
+            List<KeyWindow> missing,
+            List<KeyWindow> duplicate,
+            List<KeyWindow> wrong,
+            List<KeyWindow> unexpected) {
 
         public boolean exact() {
-            return missing.isEmpty() && duplicate.isEmpty() && wrong.isEmpty()
+            return missing.isEmpty()
+                    && duplicate.isEmpty()
+                    && wrong.isEmpty()
                     && unexpected.isEmpty();
         }
     }
@@ -65,8 +72,13 @@ public final class Verdict {
      * @param kafkaTotal the sum of the values committed to Kafka (for visits, the visits counted)
      */
     public record Report(
-            int inputRecords, int validEvents, long kafkaTotal, int lateEvents,
-            int deadLetters, List<SinkResult> sinks, List<String> problems) {
+            int inputRecords,
+            int validEvents,
+            long kafkaTotal,
+            int lateEvents,
+            int deadLetters,
+            List<SinkResult> sinks,
+            List<String> problems) {
 
         public boolean exactlyOnce() {
             return problems.isEmpty();
@@ -74,16 +86,31 @@ public final class Verdict {
 
         public String table() {
             StringBuilder text = new StringBuilder();
-            text.append(String.format(
-                    "input records %d: valid %d (late %d, kafka total %d), dead-lettered %d%n",
-                    inputRecords, validEvents, lateEvents, kafkaTotal, deadLetters));
-            text.append(String.format("%-10s %9s %9s %8s %10s %6s %11s%n",
-                    "sink", "expected", "committed", "missing", "duplicate", "wrong", "unexpected"));
+            text.append(
+                    String.format(
+                            "input records %d: valid %d (late %d, kafka total %d), dead-lettered %d%n",
+                            inputRecords, validEvents, lateEvents, kafkaTotal, deadLetters));
+            text.append(
+                    String.format(
+                            "%-10s %9s %9s %8s %10s %6s %11s%n",
+                            "sink",
+                            "expected",
+                            "committed",
+                            "missing",
+                            "duplicate",
+                            "wrong",
+                            "unexpected"));
             for (SinkResult sink : sinks) {
-                text.append(String.format("%-10s %9d %9d %8d %10d %6d %11d%n",
-                        sink.sink(), sink.expectedWindows(), sink.committedWindows(),
-                        sink.missing().size(), sink.duplicate().size(), sink.wrong().size(),
-                        sink.unexpected().size()));
+                text.append(
+                        String.format(
+                                "%-10s %9d %9d %8d %10d %6d %11d%n",
+                                sink.sink(),
+                                sink.expectedWindows(),
+                                sink.committedWindows(),
+                                sink.missing().size(),
+                                sink.duplicate().size(),
+                                sink.wrong().size(),
+                                sink.unexpected().size()));
             }
             text.append(exactlyOnce() ? "EXACTLY ONCE: holds\n" : "EXACTLY ONCE: VIOLATED\n");
             problems.stream().limit(40).forEach(p -> text.append("  - ").append(p).append('\n'));
@@ -110,8 +137,11 @@ public final class Verdict {
      * @param readOrder which events read before an event may have closed its window
      */
     public static Report judge(
-            List<ProducedRecord> input, Duration windowSize, Duration outOfOrderness,
-            ReadOrder readOrder, Observations observed) {
+            List<ProducedRecord> input,
+            Duration windowSize,
+            Duration outOfOrderness,
+            ReadOrder readOrder,
+            Observations observed) {
         long size = windowSize.toMillis();
         Map<String, Valid> validById = new HashMap<>();
         Map<KeyWindow, Sum> oracle = new TreeMap<>();
@@ -138,20 +168,23 @@ public final class Verdict {
                 late.merge(cell(valid, size), Sum.of(valid), Sum::plus);
             }
         }
-        checkLateness(input, size, outOfOrderness.toMillis(), readOrder, lateSeen.keySet(),
-                problems);
+        checkLateness(
+                input, size, outOfOrderness.toMillis(), readOrder, lateSeen.keySet(), problems);
         Map<KeyWindow, Long> expected = new TreeMap<>();
-        oracle.forEach((cell, all) -> {
-            Sum summed = all.minus(late.getOrDefault(cell, Sum.NONE));
-            // A window fires only with an event in it: one whose events all came late is absent.
-            if (summed.events() > 0) {
-                expected.put(cell, summed.value());
-            }
-        });
+        oracle.forEach(
+                (cell, all) -> {
+                    Sum summed = all.minus(late.getOrDefault(cell, Sum.NONE));
+                    // A window fires only with an event in it: one whose events all came late is
+                    // absent.
+                    if (summed.events() > 0) {
+                        expected.put(cell, summed.value());
+                    }
+                });
 
-        List<SinkResult> sinks = List.of(
-                compare("kafka", expected, observed.kafkaRecords(), problems),
-                compare("mysql", expected, observed.tableRows(), problems));
+        List<SinkResult> sinks =
+                List.of(
+                        compare("kafka", expected, observed.kafkaRecords(), problems),
+                        compare("mysql", expected, observed.tableRows(), problems));
 
         Map<String, Integer> deadLetterSeen = new HashMap<>();
         for (SideRecord record : observed.deadLetters()) {
@@ -160,27 +193,39 @@ public final class Verdict {
             if (reason == null) {
                 problems.add("dead letter for input " + at + " which was a valid event");
             } else if (!reason.equals(record.reason())) {
-                problems.add("dead letter " + at + " has reason " + record.reason()
-                        + ", expected " + reason);
+                problems.add(
+                        "dead letter "
+                                + at
+                                + " has reason "
+                                + record.reason()
+                                + ", expected "
+                                + reason);
             }
             if (deadLetterSeen.merge(at, 1, Integer::sum) > 1) {
                 problems.add("dead letter for input " + at + " written more than once");
             }
         }
-        rejectedAt.forEach((at, reason) -> {
-            if (!deadLetterSeen.containsKey(at)) {
-                problems.add("rejected input " + at + " (" + reason + ") is on no topic: lost");
-            }
-        });
-        observed.preparedXaTransactions().forEach(
-                xid -> problems.add("XA transaction left prepared: " + xid));
-        observed.unfinishedKafkaTransactions().forEach(
-                id -> problems.add("Kafka transaction left open: " + id));
+        rejectedAt.forEach(
+                (at, reason) -> {
+                    if (!deadLetterSeen.containsKey(at)) {
+                        problems.add(
+                                "rejected input " + at + " (" + reason + ") is on no topic: lost");
+                    }
+                });
+        observed.preparedXaTransactions()
+                .forEach(xid -> problems.add("XA transaction left prepared: " + xid));
+        observed.unfinishedKafkaTransactions()
+                .forEach(id -> problems.add("Kafka transaction left open: " + id));
 
         long kafkaTotal = observed.kafkaRecords().stream().mapToLong(CommittedValue::value).sum();
-        return new Report(input.size(), validById.size(), kafkaTotal,
+        return new Report(
+                input.size(),
+                validById.size(),
+                kafkaTotal,
                 (int) late.values().stream().mapToLong(Sum::events).sum(),
-                observed.deadLetters().size(), sinks, List.copyOf(problems));
+                observed.deadLetters().size(),
+                sinks,
+                List.copyOf(problems));
     }
 
     /** How many events of a cell, and the sum of their values. */
@@ -207,36 +252,52 @@ public final class Verdict {
     }
 
     /**
-     * Reports on-time events that came out late although no event that could be read before
-     * them closes their window.
+     * Reports on-time events that came out late although no event that could be read before them
+     * closes their window.
      */
     private static void checkLateness(
-            List<ProducedRecord> input, long windowSize, long outOfOrderness,
-            ReadOrder readOrder, Set<String> cameOutLate, List<String> problems) {
+            List<ProducedRecord> input,
+            long windowSize,
+            long outOfOrderness,
+            ReadOrder readOrder,
+            Set<String> cameOutLate,
+            List<String> problems) {
         EventTimesRead read = new EventTimesRead(input, readOrder);
         for (ProducedRecord record : input) {
             if (!(record.expectation() instanceof Valid valid)) {
                 continue;
             }
-            long windowEnd = valid.eventTime() - Math.floorMod(valid.eventTime(), windowSize)
-                    + windowSize;
+            long windowEnd =
+                    valid.eventTime() - Math.floorMod(valid.eventTime(), windowSize) + windowSize;
             if (valid.generated() == Timing.ON_TIME && cameOutLate.contains(valid.eventId())) {
                 long newest = read.newestBefore(record.partition(), record.offset());
                 if (newest < windowEnd + outOfOrderness) {
-                    problems.add("on-time event " + valid.eventId() + " (" + valid.key() + "@"
-                            + (windowEnd - windowSize) + ", input " + record.partition() + "@"
-                            + record.offset() + ") came out late, but no event read before it"
-                            + " closes its window (" + readOrder + "): newest such event time "
-                            + (newest == Long.MIN_VALUE ? "none" : newest)
-                            + ", the window closes at " + (windowEnd + outOfOrderness));
+                    problems.add(
+                            "on-time event "
+                                    + valid.eventId()
+                                    + " ("
+                                    + valid.key()
+                                    + "@"
+                                    + (windowEnd - windowSize)
+                                    + ", input "
+                                    + record.partition()
+                                    + "@"
+                                    + record.offset()
+                                    + ") came out late, but no event read before it"
+                                    + " closes its window ("
+                                    + readOrder
+                                    + "): newest such event time "
+                                    + (newest == Long.MIN_VALUE ? "none" : newest)
+                                    + ", the window closes at "
+                                    + (windowEnd + outOfOrderness));
                 }
             }
         }
     }
 
     /**
-     * The newest event time the job can have read before a given input record: what precedes it
-     * on its own partition, and anything on the others if one may have run ahead.
+     * The newest event time the job can have read before a given input record: what precedes it on
+     * its own partition, and anything on the others if one may have run ahead.
      */
     private static final class EventTimesRead {
 
@@ -262,23 +323,25 @@ public final class Verdict {
             Map<Integer, TreeMap<Long, Long>> byPartition = new HashMap<>();
             for (ProducedRecord record : input) {
                 if (record.expectation() instanceof Valid valid) {
-                    byPartition.computeIfAbsent(record.partition(), p -> new TreeMap<>())
+                    byPartition
+                            .computeIfAbsent(record.partition(), p -> new TreeMap<>())
                             .put(record.offset(), valid.eventTime());
                 }
             }
-            byPartition.forEach((partition, times) -> {
-                long[] offsets = new long[times.size()];
-                long[] newestUpTo = new long[times.size()];
-                long newest = Long.MIN_VALUE;
-                int i = 0;
-                for (Map.Entry<Long, Long> entry : times.entrySet()) {
-                    newest = Math.max(newest, entry.getValue());
-                    offsets[i] = entry.getKey();
-                    newestUpTo[i] = newest;
-                    i++;
-                }
-                partitions.put(partition, new PartitionTimes(offsets, newestUpTo));
-            });
+            byPartition.forEach(
+                    (partition, times) -> {
+                        long[] offsets = new long[times.size()];
+                        long[] newestUpTo = new long[times.size()];
+                        long newest = Long.MIN_VALUE;
+                        int i = 0;
+                        for (Map.Entry<Long, Long> entry : times.entrySet()) {
+                            newest = Math.max(newest, entry.getValue());
+                            offsets[i] = entry.getKey();
+                            newestUpTo[i] = newest;
+                            i++;
+                        }
+                        partitions.put(partition, new PartitionTimes(offsets, newestUpTo));
+                    });
         }
 
         long newestBefore(int partition, long offset) {
@@ -295,11 +358,17 @@ public final class Verdict {
     }
 
     private static SinkResult compare(
-            String sink, Map<KeyWindow, Long> expected, List<CommittedValue> committed,
+            String sink,
+            Map<KeyWindow, Long> expected,
+            List<CommittedValue> committed,
             List<String> problems) {
         Map<KeyWindow, List<CommittedValue>> byCell = new TreeMap<>();
-        committed.forEach(c -> byCell.computeIfAbsent(
-                new KeyWindow(c.key(), c.windowStart()), k -> new ArrayList<>()).add(c));
+        committed.forEach(
+                c ->
+                        byCell.computeIfAbsent(
+                                        new KeyWindow(c.key(), c.windowStart()),
+                                        k -> new ArrayList<>())
+                                .add(c));
         List<KeyWindow> missing = new ArrayList<>();
         List<KeyWindow> duplicate = new ArrayList<>();
         List<KeyWindow> wrong = new ArrayList<>();
@@ -308,8 +377,13 @@ public final class Verdict {
             List<CommittedValue> found = byCell.getOrDefault(cell, List.of());
             if (found.isEmpty()) {
                 missing.add(cell);
-                problems.add(sink + ": window " + cell + " missing (expected "
-                        + expected.get(cell) + ")");
+                problems.add(
+                        sink
+                                + ": window "
+                                + cell
+                                + " missing (expected "
+                                + expected.get(cell)
+                                + ")");
                 continue;
             }
             int writes = found.stream().mapToInt(CommittedValue::writes).sum();
@@ -320,8 +394,14 @@ public final class Verdict {
             long value = found.get(found.size() - 1).value();
             if (value != expected.get(cell)) {
                 wrong.add(cell);
-                problems.add(sink + ": window " + cell + " holds " + value + ", expected "
-                        + expected.get(cell));
+                problems.add(
+                        sink
+                                + ": window "
+                                + cell
+                                + " holds "
+                                + value
+                                + ", expected "
+                                + expected.get(cell));
             }
         }
         for (KeyWindow cell : byCell.keySet()) {
@@ -330,8 +410,8 @@ public final class Verdict {
                 problems.add(sink + ": window " + cell + " is not in the input");
             }
         }
-        return new SinkResult(sink, expected.size(), byCell.size(), missing, duplicate, wrong,
-                unexpected);
+        return new SinkResult(
+                sink, expected.size(), byCell.size(), missing, duplicate, wrong, unexpected);
     }
 
     private static String position(int partition, long offset) {

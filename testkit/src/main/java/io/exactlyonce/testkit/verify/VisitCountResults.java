@@ -19,8 +19,8 @@ public final class VisitCountResults implements ResultFormat {
     @Override
     public CommittedValue fromKafka(ConsumerRecord<byte[], byte[]> record) {
         UserVisitCount count = deserializer.deserialize(record.topic(), record.value());
-        return new CommittedValue(count.getUserId(), count.getWindowStart().toEpochMilli(),
-                count.getVisitCount(), 1);
+        return new CommittedValue(
+                count.getUserId(), count.getWindowStart().toEpochMilli(), count.getVisitCount(), 1);
     }
 
     @Override

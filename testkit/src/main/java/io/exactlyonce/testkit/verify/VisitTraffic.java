@@ -22,7 +22,8 @@ public final class VisitTraffic {
 
     /**
      * @param start first window start; keep it recent, brokers delete records past retention
-     * @param outOfOrderness valid visits arrive at most this far out of order (below the job's bound)
+     * @param outOfOrderness valid visits arrive at most this far out of order (below the job's
+     *     bound)
      * @param latePerMille visits per thousand that arrive for a window closed long ago
      * @param rejectsPerKind records of each rejectable kind
      */
@@ -40,13 +41,28 @@ public final class VisitTraffic {
         /** Defaults for a test: small, fast, every path exercised. */
         public static Settings forTest(long seed, int events, Duration windowSize) {
             return new Settings(
-                    seed, events, 20, 8, windowSize, alignedStart(windowSize),
-                    Duration.ofSeconds(2), 10, 2);
+                    seed,
+                    events,
+                    20,
+                    8,
+                    windowSize,
+                    alignedStart(windowSize),
+                    Duration.ofSeconds(2),
+                    10,
+                    2);
         }
 
         public Settings withWindows(int windows) {
-            return new Settings(seed, events, users, windows, windowSize, start, outOfOrderness,
-                    latePerMille, rejectsPerKind);
+            return new Settings(
+                    seed,
+                    events,
+                    users,
+                    windows,
+                    windowSize,
+                    start,
+                    outOfOrderness,
+                    latePerMille,
+                    rejectsPerKind);
         }
 
         /** A recent window boundary, an hour back, so record timestamps lie in the retention. */
@@ -69,7 +85,8 @@ public final class VisitTraffic {
     }
 
     /** Plans every record in producing order; values are serialized with {@code serializer}. */
-    public List<PlannedRecord> plan(ConfluentAvroSerializer<UserVisitEvent> serializer, String topic) {
+    public List<PlannedRecord> plan(
+            ConfluentAvroSerializer<UserVisitEvent> serializer, String topic) {
         Random random = new Random(settings.seed());
         long start = settings.start().toEpochMilli();
         long span = settings.windowSize().toMillis() * settings.windows();
@@ -81,11 +98,14 @@ public final class VisitTraffic {
             long eventTime = Math.max(start, base - (long) (random.nextDouble() * jitter));
             long recordTime = base + 100;
             String userId = "user-" + random.nextInt(settings.users());
-            boolean late = i > settings.events() / 2 && random.nextInt(1000) < settings.latePerMille();
+            boolean late =
+                    i > settings.events() / 2 && random.nextInt(1000) < settings.latePerMille();
             if (late) {
                 // ...except these, dated to a window that closed long before they arrive.
-                eventTime = start - Duration.ofMinutes(30).toMillis()
-                        + random.nextInt((int) settings.windowSize().toMillis());
+                eventTime =
+                        start
+                                - Duration.ofMinutes(30).toMillis()
+                                + random.nextInt((int) settings.windowSize().toMillis());
             }
             String eventId = "evt-" + settings.seed() + "-" + i;
             UserVisitEvent event = event(eventId, userId, eventTime, random);
@@ -94,7 +114,10 @@ public final class VisitTraffic {
                             userId.getBytes(StandardCharsets.UTF_8),
                             serializer.serialize(topic, event),
                             recordTime,
-                            new Expectation.Valid(eventId, userId, eventTime,
+                            new Expectation.Valid(
+                                    eventId,
+                                    userId,
+                                    eventTime,
                                     late ? Expectation.Timing.LATE : Expectation.Timing.ON_TIME)));
         }
         List<PlannedRecord> rejects = rejects(serializer, topic, random, start);
@@ -102,14 +125,21 @@ public final class VisitTraffic {
         for (PlannedRecord reject : rejects) {
             int at = planned.size() / 10 + random.nextInt(planned.size() * 9 / 10);
             PlannedRecord neighbour = planned.get(at);
-            planned.add(at, new PlannedRecord(reject.key(), reject.value(), neighbour.timestamp(),
-                    reject.expectation()));
+            planned.add(
+                    at,
+                    new PlannedRecord(
+                            reject.key(),
+                            reject.value(),
+                            neighbour.timestamp(),
+                            reject.expectation()));
         }
         return Collections.unmodifiableList(planned);
     }
 
     private List<PlannedRecord> rejects(
-            ConfluentAvroSerializer<UserVisitEvent> serializer, String topic, Random random,
+            ConfluentAvroSerializer<UserVisitEvent> serializer,
+            String topic,
+            Random random,
             long start) {
         List<PlannedRecord> rejects = new ArrayList<>();
         byte[] key = "rejected".getBytes(StandardCharsets.UTF_8);
@@ -130,18 +160,34 @@ public final class VisitTraffic {
 
             rejects.add(reject(key, Arrays.copyOf(valid, 3), "TRUNCATED"));
             rejects.add(reject(key, null, "NULL_PAYLOAD"));
-            rejects.add(reject(key,
-                    serializer.serialize(topic, event(id + "-nouser", "", start, random)),
-                    "MISSING_USER_ID"));
+            rejects.add(
+                    reject(
+                            key,
+                            serializer.serialize(topic, event(id + "-nouser", "", start, random)),
+                            "MISSING_USER_ID"));
             // Emoji: one character each for the column, two Java chars each.
-            rejects.add(reject(key,
-                    serializer.serialize(topic, event(id + "-longuser",
-                            "\uD83D\uDE00".repeat(UserIds.MAX_LENGTH + 1), start, random)),
-                    "USER_ID_TOO_LONG"));
-            rejects.add(reject(key,
-                    serializer.serialize(topic, event(id + "-1990", "user-0",
-                            Instant.parse("1990-01-01T00:00:00Z").toEpochMilli(), random)),
-                    "EVENT_TIME_OUT_OF_RANGE"));
+            rejects.add(
+                    reject(
+                            key,
+                            serializer.serialize(
+                                    topic,
+                                    event(
+                                            id + "-longuser",
+                                            "\uD83D\uDE00".repeat(UserIds.MAX_LENGTH + 1),
+                                            start,
+                                            random)),
+                            "USER_ID_TOO_LONG"));
+            rejects.add(
+                    reject(
+                            key,
+                            serializer.serialize(
+                                    topic,
+                                    event(
+                                            id + "-1990",
+                                            "user-0",
+                                            Instant.parse("1990-01-01T00:00:00Z").toEpochMilli(),
+                                            random)),
+                            "EVENT_TIME_OUT_OF_RANGE"));
         }
         return rejects;
     }
@@ -150,7 +196,8 @@ public final class VisitTraffic {
         return new PlannedRecord(key, value, 0L, new Expectation.Rejected(reason));
     }
 
-    private static UserVisitEvent event(String eventId, String userId, long eventTime, Random random) {
+    private static UserVisitEvent event(
+            String eventId, String userId, long eventTime, Random random) {
         return UserVisitEvent.newBuilder()
                 .setEventId(eventId)
                 .setUserId(userId)

@@ -77,8 +77,7 @@ class EmbeddedKafkaBrokerTest {
     @Test
     void refusesTransactionTimeoutsAboveTheConfiguredMaximum() {
         Duration max = Duration.ofMinutes(2);
-        try (EmbeddedKafkaBroker broker =
-                EmbeddedKafkaBroker.start(workDir, max)) {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(workDir, max)) {
             try (KafkaProducer<String, String> producer =
                     transactionalProducer(broker, "at-max", max)) {
                 producer.initTransactions();
@@ -120,8 +119,7 @@ class EmbeddedKafkaBrokerTest {
             EmbeddedKafkaBroker broker, String transactionalId, Duration transactionTimeout) {
         Map<String, Object> config = clientConfig(broker);
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        config.put(
-                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
         return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
     }
 
