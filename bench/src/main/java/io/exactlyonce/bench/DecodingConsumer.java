@@ -94,10 +94,10 @@ final class DecodingConsumer {
                                         + " did not decode: "
                                         + decoded);
                     }
-                    Visit visit = decoded.getVisit();
-                    if (Oracle.user(visit.getUserId()) >= 0) {
+                    Visit visit = decoded.visit();
+                    if (Oracle.user(visit.userId()) >= 0) {
                         visits++;
-                        checksum += Oracle.checksumOf(visit.getUserId(), visit.getEventTime());
+                        checksum += Oracle.checksumOf(visit.userId(), visit.eventTime());
                     }
                 }
             }

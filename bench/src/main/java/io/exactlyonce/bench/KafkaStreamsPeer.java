@@ -152,8 +152,8 @@ final class KafkaStreamsPeer {
                                     record.value()));
             if (decoded.isVisit()) {
                 context.forward(
-                        record.withValue(decoded.getVisit().getUserId())
-                                .withTimestamp(decoded.getVisit().getEventTime()));
+                        record.withValue(decoded.visit().userId())
+                                .withTimestamp(decoded.visit().eventTime()));
             }
         }
     }

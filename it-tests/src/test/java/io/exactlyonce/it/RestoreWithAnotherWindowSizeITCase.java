@@ -116,7 +116,7 @@ class RestoreWithAnotherWindowSizeITCase {
                                 RateLimiterStrategy.perSecond(20),
                                 TypeInformation.of(Visit.class)),
                         WatermarkStrategy.<Visit>forMonotonousTimestamps()
-                                .withTimestampAssigner((visit, ignored) -> visit.getEventTime()),
+                                .withTimestampAssigner((visit, ignored) -> visit.eventTime()),
                         "visits")
                 .uid("visits")
                 .keyBy(new ByUser())

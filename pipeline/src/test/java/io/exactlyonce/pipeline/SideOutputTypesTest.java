@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exactlyonce.pipeline.operators.DeadLetter;
 import io.exactlyonce.pipeline.operators.DeadLetterReason;
+import io.exactlyonce.pipeline.operators.DecodedRecord;
 import io.exactlyonce.pipeline.operators.RawRecord;
+import io.exactlyonce.pipeline.operators.Visit;
 import io.exactlyonce.sinks.kafka.ForwardedRecord;
 import java.util.Map;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -16,19 +18,29 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Java records that travel from the job to its side topics stay on Flink's own (POJO)
- * serializers, never Kryo: Flink's type extraction takes a record as a POJO.
+ * The Java records that travel between the job's operators and to its side topics stay on Flink's
+ * own (POJO) serializers, never Kryo: Flink's type extraction takes a record as a POJO.
  */
 class SideOutputTypesTest {
 
     @Test
     void aDeadLetterTravelsWithoutKryoAndComesBackEqual() throws Exception {
-        assertRoundTripWithoutKryo(
-                DeadLetter.class,
-                new DeadLetter(
-                        DeadLetterReason.MALFORMED_AVRO,
-                        "bad varint",
-                        new RawRecord("visits", 1, 7L, 1_000L, new byte[] {1}, new byte[] {2, 3})));
+        assertRoundTripWithoutKryo(DeadLetter.class, aDeadLetter());
+    }
+
+    @Test
+    void aVisitTravelsWithoutKryoAndComesBackEqual() throws Exception {
+        assertRoundTripWithoutKryo(Visit.class, aVisit());
+    }
+
+    @Test
+    void aDecodedVisitTravelsWithoutKryoAndComesBackEqual() throws Exception {
+        assertRoundTripWithoutKryo(DecodedRecord.class, DecodedRecord.visit(aVisit()));
+    }
+
+    @Test
+    void aDecodedDeadLetterTravelsWithoutKryoAndComesBackEqual() throws Exception {
+        assertRoundTripWithoutKryo(DecodedRecord.class, DecodedRecord.deadLetter(aDeadLetter()));
     }
 
     @Test
@@ -39,6 +51,17 @@ class SideOutputTypesTest {
                         new byte[] {1, 2},
                         new byte[] {3},
                         Map.of("reason", "LATE", "detail", "closed")));
+    }
+
+    private static Visit aVisit() {
+        return new Visit("e1", "alice", 60_000L, 2, 9L, new byte[] {0, 4, 5});
+    }
+
+    private static DeadLetter aDeadLetter() {
+        return new DeadLetter(
+                DeadLetterReason.MALFORMED_AVRO,
+                "bad varint",
+                new RawRecord("visits", 1, 7L, 1_000L, new byte[] {1}, new byte[] {2, 3}));
     }
 
     private static <T> void assertRoundTripWithoutKryo(Class<T> type, T value) throws Exception {

@@ -41,14 +41,14 @@ public final class SideTopicRecords {
     public static ForwardedRecord lateVisit(Visit visit, String sourceTopic, int maxRecordBytes) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(REASON, LATE_REASON);
-        headers.put(EVENT_ID, bounded(visit.getEventId()));
-        headers.put(EVENT_TIME, Long.toString(visit.getEventTime()));
+        headers.put(EVENT_ID, bounded(visit.eventId()));
+        headers.put(EVENT_TIME, Long.toString(visit.eventTime()));
         headers.put(SOURCE_TOPIC, sourceTopic);
-        headers.put(SOURCE_PARTITION, Integer.toString(visit.getSourcePartition()));
-        headers.put(SOURCE_OFFSET, Long.toString(visit.getSourceOffset()));
+        headers.put(SOURCE_PARTITION, Integer.toString(visit.sourcePartition()));
+        headers.put(SOURCE_OFFSET, Long.toString(visit.sourceOffset()));
         return fitting(
-                visit.getUserId().getBytes(StandardCharsets.UTF_8),
-                visit.getPayload(),
+                visit.userId().getBytes(StandardCharsets.UTF_8),
+                visit.payload(),
                 headers,
                 maxRecordBytes);
     }

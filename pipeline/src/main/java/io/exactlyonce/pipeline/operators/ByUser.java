@@ -9,6 +9,6 @@ public final class ByUser implements KeySelector<Visit, String> {
 
     @Override
     public String getKey(Visit visit) {
-        return visit.getUserId();
+        return visit.userId();
     }
 }

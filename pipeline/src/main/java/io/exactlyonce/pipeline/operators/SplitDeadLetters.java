@@ -36,10 +36,10 @@ public final class SplitDeadLetters extends ProcessFunction<DecodedRecord, Visit
     public void processElement(DecodedRecord record, Context context, Collector<Visit> out) {
         if (record.isVisit()) {
             visits.inc();
-            out.collect(record.getVisit());
+            out.collect(record.visit());
         } else {
-            deadLettersByReason.get(record.getDeadLetter().reason()).inc();
-            context.output(DEAD_LETTERS, record.getDeadLetter());
+            deadLettersByReason.get(record.deadLetter().reason()).inc();
+            context.output(DEAD_LETTERS, record.deadLetter());
         }
     }
 }

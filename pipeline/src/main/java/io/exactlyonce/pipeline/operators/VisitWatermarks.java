@@ -37,9 +37,7 @@ public final class VisitWatermarks implements WatermarkGenerator<DecodedRecord> 
                                         outOfOrderness, idleness, context.getInputActivityClock()))
                 .withTimestampAssigner(
                         (record, recordTimestamp) ->
-                                record.isVisit()
-                                        ? record.getVisit().getEventTime()
-                                        : recordTimestamp);
+                                record.isVisit() ? record.visit().eventTime() : recordTimestamp);
     }
 
     @Override

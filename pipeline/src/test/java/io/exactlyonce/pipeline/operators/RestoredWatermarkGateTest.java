@@ -27,7 +27,7 @@ class RestoredWatermarkGateTest {
             visit(harness, "behind-the-watermark", 2_000L);
 
             assertThat(harness.extractOutputValues())
-                    .extracting(Visit::getEventId)
+                    .extracting(Visit::eventId)
                     .containsExactly("behind-the-watermark");
             assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS)).isNull();
         }
@@ -73,7 +73,7 @@ class RestoredWatermarkGateTest {
             visit(restored, "new-visit", 5 * MINUTE);
 
             assertThat(restored.extractOutputValues())
-                    .extracting(Visit::getEventId)
+                    .extracting(Visit::eventId)
                     .containsExactly("new-visit");
         }
     }
@@ -123,7 +123,7 @@ class RestoredWatermarkGateTest {
 
             assertThat(restoredAgain.extractOutputValues()).isEmpty();
             assertThat(restoredAgain.getSideOutput(VisitCountJob.LATE_VISITS))
-                    .extracting(record -> record.getValue().getEventId())
+                    .extracting(record -> record.getValue().eventId())
                     .containsExactly("still-of-a-fired-window");
         }
     }
@@ -154,7 +154,7 @@ class RestoredWatermarkGateTest {
             visit(restored, "on-time", MINUTE + 5L);
 
             assertThat(restored.extractOutputValues())
-                    .extracting(Visit::getEventId)
+                    .extracting(Visit::eventId)
                     .containsExactly("on-time");
         }
     }
@@ -173,10 +173,10 @@ class RestoredWatermarkGateTest {
             List<String> passed,
             List<String> late) {
         assertThat(harness.extractOutputValues())
-                .extracting(Visit::getEventId)
+                .extracting(Visit::eventId)
                 .containsExactlyElementsOf(passed);
         assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS))
-                .extracting(record -> record.getValue().getEventId())
+                .extracting(record -> record.getValue().eventId())
                 .containsExactlyElementsOf(late);
     }
 

@@ -167,20 +167,20 @@ class VisitDecoderFuzzTest {
         if (decoded == null) {
             return "returned null";
         }
-        if ((decoded.getVisit() == null) == (decoded.getDeadLetter() == null)) {
+        if ((decoded.visit() == null) == (decoded.deadLetter() == null)) {
             return "is not exactly one of visit and dead letter: " + decoded;
         }
         if (decoded.isVisit()) {
-            Visit visit = decoded.getVisit();
+            Visit visit = decoded.visit();
             boolean complete =
-                    visit.getEventId() != null
-                            && !visit.getEventId().isBlank()
-                            && visit.getUserId() != null
-                            && !visit.getUserId().isBlank()
-                            && Arrays.equals(visit.getPayload(), input);
+                    visit.eventId() != null
+                            && !visit.eventId().isBlank()
+                            && visit.userId() != null
+                            && !visit.userId().isBlank()
+                            && Arrays.equals(visit.payload(), input);
             return complete ? null : "visit lacks an id or its original bytes: " + visit;
         }
-        DeadLetter deadLetter = decoded.getDeadLetter();
+        DeadLetter deadLetter = decoded.deadLetter();
         if (deadLetter.reason() == null
                 || deadLetter.detail() == null
                 || deadLetter.detail().isBlank()) {
@@ -203,7 +203,7 @@ class VisitDecoderFuzzTest {
     }
 
     private static String outcomeOf(DecodedRecord decoded) {
-        return decoded.isVisit() ? "VISIT" : decoded.getDeadLetter().reason().name();
+        return decoded.isVisit() ? "VISIT" : decoded.deadLetter().reason().name();
     }
 
     private static String describe(int index, Mutation mutation, byte[] input, String problem) {

@@ -43,12 +43,12 @@ class VisitDecoderTest {
         DecodedRecord decoded = decoder.decode(visits.raw(bytes));
 
         assertThat(decoded.isVisit()).isTrue();
-        Visit visit = decoded.getVisit();
-        assertThat(visit.getEventId()).isEqualTo("e1");
-        assertThat(visit.getUserId()).isEqualTo("alice");
-        assertThat(visit.getEventTime()).isEqualTo(RECORD_TIME - 1_000);
-        assertThat(visit.getSourceOffset()).isEqualTo(7L);
-        assertThat(visit.getPayload()).isEqualTo(bytes);
+        Visit visit = decoded.visit();
+        assertThat(visit.eventId()).isEqualTo("e1");
+        assertThat(visit.userId()).isEqualTo("alice");
+        assertThat(visit.eventTime()).isEqualTo(RECORD_TIME - 1_000);
+        assertThat(visit.sourceOffset()).isEqualTo(7L);
+        assertThat(visit.payload()).isEqualTo(bytes);
     }
 
     @Test
@@ -106,7 +106,7 @@ class VisitDecoderTest {
         DecodedRecord fits = decoder.decode(visits.raw(visits.bytes("e1", longest, RECORD_TIME)));
 
         assertThat(fits.isVisit()).as("128 code points, 256 chars").isTrue();
-        assertThat(fits.getVisit().getUserId()).isEqualTo(longest);
+        assertThat(fits.visit().userId()).isEqualTo(longest);
         assertDeadLetter(
                 visits.bytes("e1", longest + smiley, RECORD_TIME),
                 DeadLetterReason.USER_ID_TOO_LONG);
@@ -142,9 +142,9 @@ class VisitDecoderTest {
                             new RawRecord(TestVisits.TOPIC, 0, 7L, recordTimestamp, null, bytes));
 
             assertThat(decoded.isVisit()).as("record timestamp %s", recordTimestamp).isFalse();
-            assertThat(decoded.getDeadLetter().reason())
+            assertThat(decoded.deadLetter().reason())
                     .isEqualTo(DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
-            assertThat(decoded.getDeadLetter().detail()).contains("no usable timestamp");
+            assertThat(decoded.deadLetter().detail()).contains("no usable timestamp");
         }
     }
 
@@ -232,9 +232,8 @@ class VisitDecoderTest {
             DecodedRecord decoded = overHttp.decode(visits.raw(bytes));
 
             assertThat(decoded.isVisit()).isFalse();
-            assertThat(decoded.getDeadLetter().reason())
-                    .isEqualTo(DeadLetterReason.UNUSABLE_SCHEMA);
-            assertThat(decoded.getDeadLetter().detail()).contains("PROTOBUF");
+            assertThat(decoded.deadLetter().reason()).isEqualTo(DeadLetterReason.UNUSABLE_SCHEMA);
+            assertThat(decoded.deadLetter().detail()).contains("PROTOBUF");
         } finally {
             protobufRegistry.stop(0);
         }
@@ -300,7 +299,7 @@ class VisitDecoderTest {
         DecodedRecord decoded = decoder.decode(visits.raw(bytes));
 
         assertThat(decoded.isVisit()).isFalse();
-        DeadLetter deadLetter = decoded.getDeadLetter();
+        DeadLetter deadLetter = decoded.deadLetter();
         assertThat(deadLetter.reason()).isEqualTo(reason);
         assertThat(deadLetter.detail()).isNotBlank();
         assertThat(deadLetter.value()).isEqualTo(bytes);

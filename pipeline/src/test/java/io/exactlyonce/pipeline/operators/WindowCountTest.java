@@ -101,7 +101,7 @@ class WindowCountTest {
 
         assertThat(harness.extractOutputValues()).containsExactly(count("alice", 0, 1));
         assertThat(harness.getSideOutput(VisitCountJob.LATE_VISITS))
-                .extracting(record -> record.getValue().getEventId())
+                .extracting(record -> record.getValue().eventId())
                 .containsExactly("late");
     }
 
@@ -162,7 +162,7 @@ class WindowCountTest {
 
         assertThat(harness.extractOutputValues()).as("windows emitted after the resume").isEmpty();
         assertThat(gate.getSideOutput(VisitCountJob.LATE_VISITS))
-                .extracting(record -> record.getValue().getEventId())
+                .extracting(record -> record.getValue().eventId())
                 .containsExactly("after-the-resume");
         gate.close();
     }
