@@ -1,5 +1,7 @@
 package io.exactlyonce.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import io.exactlyonce.model.avro.UserVisitCount;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
@@ -9,6 +11,7 @@ import io.exactlyonce.pipeline.operators.RawRecord;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,18 +69,19 @@ final class KafkaStreamsPeer {
                                         spec.bootstrapServers()))) {
             Map<TopicPartition, Long> end = endOffsets(admin, spec);
             streams.start();
-            long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-            while (!reached(admin, spec.name(), end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(
-                            "Kafka Streams did not finish in " + RUN_TIMEOUT);
-                }
-                if (streams.state() == KafkaStreams.State.ERROR
-                        || streams.state() == KafkaStreams.State.NOT_RUNNING) {
-                    throw new IllegalStateException("Kafka Streams stopped: " + streams.state());
-                }
-                Thread.sleep(20);
-            }
+            await("Kafka Streams to commit the whole input")
+                    .atMost(RUN_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(
+                            () -> {
+                                KafkaStreams.State state = streams.state();
+                                if (state == KafkaStreams.State.ERROR
+                                        || state == KafkaStreams.State.NOT_RUNNING) {
+                                    throw new IllegalStateException(
+                                            "Kafka Streams stopped: " + state);
+                                }
+                                return reached(admin, spec.name(), end);
+                            });
         }
         return SystemRun.Decoded.NOT_COUNTED;
     }

@@ -62,7 +62,7 @@ class XaCommitDecisionITCase {
                         settings,
                         new UnregisteredMetricsGroup(),
                         () -> CommitSession.open(settings),
-                        duration -> Thread.sleep(duration.toMillis()));
+                        XaCommitter.Pause.SLEEP);
     }
 
     /** Other tests on this server count what XA RECOVER lists: leave nothing prepared. */

@@ -64,6 +64,9 @@ final class XaCommitter implements Committer<SinkXid> {
 
     /** Waits between commit attempts; tests pass one that only records. */
     interface Pause {
+        /** The production pause: the committer's thread waits out the backoff. */
+        Pause SLEEP = duration -> Thread.sleep(duration.toMillis());
+
         void pause(Duration duration) throws InterruptedException;
     }
 

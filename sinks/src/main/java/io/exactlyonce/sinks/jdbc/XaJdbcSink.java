@@ -68,7 +68,7 @@ public final class XaJdbcSink<T>
                 settings,
                 context.metricGroup(),
                 () -> CommitSession.open(settings),
-                duration -> Thread.sleep(duration.toMillis()));
+                XaCommitter.Pause.SLEEP);
     }
 
     @Override
