@@ -67,6 +67,9 @@ final class FlinkCluster implements AutoCloseable {
                     "execution.checkpointing.dir: file://" + DATA + "/checkpoints",
                     "execution.checkpointing.savepoint-dir: file://" + DATA + "/savepoints",
                     "heartbeat.interval: 2 s",
+                    // Checkpoint statistics fresh on every read: scenarios wait for a checkpoint
+                    // to show as in progress (the default caches them for the web refresh, 3 s).
+                    "rest.cache.checkpoint-statistics.timeout: 100 ms",
                     "heartbeat.timeout: " + HEARTBEAT_TIMEOUT.toSeconds() + " s",
                     // As in production (deploy/kubernetes): what the alert rules read.
                     "metrics.reporter.prom.factory.class: "
@@ -270,6 +273,18 @@ final class FlinkCluster implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Freezes the JobManager: it triggers, completes and notifies nothing, while what the
+     * TaskManagers send it waits in its sockets. Keep it shorter than {@link #HEARTBEAT_TIMEOUT}.
+     */
+    void pauseJobManager() {
+        docker.pauseContainerCmd(jobManager.getContainerId()).exec();
+    }
+
+    void unpauseJobManager() {
+        docker.unpauseContainerCmd(jobManager.getContainerId()).exec();
     }
 
     /** A failed freeze may leave the container half frozen, or not frozen at all. */

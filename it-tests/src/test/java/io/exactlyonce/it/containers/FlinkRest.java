@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /** The few reads of Flink's REST API the fault scenarios need, and a cancel. */
@@ -81,6 +82,14 @@ final class FlinkRest {
                 .toList();
     }
 
+    /** A checkpoint triggered at or after {@code epochMillis} that is still in progress. */
+    Optional<Checkpoint> inProgressTriggeredAfter(String jobId, long epochMillis)
+            throws IOException, InterruptedException {
+        return history(jobId)
+                .filter(c -> c.status().equals("IN_PROGRESS") && c.triggeredAt() >= epochMillis)
+                .min((a, b) -> Long.compare(a.id(), b.id()));
+    }
+
     /** The first completed checkpoint that was triggered at or after {@code epochMillis}. */
     Optional<Checkpoint> firstCompletedTriggeredAfter(String jobId, long epochMillis)
             throws IOException, InterruptedException {
@@ -93,6 +102,17 @@ final class FlinkRest {
      */
     Optional<Checkpoint> firstCompletedAfter(String jobId, long triggeredFrom, long completedFrom)
             throws IOException, InterruptedException {
+        return history(jobId)
+                .filter(
+                        c ->
+                                c.status().equals("COMPLETED")
+                                        && c.triggeredAt() >= triggeredFrom
+                                        && c.completedAt() >= completedFrom)
+                .min((a, b) -> Long.compare(a.id(), b.id()));
+    }
+
+    /** The job's recent checkpoints, newest first. */
+    private Stream<Checkpoint> history(String jobId) throws IOException, InterruptedException {
         JsonNode history = get("/jobs/" + jobId + "/checkpoints").path("history");
         return StreamSupport.stream(history.spliterator(), false)
                 .map(
@@ -101,13 +121,7 @@ final class FlinkRest {
                                         c.path("id").asLong(),
                                         c.path("status").asText(),
                                         c.path("trigger_timestamp").asLong(),
-                                        c.path("latest_ack_timestamp").asLong()))
-                .filter(
-                        c ->
-                                c.status().equals("COMPLETED")
-                                        && c.triggeredAt() >= triggeredFrom
-                                        && c.completedAt() >= completedFrom)
-                .min((a, b) -> Long.compare(a.id(), b.id()));
+                                        c.path("latest_ack_timestamp").asLong()));
     }
 
     /** The job's parallelism: the highest of its operators'. */

@@ -7,7 +7,6 @@ import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.pipeline.config.JobOptions;
 import io.exactlyonce.pipeline.config.OptionValues;
-import io.exactlyonce.sinks.jdbc.SinkXid;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.CommittedRecords;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,15 +29,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * timeout, which is why the sink settings insist on a generous one. Loss is the expected outcome
  * here. The test asserts that the verifier detects and reports it.
  *
- * <p>The moment is caught with {@link PreparedWindow}: the TaskManagers are frozen as soon as the
- * XA sink's transactions of a checkpoint are prepared (both sinks pre-commit at the same barrier).
- * The freeze counts if the counts sink's Kafka transaction of that checkpoint is still open on the
- * broker and the checkpoint then completes on the JobManager: the frozen TaskManagers got the
- * barrier through but not the completion notice. (Prepared XA transactions alone are not enough: a
- * run showed the Kafka commit can already have happened when the XA commit has not.) Then both
- * TaskManagers are killed. Before new ones start, the broker must describe those transactions as
- * aborted ({@code COMPLETE_ABORT}, producer epoch bumped): the loss the verifier then reports is
- * the broker's doing, observed, not assumed from the wait.
+ * <p>The moment is brought about with {@link WithheldCompletion}: the checkpoint completes on the
+ * JobManager while the TaskManagers are frozen and its counts transactions are still open on the
+ * broker; then both TaskManagers are killed. Before new ones start, the broker must describe those
+ * transactions as aborted ({@code COMPLETE_ABORT}, producer epoch bumped): the loss the verifier
+ * then reports is the broker's doing, observed, not assumed from the wait.
  */
 @Tag("containers")
 class TransactionTimeoutLossDetectionITCase {
@@ -47,23 +41,24 @@ class TransactionTimeoutLossDetectionITCase {
     private static final String SCENARIO = "job-down-beyond-transaction-timeout-loss-expected";
     private static final int PARALLELISM = 2;
 
-    /**
-     * Two minutes of traffic: the catch below is a race with the commit that a run won at attempts
-     * 3 to 14 and once lost in all 30 attempts that 70 s of traffic allowed.
-     */
-    private static final int EVENTS = 24_000;
+    private static final int EVENTS = 16_000;
 
     private static final int EVENTS_PER_SECOND = 200;
 
     /**
      * Short, and still above what the sink settings require: max(checkpoint interval 2 s,
-     * checkpoint timeout 5 s + min pause 0.5 s) + checkpoint timeout 5 s + restart max backoff 1 s
-     * + restart recovery time 3 s = 14.5 s. The recovery time is set low only to pass the rule:
+     * checkpoint timeout 10 s + min pause 0.5 s) + checkpoint timeout 10 s + restart max backoff 1
+     * s + restart recovery time 3 s = 24.5 s. The recovery time is set low only to pass the rule:
      * this scenario keeps the job down far longer on purpose.
      */
-    private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(25);
 
-    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Long enough for the checkpoint that {@link WithheldCompletion} holds behind the frozen
+     * database and JobManager to complete when they thaw.
+     */
+    private static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(10);
+
     private static final Duration RESTART_MAX_BACKOFF = Duration.ofSeconds(1);
     private static final Duration RESTART_RECOVERY_TIME = Duration.ofSeconds(3);
 
@@ -73,7 +68,7 @@ class TransactionTimeoutLossDetectionITCase {
      */
     private static final Duration DOWN = TRANSACTION_TIMEOUT.plusSeconds(25);
 
-    private static final int ATTEMPTS = 80;
+    private static final int ATTEMPTS = 5;
 
     @RegisterExtension
     static final ContainerEnvironmentExtension CONTAINERS =
@@ -130,7 +125,6 @@ class TransactionTimeoutLossDetectionITCase {
                 throws Exception {
             ContainerServices services = scenario.environment().services();
             FlinkCluster flink = scenario.environment().flink();
-            FlinkRest rest = flink.rest();
             String jobId = job.jobId();
             String prefix = scenario.xidPrefix();
             scenario.awaitUncheckpointedOutput(jobId);
@@ -139,36 +133,19 @@ class TransactionTimeoutLossDetectionITCase {
                     VerifiedRun.config(scenario.plan(), services)
                             .countsToKafka()
                             .transactionalIdPrefix();
-            PreparedWindow.Caught caught =
-                    PreparedWindow.freezeWhilePrepared(
+            WithheldCompletion.Caught caught =
+                    WithheldCompletion.catchCompletedUncommitted(
                             services,
                             flink,
+                            jobId,
+                            countsPrefix,
                             prefix,
+                            PARALLELISM,
                             ATTEMPTS,
-                            held -> {
-                                caughtCheckpoint =
-                                        held.stream()
-                                                .mapToLong(SinkXid::checkpointId)
-                                                .max()
-                                                .orElse(0);
-                                // The counts sink's transaction of that checkpoint is still open on
-                                // the
-                                // broker (its commit has not run; the XA commit may run first or
-                                // last),
-                                // and the checkpoint then completes.
-                                openCounts =
-                                        CommittedRecords.unfinishedTransactions(
-                                                        services.bootstrapServers())
-                                                .stream()
-                                                .filter(
-                                                        id ->
-                                                                id.startsWith(countsPrefix + "-")
-                                                                        && id.endsWith(
-                                                                                "-"
-                                                                                        + caughtCheckpoint))
-                                                .toList();
-                                return !openCounts.isEmpty() && completes(rest, jobId);
-                            });
+                            scenario::say);
+            caughtCheckpoint = caught.checkpointId();
+            openCounts = caught.open();
+            completedWhileFrozen = caught.completedWhileFrozen();
             attempts = caught.attempts();
             Instant downSince = Instant.now();
             for (TaskManager taskManager : flink.taskManagers()) {
@@ -198,25 +175,8 @@ class TransactionTimeoutLossDetectionITCase {
             down = Duration.between(downSince, Instant.now());
             recovery =
                     FaultScenario.awaitCheckpointTriggeredAfter(
-                            rest, jobId, downSince.toEpochMilli());
+                            flink.rest(), jobId, downSince.toEpochMilli());
             return job;
-        }
-
-        /** Whether checkpoint {@link #caughtCheckpoint} completes within a few seconds. */
-        private boolean completes(FlinkRest rest, String jobId) {
-            try {
-                await("checkpoint " + caughtCheckpoint + " to complete")
-                        .atMost(Duration.ofSeconds(3))
-                        .ignoreExceptions()
-                        .until(
-                                () -> {
-                                    completedWhileFrozen = rest.latestCompletedCheckpointId(jobId);
-                                    return completedWhileFrozen >= caughtCheckpoint;
-                                });
-                return true;
-            } catch (ConditionTimeoutException notCompleted) {
-                return false;
-            }
         }
 
         @Override

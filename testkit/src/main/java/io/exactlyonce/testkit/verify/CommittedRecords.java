@@ -85,21 +85,30 @@ public final class CommittedRecords {
     /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
     public static List<String> unfinishedTransactions(
             String bootstrapServers, Map<String, String> security) throws Exception {
+        return transactions(
+                bootstrapServers,
+                security,
+                new ListTransactionsOptions()
+                        .filterStates(
+                                Set.of(
+                                        TransactionState.ONGOING,
+                                        TransactionState.PREPARE_COMMIT,
+                                        TransactionState.PREPARE_ABORT)));
+    }
+
+    /** Every transactional id the broker knows, in any state, finished ones included. */
+    public static List<String> knownTransactions(String bootstrapServers) throws Exception {
+        return transactions(bootstrapServers, Map.of(), new ListTransactionsOptions());
+    }
+
+    private static List<String> transactions(
+            String bootstrapServers, Map<String, String> security, ListTransactionsOptions options)
+            throws Exception {
         Properties properties = new Properties();
         properties.putAll(security);
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {
-            return admin
-                    .listTransactions(
-                            new ListTransactionsOptions()
-                                    .filterStates(
-                                            Set.of(
-                                                    TransactionState.ONGOING,
-                                                    TransactionState.PREPARE_COMMIT,
-                                                    TransactionState.PREPARE_ABORT)))
-                    .all()
-                    .get()
-                    .stream()
+            return admin.listTransactions(options).all().get().stream()
                     .map(TransactionListing::transactionalId)
                     .sorted()
                     .collect(Collectors.toList());
