@@ -61,6 +61,14 @@ if ! engine_answers; then
     if pgrep -x dockerd >/dev/null 2>&1; then
         log "a dockerd process exists but does not answer yet; waiting for it"
     else
+        # A machine restarted without a clean engine shutdown keeps containerd's pid file; once
+        # that pid belongs to another process, dockerd waits for a containerd that is not there
+        # and gives up ("timeout waiting for containerd to start").
+        containerd_pid_file=/var/run/docker/containerd/containerd.pid
+        if [ -f "$containerd_pid_file" ] && ! pgrep -x containerd >/dev/null 2>&1; then
+            log "removing the stale $containerd_pid_file"
+            as_root rm -f "$containerd_pid_file"
+        fi
         log "starting dockerd in the background (log: $DOCKERD_LOG)"
         as_root mkdir -p "$(dirname "$DOCKERD_LOG")"
         # setsid: the daemon survives the shell that ran this script.
