@@ -201,7 +201,8 @@ if [ -n "$password_file" ]; then
     grep -q '[^[:space:]]' "$password_file" || die "password file '$password_file' is empty"
     password_file="$(cd "$(dirname "$password_file")" && pwd)/$(basename "$password_file")"
     mode="$(stat -c '%a' "$password_file" 2>/dev/null || echo 600)"
-    if (( 8#$mode & 8#077 )); then
+    # A container secret (/run/secrets) is the engine's to guard: its mode is the source file's.
+    if (( 8#$mode & 8#077 )) && [[ "$password_file" != /run/secrets/* ]]; then
         info "WARNING: $password_file is readable by group or others (mode $mode); chmod 600 it"
     fi
     password_source="file $password_file"

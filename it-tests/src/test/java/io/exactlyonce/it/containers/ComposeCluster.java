@@ -16,6 +16,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -117,7 +118,7 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         // Every variable the compose file reads, so none comes from the caller's environment.
         variables =
                 Map.of(
-                        "VISIT_COUNT_JDBC_PASSWORD", jdbcPassword,
+                        "VISIT_COUNT_JDBC_PASSWORD_FILE", passwordFile().toString(),
                         "VISIT_COUNT_CONFIG_DIR", configDirectory.toString(),
                         "EO_BIND_ADDRESS", "127.0.0.1",
                         "EO_FLINK_PORT", Integer.toString(flinkPort),
@@ -381,7 +382,9 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
      */
     private void writeJobProperties(OptionValues options) throws IOException {
         List<String> lines = new ArrayList<>();
+        // The password comes from the compose secret, as the compose config file says.
         options.without(JobOptions.PARALLELISM)
+                .with(JobOptions.JDBC_PASSWORD_FILE, jobProperty(JobOptions.JDBC_PASSWORD_FILE))
                 .toProperties()
                 .forEach(
                         (key, value) -> {
@@ -462,6 +465,20 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
                     what + " exited with " + process.exitValue() + ":\n" + text);
         }
         return text;
+    }
+
+    /**
+     * The compose secret's file. Readable by all: the containers' users (mysql, flink) read the
+     * bind mount with the file's own mode; the directory keeps it to this user.
+     */
+    private Path passwordFile() throws IOException {
+        Path directory = workDirectory.resolve("secrets");
+        Files.createDirectories(directory);
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+        Path file = directory.resolve("jdbc-password");
+        Files.writeString(file, jdbcPassword + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        return file;
     }
 
     /** Letters and digits only, as deploy/cluster/sql/mariadb.sql wants, 32 of them. */
