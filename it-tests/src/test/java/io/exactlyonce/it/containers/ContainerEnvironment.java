@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.lifecycle.Startables;
 import org.testcontainers.utility.DockerImageName;
@@ -66,6 +67,21 @@ final class ContainerEnvironment implements AutoCloseable {
                     "the containers did not start; their output is in "
                             + logs.directory().toAbsolutePath(),
                     e);
+        }
+        List<String> exposed =
+                Stream.concat(services.containers().stream(), flink.containers().stream())
+                        .map(GenericContainer.class::cast)
+                        .flatMap(
+                                c ->
+                                        LoopbackPorts.publishedElsewhere(c.getContainerInfo())
+                                                .stream())
+                        .toList();
+        if (!exposed.isEmpty()) {
+            flink.close();
+            services.close();
+            network.close();
+            throw new IllegalStateException(
+                    "ports published beyond the loopback address: " + exposed);
         }
         if (security.kafka() != null) {
             // Where flink run runs main(), which reads it.
