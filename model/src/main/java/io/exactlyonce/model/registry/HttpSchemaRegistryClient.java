@@ -101,28 +101,21 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int register(String subject, Schema schema) {
-        SubjectSchema key =
-                new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
-        Integer cached = idsBySubjectSchema.get(key);
-        if (cached != null) {
-            return cached;
-        }
-        JsonNode answer =
-                send(
-                        post(subjectPath(subject) + "/versions", key.schemaText()),
-                        "register schema "
-                                + schema.getFullName()
-                                + " under subject '"
-                                + subject
-                                + "'");
-        int id = requiredInt(answer, "id");
-        idsBySubjectSchema.put(key, id);
+        int id = idFromRegistry(subject, schema, "/versions", "register");
         schemasById.putIfAbsent(id, schema);
         return id;
     }
 
     @Override
     public int idOf(String subject, Schema schema) {
+        return idFromRegistry(subject, schema, "", "look up");
+    }
+
+    /**
+     * The id of {@code schema} under {@code subject}: from the cache, or from a POST of the schema
+     * to the subject's path plus {@code pathSuffix} (register or look up, as {@code action} says).
+     */
+    private int idFromRegistry(String subject, Schema schema, String pathSuffix, String action) {
         SubjectSchema key =
                 new SubjectSchema(Objects.requireNonNull(subject, "subject"), schema.toString());
         Integer cached = idsBySubjectSchema.get(key);
@@ -131,8 +124,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         }
         JsonNode answer =
                 send(
-                        post(subjectPath(subject), key.schemaText()),
-                        "look up schema "
+                        post(subjectPath(subject) + pathSuffix, key.schemaText()),
+                        action
+                                + " schema "
                                 + schema.getFullName()
                                 + " under subject '"
                                 + subject
