@@ -2,9 +2,9 @@ package io.exactlyonce.bench;
 
 import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.ConfluentAvroSerializer;
+import io.exactlyonce.testkit.verify.VisitTraffic;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
@@ -69,7 +69,8 @@ public final class InputGenerator {
                                 base,
                                 userId.getBytes(StandardCharsets.UTF_8),
                                 serializer.serialize(
-                                        topic, event("e" + i, userId, eventTime, pages))),
+                                        topic,
+                                        VisitTraffic.event("e" + i, userId, eventTime, pages))),
                         oracle,
                         failure);
             }
@@ -84,7 +85,9 @@ public final class InputGenerator {
                                 flushTime,
                                 userId.getBytes(StandardCharsets.UTF_8),
                                 serializer.serialize(
-                                        topic, event("flush-" + p, userId, flushTime, pages))),
+                                        topic,
+                                        VisitTraffic.event(
+                                                "flush-" + p, userId, flushTime, pages))),
                         oracle,
                         failure);
             }
@@ -112,17 +115,6 @@ public final class InputGenerator {
                     }
                 });
         oracle.addRecord();
-    }
-
-    private static UserVisitEvent event(
-            String eventId, String userId, long eventTime, Random random) {
-        return UserVisitEvent.newBuilder()
-                .setEventId(eventId)
-                .setUserId(userId)
-                .setPage("/page/" + random.nextInt(50))
-                .setEventTime(Instant.ofEpochMilli(eventTime))
-                .setCountry(random.nextBoolean() ? "DE" : null)
-                .build();
     }
 
     private static Properties properties(String bootstrapServers) {

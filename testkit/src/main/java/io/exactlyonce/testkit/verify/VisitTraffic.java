@@ -196,7 +196,8 @@ public final class VisitTraffic {
         return new PlannedRecord(key, value, 0L, new Expectation.Rejected(reason));
     }
 
-    private static UserVisitEvent event(
+    /** A valid visit with a random page and country, as every generator of visits here makes. */
+    public static UserVisitEvent event(
             String eventId, String userId, long eventTime, Random random) {
         return UserVisitEvent.newBuilder()
                 .setEventId(eventId)
