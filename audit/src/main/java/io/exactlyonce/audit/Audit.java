@@ -184,6 +184,12 @@ public final class Audit {
                             + " (to + watermark.out-of-orderness): the job fires the range's last"
                             + " windows only once later visits arrive, or when it is drained");
         }
+        if (input.untimed() > 0) {
+            notes.add(
+                    input.untimed()
+                            + " input records read have no usable timestamp: the job dead-letters"
+                            + " them, and no range holds them, so this audit does not check them");
+        }
         return notes;
     }
 

@@ -31,12 +31,14 @@ import java.util.function.Predicate;
  * @param judged the records of the range
  * @param readSpans per partition, the first and last offset read
  * @param newestEventTime the newest event time of a visit read, or {@link Long#MIN_VALUE}
+ * @param untimed dead letters read whose record has no usable timestamp: no range holds them
  */
 record RangeInput(
         List<ProducedRecord> records,
         Predicate<ProducedRecord> judged,
         Map<Integer, long[]> readSpans,
-        long newestEventTime) {
+        long newestEventTime,
+        int untimed) {
 
     static RangeInput read(
             JobSettings job,
@@ -49,6 +51,7 @@ record RangeInput(
         Set<String> rejectedInRange = new HashSet<>();
         Map<Integer, long[]> spans = new HashMap<>();
         long[] newest = {Long.MIN_VALUE};
+        int[] untimed = {0};
         CommittedRecords.forEach(
                 job.bootstrapServers(),
                 job.kafkaSecurity().settings(),
@@ -83,6 +86,8 @@ record RangeInput(
                                 new Expectation.Rejected(decoded.deadLetter().reason().name());
                         if (range.containsTimestamp(record.timestamp())) {
                             rejectedInRange.add(position(record.partition(), record.offset()));
+                        } else if (record.timestamp() < 0) {
+                            untimed[0]++;
                         }
                     }
                     records.add(
@@ -100,7 +105,7 @@ record RangeInput(
                                         AuditRange.windowStart(valid.eventTime(), windowSize))
                                 : rejectedInRange.contains(
                                         position(record.partition(), record.offset()));
-        return new RangeInput(records, judged, spans, newest[0]);
+        return new RangeInput(records, judged, spans, newest[0], untimed[0]);
     }
 
     /** The earliest timestamp a record of the range can carry; see above. */
