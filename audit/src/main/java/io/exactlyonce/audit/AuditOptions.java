@@ -179,7 +179,7 @@ public final class AuditOptions {
         required.add(FROM);
         required.add(TO);
         return new CommandLineOptions(
-                "Usage: java -jar audit-cli.jar --config job.properties --from <instant> --to"
+                "Usage: deploy/cluster/audit.sh --config job.properties --from <instant> --to"
                         + " <instant> [--option value ...]\n"
                         + "Takes the job's own options (the same --config file, secret files and "
                         + JobSettings.PASSWORD_ENVIRONMENT_VARIABLE
