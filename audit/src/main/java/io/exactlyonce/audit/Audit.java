@@ -151,10 +151,7 @@ public final class Audit {
                                 LeftBehind.stillPrepared(
                                         job, preparedAtStart, startedNanos, leftOpenAfter));
         List<String> open =
-                kafka(
-                        job,
-                        "transactions",
-                        () -> LeftBehind.openTransactions(job, leftOpenAfter, timeout));
+                kafka(job, "transactions", () -> LeftBehind.openTransactions(job, leftOpenAfter));
 
         Verdict.Report verdict =
                 Verdict.judge(

@@ -1,24 +1,19 @@
 package io.exactlyonce.audit;
 
 import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.connect.StartGuard;
 import io.exactlyonce.sinks.jdbc.PreparedXids;
 import io.exactlyonce.sinks.jdbc.SinkXid;
+import io.exactlyonce.testkit.verify.CommittedRecords;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.transaction.xa.XAException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListTransactionsOptions;
-import org.apache.kafka.clients.admin.TransactionDescription;
-import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 
 /**
@@ -61,58 +56,49 @@ final class LeftBehind {
     }
 
     /** Kafka transactions of the job's three prefixes open at least {@code after}. */
-    static List<String> openTransactions(JobSettings job, Duration after, Duration timeout)
-            throws InterruptedException, ExecutionException, TimeoutException {
+    static List<String> openTransactions(JobSettings job, Duration after) throws Exception {
         List<String> prefixes =
                 List.of(
-                        job.countsToKafka().transactionalIdPrefix() + "-",
-                        job.lateVisits().transactionalIdPrefix() + "-",
-                        job.deadLetters().transactionalIdPrefix() + "-");
-        Properties properties = job.kafkaClientProperties();
-        properties.put("default.api.timeout.ms", Long.toString(timeout.toMillis()));
-        properties.put("request.timeout.ms", Long.toString(timeout.toMillis()));
-        try (Admin admin = Admin.create(properties)) {
-            List<String> ids =
-                    admin
-                            .listTransactions(
-                                    new ListTransactionsOptions()
-                                            .filterStates(
-                                                    Set.of(
-                                                            TransactionState.ONGOING,
-                                                            TransactionState.PREPARE_COMMIT,
-                                                            TransactionState.PREPARE_ABORT)))
-                            .all()
-                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                            .stream()
-                            .map(TransactionListing::transactionalId)
-                            .filter(id -> prefixes.stream().anyMatch(id::startsWith))
-                            .toList();
-            if (ids.isEmpty()) {
-                return List.of();
-            }
-            Map<String, TransactionDescription> described =
-                    admin.describeTransactions(ids)
-                            .all()
-                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            long now = System.currentTimeMillis();
-            List<String> open = new ArrayList<>();
-            described.forEach(
-                    (id, description) -> {
-                        long started = description.transactionStartTimeMs().orElse(now);
-                        if (description.state() != TransactionState.COMPLETE_COMMIT
-                                && description.state() != TransactionState.COMPLETE_ABORT
-                                && description.state() != TransactionState.EMPTY
-                                && now - started >= after.toMillis()) {
-                            open.add(
-                                    id
-                                            + " ("
-                                            + description.state()
-                                            + ", open "
-                                            + Duration.ofMillis(now - started).toSeconds()
-                                            + " s)");
-                        }
-                    });
-            return open.stream().sorted().toList();
+                        job.countsToKafka().transactionalIdPrefix(),
+                        job.lateVisits().transactionalIdPrefix(),
+                        job.deadLetters().transactionalIdPrefix());
+        Map<String, String> security = job.kafkaSecurity().settings();
+        List<String> ids =
+                CommittedRecords.unfinishedTransactions(job.bootstrapServers(), security).stream()
+                        .filter(
+                                id ->
+                                        prefixes.stream()
+                                                .anyMatch(
+                                                        prefix ->
+                                                                StartGuard.isTransactionOf(
+                                                                        prefix, id)))
+                        .toList();
+        if (ids.isEmpty()) {
+            return List.of();
         }
+        long now = System.currentTimeMillis();
+        List<String> open = new ArrayList<>();
+        CommittedRecords.describeTransactions(job.bootstrapServers(), security, ids)
+                .forEach(
+                        (id, description) -> {
+                            long started = description.transactionStartTimeMs().orElse(now);
+                            if (isOpen(description.state()) && now - started >= after.toMillis()) {
+                                open.add(
+                                        id
+                                                + " ("
+                                                + description.state()
+                                                + ", open "
+                                                + Duration.ofMillis(now - started).toSeconds()
+                                                + " s)");
+                            }
+                        });
+        return open.stream().sorted().toList();
+    }
+
+    /** Still open when described: the listing and the description are two requests. */
+    private static boolean isOpen(TransactionState state) {
+        return state == TransactionState.ONGOING
+                || state == TransactionState.PREPARE_COMMIT
+                || state == TransactionState.PREPARE_ABORT;
     }
 }

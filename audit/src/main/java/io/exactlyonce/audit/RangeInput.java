@@ -1,8 +1,8 @@
 package io.exactlyonce.audit;
 
 import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.connect.RawRecords;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
-import io.exactlyonce.pipeline.operators.RawRecord;
 import io.exactlyonce.pipeline.operators.Visit;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
 import io.exactlyonce.testkit.verify.CommittedRecords;
@@ -60,15 +60,7 @@ record RangeInput(
                 timeout,
                 progress,
                 record -> {
-                    DecodedRecord decoded =
-                            decoder.decode(
-                                    new RawRecord(
-                                            record.topic(),
-                                            record.partition(),
-                                            record.offset(),
-                                            record.timestamp(),
-                                            record.key(),
-                                            record.value()));
+                    DecodedRecord decoded = decoder.decode(RawRecords.of(record));
                     Expectation expectation;
                     if (decoded.isVisit()) {
                         Visit visit = decoded.visit();

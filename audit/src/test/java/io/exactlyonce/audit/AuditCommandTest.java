@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,13 +23,26 @@ class AuditCommandTest {
         "--window.size", "1 min"
     };
 
+    /** A closed, aligned range. */
+    private static final String[] HOUR = {
+        "--from", "2026-01-01T00:00:00Z", "--to", "2026-01-01T01:00:00Z"
+    };
+
+    private static String[] append(String[] args, String... more) {
+        String[] all = Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
+    }
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
+    /** The command with the job's options and {@code more}. */
     private int audit(String... more) {
-        String[] args = new String[JOB.length + more.length];
-        System.arraycopy(JOB, 0, args, 0, JOB.length);
-        System.arraycopy(more, 0, args, JOB.length, more.length);
+        return execute(append(JOB, more));
+    }
+
+    private int execute(String[] args) {
         return Audit.execute(
                 args,
                 Map.of(),
@@ -56,24 +70,8 @@ class AuditCommandTest {
     @Test
     void aMissingRangeAnUnknownOptionAndAPasswordParameterAreRefusedTheSameWay() {
         assertThat(audit("--to", "2026-01-01T00:00:00Z")).isEqualTo(2);
-        assertThat(
-                        audit(
-                                "--from",
-                                "2026-01-01T00:00:00Z",
-                                "--to",
-                                "2026-01-01T01:00:00Z",
-                                "--colour",
-                                "red"))
-                .isEqualTo(2);
-        assertThat(
-                        audit(
-                                "--from",
-                                "2026-01-01T00:00:00Z",
-                                "--to",
-                                "2026-01-01T01:00:00Z",
-                                "--jdbc.password",
-                                "secret"))
-                .isEqualTo(2);
+        assertThat(audit(append(HOUR, "--colour", "red"))).isEqualTo(2);
+        assertThat(audit(append(HOUR, "--jdbc.password", "secret"))).isEqualTo(2);
 
         assertThat(errors().lines())
                 .hasSize(3)
@@ -118,12 +116,7 @@ class AuditCommandTest {
 
     @Test
     void helpListsTheJobsOptionsAndTheAuditsAndExitsZero() {
-        int exit =
-                Audit.execute(
-                        new String[] {"--help"},
-                        Map.of(),
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = execute(new String[] {"--help"});
 
         assertThat(exit).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8))

@@ -202,7 +202,17 @@ public final class CommittedRecords {
      */
     public static Map<String, TransactionDescription> describeTransactions(
             String bootstrapServers, Collection<String> transactionalIds) throws Exception {
+        return describeTransactions(bootstrapServers, Map.of(), transactionalIds);
+    }
+
+    /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
+    public static Map<String, TransactionDescription> describeTransactions(
+            String bootstrapServers,
+            Map<String, String> security,
+            Collection<String> transactionalIds)
+            throws Exception {
         Properties properties = new Properties();
+        properties.putAll(security);
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {
             return Map.copyOf(admin.describeTransactions(transactionalIds).all().get());
