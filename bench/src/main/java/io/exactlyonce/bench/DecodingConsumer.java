@@ -1,8 +1,8 @@
 package io.exactlyonce.bench;
 
 import io.exactlyonce.pipeline.config.JobSettings;
+import io.exactlyonce.pipeline.connect.RawRecords;
 import io.exactlyonce.pipeline.operators.DecodedRecord;
-import io.exactlyonce.pipeline.operators.RawRecord;
 import io.exactlyonce.pipeline.operators.Visit;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
 import java.time.Duration;
@@ -76,15 +76,7 @@ final class DecodingConsumer {
                     SystemRun.firstRecordRead();
                 }
                 for (ConsumerRecord<byte[], byte[]> record : records) {
-                    DecodedRecord decoded =
-                            decoder.decode(
-                                    new RawRecord(
-                                            record.topic(),
-                                            record.partition(),
-                                            record.offset(),
-                                            record.timestamp(),
-                                            record.key(),
-                                            record.value()));
+                    DecodedRecord decoded = decoder.decode(RawRecords.of(record));
                     if (!decoded.isVisit()) {
                         throw new IllegalStateException(
                                 "input record at "

@@ -11,10 +11,11 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The layering, as sentences: model and sinks know nothing of each other; the pipeline is the job
- * built on both; the testkit proves jobs and sits above them; the local run and the benchmark are
- * applications on top. Module dependencies hold it only until someone adds one; these rules state
- * it, and hold what Maven cannot: the direction between packages inside a module, and which
- * packages may see connector classes at all. {@link PlantedViolationsTest} shows each rule fails.
+ * built on both; the testkit proves jobs and sits above them; the local run, the benchmark and the
+ * audit are applications on top. Module dependencies hold it only until someone adds one; these
+ * rules state it, and hold what Maven cannot: the direction between packages inside a module, and
+ * which packages may see connector classes at all. {@link PlantedViolationsTest} shows each rule
+ * fails.
  */
 @AnalyzeClasses(packages = "io.exactlyonce", importOptions = ImportOption.DoNotIncludeTests.class)
 public class LayeringRulesTest {
@@ -25,6 +26,7 @@ public class LayeringRulesTest {
     static final String TESTKIT = "io.exactlyonce.testkit..";
     static final String LOCAL = "io.exactlyonce.local..";
     static final String BENCH = "io.exactlyonce.bench..";
+    static final String AUDIT = "io.exactlyonce.audit..";
 
     /** Non-Flink producers and consumers reuse the model, so it must not drag Flink in. */
     @ArchTest
@@ -35,7 +37,7 @@ public class LayeringRulesTest {
                     .should()
                     .dependOnClassesThat()
                     .resideInAnyPackage(
-                            "org.apache.flink..", SINKS, PIPELINE, TESTKIT, LOCAL, BENCH);
+                            "org.apache.flink..", SINKS, PIPELINE, TESTKIT, LOCAL, BENCH, AUDIT);
 
     /** Another team takes the sinks for its own element type, without this job's schema. */
     @ArchTest
@@ -45,7 +47,7 @@ public class LayeringRulesTest {
                     .resideInAPackage(SINKS)
                     .should()
                     .dependOnClassesThat()
-                    .resideInAnyPackage(MODEL, PIPELINE, TESTKIT, LOCAL, BENCH);
+                    .resideInAnyPackage(MODEL, PIPELINE, TESTKIT, LOCAL, BENCH, AUDIT);
 
     /** The embedded services and fault primitives are for proving a job, never part of one. */
     @ArchTest
@@ -55,7 +57,7 @@ public class LayeringRulesTest {
                     .resideInAnyPackage(MODEL, SINKS, PIPELINE)
                     .should()
                     .dependOnClassesThat()
-                    .resideInAnyPackage(TESTKIT, LOCAL, BENCH);
+                    .resideInAnyPackage(TESTKIT, LOCAL, BENCH, AUDIT);
 
     /**
      * Operators see records, not where they come from or go to: that keeps them testable with
@@ -91,7 +93,7 @@ public class LayeringRulesTest {
                     .layer("Testkit")
                     .definedBy(TESTKIT)
                     .layer("Applications")
-                    .definedBy(LOCAL, BENCH)
+                    .definedBy(LOCAL, BENCH, AUDIT)
                     .whereLayer("Applications")
                     .mayNotBeAccessedByAnyLayer()
                     .whereLayer("Testkit")

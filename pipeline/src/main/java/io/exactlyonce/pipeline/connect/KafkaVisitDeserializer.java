@@ -1,7 +1,6 @@
 package io.exactlyonce.pipeline.connect;
 
 import io.exactlyonce.pipeline.operators.DecodedRecord;
-import io.exactlyonce.pipeline.operators.RawRecord;
 import io.exactlyonce.pipeline.operators.VisitDecoder;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -30,15 +29,7 @@ final class KafkaVisitDeserializer implements KafkaRecordDeserializationSchema<D
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<DecodedRecord> out) {
-        out.collect(
-                decoder.decode(
-                        new RawRecord(
-                                record.topic(),
-                                record.partition(),
-                                record.offset(),
-                                record.timestamp(),
-                                record.key(),
-                                record.value())));
+        out.collect(decoder.decode(RawRecords.of(record)));
     }
 
     @Override

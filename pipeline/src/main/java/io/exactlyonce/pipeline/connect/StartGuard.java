@@ -264,7 +264,7 @@ public final class StartGuard {
      * prefix-subtask-counter}. A bare prefix match would take another job's id ({@code
      * shop-late-counts-0-7}) for one of this job's late sink ({@code shop-late}).
      */
-    static boolean isTransactionOf(String prefix, String transactionalId) {
+    public static boolean isTransactionOf(String prefix, String transactionalId) {
         return transactionalId.startsWith(prefix + "-")
                 && transactionalId.substring(prefix.length() + 1).matches("\\d+-\\d+");
     }

@@ -4,6 +4,8 @@ import io.exactlyonce.sinks.CheckpointTiming;
 import io.exactlyonce.sinks.InvalidSinkSettingsException;
 import io.exactlyonce.sinks.TransactionalIds;
 import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -86,6 +88,14 @@ public final class JdbcSinkSettings implements Serializable {
 
     public String username() {
         return username;
+    }
+
+    /**
+     * A READ COMMITTED connection with the sink's credentials, for checks outside the sink such as
+     * an audit of what it committed; the password itself stays inside.
+     */
+    public Connection openReadConnection() throws SQLException {
+        return MySqlConnections.open(this);
     }
 
     String password() {

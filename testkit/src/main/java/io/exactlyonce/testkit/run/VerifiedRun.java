@@ -55,8 +55,16 @@ public final class VerifiedRun {
 
     /** The job's options for this run. */
     public static JobSettings config(Plan plan, Infrastructure infrastructure) {
+        return config(plan, infrastructure, infrastructure.jobFacing());
+    }
+
+    /**
+     * The same options with the services at {@code job}: e.g. the infrastructure itself, the
+     * addresses this JVM reaches, for a check such as the audit that reads what the job wrote.
+     */
+    public static JobSettings config(
+            Plan plan, Infrastructure infrastructure, ServiceAddresses job) {
         String name = plan.name();
-        ServiceAddresses job = infrastructure.jobFacing();
         OptionValues options =
                 OptionValues.of()
                         .with(JobOptions.BOOTSTRAP_SERVERS, job.bootstrapServers())

@@ -4,10 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -27,6 +29,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class CommittedRecords {
 
+    private static final Duration POLL = Duration.ofMillis(200);
+
     private CommittedRecords() {}
 
     /** Every committed record of {@code topic}, from the beginning up to the last stable offset. */
@@ -38,6 +42,40 @@ public final class CommittedRecords {
     /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(
             String bootstrapServers, Map<String, String> security, String topic, Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        forEach(bootstrapServers, security, topic, null, timeout, Progress.NONE, records::add);
+        return records;
+    }
+
+    /** How far a read has come, e.g. for a progress bar: in offsets, not records. */
+    public interface Progress {
+
+        Progress NONE = new Progress() {};
+
+        /** The read of {@code topic} covers this many offsets. */
+        default void starting(String topic, long offsets) {}
+
+        /** This many more offsets of it were passed (records, and markers of transactions). */
+        default void advanced(long offsets) {}
+    }
+
+    /**
+     * Hands every committed record of {@code topic} to {@code each}, from the first record with a
+     * timestamp at or after {@code fromTimestamp} (from the beginning if null) up to the last
+     * stable offset at the start of the read. Every record before that start has an earlier
+     * timestamp: Kafka's time index guarantees it, also for timestamps the producer set.
+     *
+     * @param stallTimeout how long the read may go without progress before it fails
+     * @throws IllegalStateException if the topic does not exist or the read stalls
+     */
+    public static void forEach(
+            String bootstrapServers,
+            Map<String, String> security,
+            String topic,
+            Long fromTimestamp,
+            Duration stallTimeout,
+            Progress progress,
+            Consumer<ConsumerRecord<byte[], byte[]>> each) {
         Properties properties = new Properties();
         properties.putAll(security);
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -45,26 +83,78 @@ public final class CommittedRecords {
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
             List<TopicPartition> partitions =
-                    consumer.partitionsFor(topic, timeout).stream()
+                    consumer.partitionsFor(topic, stallTimeout).stream()
                             .map(p -> new TopicPartition(topic, p.partition()))
                             .collect(Collectors.toList());
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("topic " + topic + " does not exist");
+            }
             consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
             // For a read_committed consumer the end offset is the last stable offset.
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, stallTimeout);
+            Map<TopicPartition, Long> start =
+                    startOffsets(consumer, partitions, fromTimestamp, end, stallTimeout);
+            start.forEach(consumer::seek);
+            progress.starting(
+                    topic, partitions.stream().mapToLong(p -> end.get(p) - start.get(p)).sum());
+            long passed = 0;
+            long deadline = System.nanoTime() + stallTimeout.toNanos();
             while (!reached(consumer, end)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(
-                            "could not read " + topic + " to its end within " + timeout);
+                            "could not read "
+                                    + topic
+                                    + " to its end: no progress for "
+                                    + stallTimeout);
                 }
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    if (record.offset() < end.get(new TopicPartition(topic, record.partition()))) {
+                        each.accept(record);
+                    }
+                }
+                long now =
+                        partitions.stream()
+                                .mapToLong(
+                                        p ->
+                                                Math.min(consumer.position(p), end.get(p))
+                                                        - start.get(p))
+                                .sum();
+                if (now > passed) {
+                    progress.advanced(now - passed);
+                    passed = now;
+                    deadline = System.nanoTime() + stallTimeout.toNanos();
+                }
             }
         }
-        return records;
+    }
+
+    private static Map<TopicPartition, Long> startOffsets(
+            KafkaConsumer<byte[], byte[]> consumer,
+            List<TopicPartition> partitions,
+            Long fromTimestamp,
+            Map<TopicPartition, Long> end,
+            Duration timeout) {
+        Map<TopicPartition, Long> start =
+                new HashMap<>(consumer.beginningOffsets(partitions, timeout));
+        if (fromTimestamp != null) {
+            Map<TopicPartition, Long> query = new HashMap<>();
+            partitions.forEach(p -> query.put(p, Math.max(0, fromTimestamp)));
+            consumer.offsetsForTimes(query, timeout)
+                    .forEach(
+                            (partition, found) ->
+                                    // Nothing at or after the timestamp: none of it is read.
+                                    start.put(
+                                            partition,
+                                            found == null
+                                                    ? end.get(partition)
+                                                    : Math.max(
+                                                            found.offset(), start.get(partition))));
+        }
+        // A found offset may lie in a transaction still open, past the last stable offset.
+        start.replaceAll((partition, offset) -> Math.min(offset, end.get(partition)));
+        return start;
     }
 
     private static boolean reached(
@@ -121,7 +211,17 @@ public final class CommittedRecords {
      */
     public static Map<String, TransactionDescription> describeTransactions(
             String bootstrapServers, Collection<String> transactionalIds) throws Exception {
+        return describeTransactions(bootstrapServers, Map.of(), transactionalIds);
+    }
+
+    /** The same, through a broker that asks for TLS or SASL: {@code security} says how. */
+    public static Map<String, TransactionDescription> describeTransactions(
+            String bootstrapServers,
+            Map<String, String> security,
+            Collection<String> transactionalIds)
+            throws Exception {
         Properties properties = new Properties();
+        properties.putAll(security);
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {
             return Map.copyOf(admin.describeTransactions(transactionalIds).all().get());

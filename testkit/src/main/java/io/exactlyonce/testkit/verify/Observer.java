@@ -99,25 +99,36 @@ public final class Observer {
         for (ConsumerRecord<byte[], byte[]> record :
                 CommittedRecords.readAll(
                         targets.bootstrapServers(), targets.kafkaSecurity(), topic, READ_TIMEOUT)) {
-            records.add(
-                    new SideRecord(
-                            CommittedRecords.header(record, ForwardedRecordHeaders.EVENT_ID),
-                            CommittedRecords.header(record, ForwardedRecordHeaders.REASON),
-                            Integer.parseInt(
-                                    CommittedRecords.header(
-                                            record, ForwardedRecordHeaders.SOURCE_PARTITION)),
-                            Long.parseLong(
-                                    CommittedRecords.header(
-                                            record, ForwardedRecordHeaders.SOURCE_OFFSET))));
+            records.add(sideRecord(record));
         }
         return records;
     }
 
+    /** A record of the late or dead-letter topic, by its {@link ForwardedRecordHeaders}. */
+    public static SideRecord sideRecord(ConsumerRecord<byte[], byte[]> record) {
+        return new SideRecord(
+                CommittedRecords.header(record, ForwardedRecordHeaders.EVENT_ID),
+                CommittedRecords.header(record, ForwardedRecordHeaders.REASON),
+                Integer.parseInt(
+                        CommittedRecords.header(record, ForwardedRecordHeaders.SOURCE_PARTITION)),
+                Long.parseLong(
+                        CommittedRecords.header(record, ForwardedRecordHeaders.SOURCE_OFFSET)));
+    }
+
     private static List<CommittedValue> tableRows(Connection connection, ResultFormat format)
+            throws SQLException {
+        return tableRows(connection, format.selectRows());
+    }
+
+    /**
+     * The rows {@code query} selects, with the four columns {@link ResultFormat#selectRows()}
+     * names.
+     */
+    public static List<CommittedValue> tableRows(Connection connection, String query)
             throws SQLException {
         List<CommittedValue> rows = new ArrayList<>();
         try (Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery(format.selectRows())) {
+                ResultSet result = statement.executeQuery(query)) {
             while (result.next()) {
                 rows.add(
                         new CommittedValue(

@@ -8,12 +8,15 @@ import io.exactlyonce.testkit.verify.Observations.SideRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Compares what the sinks committed with an oracle computed from the generated input alone.
@@ -49,7 +52,12 @@ import java.util.TreeSet;
  */
 public final class Verdict {
 
-    /** One sink's line of the summary. */
+    /**
+     * One sink's line of the summary.
+     *
+     * @param findings every window that is missing, duplicate, wrong or unexpected, in window
+     *     order, with what was expected and what was committed
+     */
     public record SinkResult(
             String sink,
             int expectedWindows,
@@ -57,7 +65,8 @@ public final class Verdict {
             List<KeyWindow> missing,
             List<KeyWindow> duplicate,
             List<KeyWindow> wrong,
-            List<KeyWindow> unexpected) {
+            List<KeyWindow> unexpected,
+            List<Finding> findings) {
 
         public boolean exact() {
             return missing.isEmpty()
@@ -67,7 +76,22 @@ public final class Verdict {
         }
     }
 
-    /** The outcome: every sink's result, and all problems in words. */
+    /** What is wrong with a window in one sink. */
+    public enum Flaw {
+        MISSING,
+        DUPLICATE,
+        WRONG,
+        UNEXPECTED
+    }
+
+    /**
+     * One window a sink got wrong.
+     *
+     * @param expected the oracle's value; null for a window the input does not explain
+     * @param committed every value committed for the window, in the order read (empty if missing)
+     */
+    public record Finding(KeyWindow window, Flaw flaw, Long expected, List<Long> committed) {}
+
     /**
      * @param kafkaTotal the sum of the values committed to Kafka (for visits, the visits counted)
      */
@@ -142,16 +166,45 @@ public final class Verdict {
             Duration outOfOrderness,
             ReadOrder readOrder,
             Observations observed) {
+        return judge(input, record -> true, windowSize, outOfOrderness, readOrder, observed);
+    }
+
+    /**
+     * Judges only part of the input, e.g. the records of an event-time range out of a live topic:
+     * the other records of {@code input} only show what the job had read (see {@link ReadOrder}),
+     * and side records that name them are passed over. The caller passes only what the sinks
+     * committed for the judged part: committed values of its windows, side records of the positions
+     * {@code input} holds.
+     *
+     * @param judged the records whose outcome is checked
+     */
+    public static Report judge(
+            List<ProducedRecord> input,
+            Predicate<ProducedRecord> judged,
+            Duration windowSize,
+            Duration outOfOrderness,
+            ReadOrder readOrder,
+            Observations observed) {
         long size = windowSize.toMillis();
-        Map<String, Valid> validById = new HashMap<>();
+        // By input position, not event id: producers may write one event twice, and the job then
+        // counts it twice.
+        Map<String, Valid> validAt = new HashMap<>();
+        Set<String> passedOver = new HashSet<>();
         Map<KeyWindow, Sum> oracle = new TreeMap<>();
         Map<String, String> rejectedAt = new HashMap<>();
+        int judgedRecords = 0;
         for (ProducedRecord record : input) {
+            String at = position(record.partition(), record.offset());
+            if (!judged.test(record)) {
+                passedOver.add(at);
+                continue;
+            }
+            judgedRecords++;
             if (record.expectation() instanceof Valid valid) {
-                validById.put(valid.eventId(), valid);
+                validAt.put(at, valid);
                 oracle.merge(cell(valid, size), Sum.of(valid), Sum::plus);
             } else if (record.expectation() instanceof Rejected rejected) {
-                rejectedAt.put(position(record.partition(), record.offset()), rejected.reason());
+                rejectedAt.put(at, rejected.reason());
             }
         }
         List<String> problems = new ArrayList<>();
@@ -159,17 +212,31 @@ public final class Verdict {
         Map<KeyWindow, Sum> late = new HashMap<>();
         Map<String, Integer> lateSeen = new HashMap<>();
         for (SideRecord record : observed.lateRecords()) {
-            Valid valid = validById.get(record.eventId());
-            if (valid == null) {
-                problems.add("late topic holds unknown event " + record.eventId());
-            } else if (lateSeen.merge(record.eventId(), 1, Integer::sum) > 1) {
+            String at = position(record.sourcePartition(), record.sourceOffset());
+            Valid valid = validAt.get(at);
+            if (passedOver.contains(at)) {
+                continue;
+            } else if (valid == null) {
+                problems.add(
+                        "late topic holds event "
+                                + record.eventId()
+                                + " of input "
+                                + at
+                                + ", which is no valid event");
+            } else if (lateSeen.merge(at, 1, Integer::sum) > 1) {
                 problems.add("late event " + record.eventId() + " forwarded more than once");
             } else {
                 late.merge(cell(valid, size), Sum.of(valid), Sum::plus);
             }
         }
         checkLateness(
-                input, size, outOfOrderness.toMillis(), readOrder, lateSeen.keySet(), problems);
+                input,
+                judged,
+                size,
+                outOfOrderness.toMillis(),
+                readOrder,
+                lateSeen.keySet(),
+                problems);
         Map<KeyWindow, Long> expected = new TreeMap<>();
         oracle.forEach(
                 (cell, all) -> {
@@ -189,6 +256,9 @@ public final class Verdict {
         Map<String, Integer> deadLetterSeen = new HashMap<>();
         for (SideRecord record : observed.deadLetters()) {
             String at = position(record.sourcePartition(), record.sourceOffset());
+            if (passedOver.contains(at)) {
+                continue;
+            }
             String reason = rejectedAt.get(at);
             if (reason == null) {
                 problems.add("dead letter for input " + at + " which was a valid event");
@@ -219,11 +289,11 @@ public final class Verdict {
 
         long kafkaTotal = observed.kafkaRecords().stream().mapToLong(CommittedValue::value).sum();
         return new Report(
-                input.size(),
-                validById.size(),
+                judgedRecords,
+                validAt.size(),
                 kafkaTotal,
                 (int) late.values().stream().mapToLong(Sum::events).sum(),
-                observed.deadLetters().size(),
+                deadLetterSeen.values().stream().mapToInt(Integer::intValue).sum(),
                 sinks,
                 List.copyOf(problems));
     }
@@ -257,6 +327,7 @@ public final class Verdict {
      */
     private static void checkLateness(
             List<ProducedRecord> input,
+            Predicate<ProducedRecord> judged,
             long windowSize,
             long outOfOrderness,
             ReadOrder readOrder,
@@ -264,12 +335,13 @@ public final class Verdict {
             List<String> problems) {
         EventTimesRead read = new EventTimesRead(input, readOrder);
         for (ProducedRecord record : input) {
-            if (!(record.expectation() instanceof Valid valid)) {
+            if (!(record.expectation() instanceof Valid valid) || !judged.test(record)) {
                 continue;
             }
             long windowEnd =
                     valid.eventTime() - Math.floorMod(valid.eventTime(), windowSize) + windowSize;
-            if (valid.generated() == Timing.ON_TIME && cameOutLate.contains(valid.eventId())) {
+            if (valid.generated() == Timing.ON_TIME
+                    && cameOutLate.contains(position(record.partition(), record.offset()))) {
                 long newest = read.newestBefore(record.partition(), record.offset());
                 if (newest < windowEnd + outOfOrderness) {
                     problems.add(
@@ -373,10 +445,13 @@ public final class Verdict {
         List<KeyWindow> duplicate = new ArrayList<>();
         List<KeyWindow> wrong = new ArrayList<>();
         List<KeyWindow> unexpected = new ArrayList<>();
+        List<Finding> findings = new ArrayList<>();
         for (KeyWindow cell : new TreeSet<>(expected.keySet())) {
             List<CommittedValue> found = byCell.getOrDefault(cell, List.of());
+            List<Long> values = found.stream().map(CommittedValue::value).toList();
             if (found.isEmpty()) {
                 missing.add(cell);
+                findings.add(new Finding(cell, Flaw.MISSING, expected.get(cell), values));
                 problems.add(
                         sink
                                 + ": window "
@@ -389,11 +464,13 @@ public final class Verdict {
             int writes = found.stream().mapToInt(CommittedValue::writes).sum();
             if (writes > 1) {
                 duplicate.add(cell);
+                findings.add(new Finding(cell, Flaw.DUPLICATE, expected.get(cell), values));
                 problems.add(sink + ": window " + cell + " committed " + writes + " times");
             }
             long value = found.get(found.size() - 1).value();
             if (value != expected.get(cell)) {
                 wrong.add(cell);
+                findings.add(new Finding(cell, Flaw.WRONG, expected.get(cell), values));
                 problems.add(
                         sink
                                 + ": window "
@@ -407,11 +484,25 @@ public final class Verdict {
         for (KeyWindow cell : byCell.keySet()) {
             if (!expected.containsKey(cell)) {
                 unexpected.add(cell);
+                findings.add(
+                        new Finding(
+                                cell,
+                                Flaw.UNEXPECTED,
+                                null,
+                                byCell.get(cell).stream().map(CommittedValue::value).toList()));
                 problems.add(sink + ": window " + cell + " is not in the input");
             }
         }
+        findings.sort(Comparator.comparing(Finding::window));
         return new SinkResult(
-                sink, expected.size(), byCell.size(), missing, duplicate, wrong, unexpected);
+                sink,
+                expected.size(),
+                byCell.size(),
+                missing,
+                duplicate,
+                wrong,
+                unexpected,
+                findings);
     }
 
     private static String position(int partition, long offset) {

@@ -28,4 +28,9 @@ public final class VisitCountResults implements ResultFormat {
         return "SELECT user_id, window_start, visit_count, write_count FROM "
                 + VisitCountTable.TABLE;
     }
+
+    /** The rows of the windows that start in [{@code from}, {@code to}), epoch millis. */
+    public String selectRows(long from, long to) {
+        return selectRows() + " WHERE window_start >= " + from + " AND window_start < " + to;
+    }
 }

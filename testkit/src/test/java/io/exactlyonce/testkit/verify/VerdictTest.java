@@ -12,6 +12,7 @@ import io.exactlyonce.testkit.verify.Verdict.ReadOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -284,5 +285,51 @@ class VerdictTest {
                 BOUND,
                 ReadOrder.PARTITIONS_IN_STEP,
                 new Observations(kafka, table, late, dead, prepared, List.of()));
+    }
+
+    /**
+     * Part of a live topic: alice's window is judged, bob's visit and a bad record are only read
+     * along. Alice's event id comes twice, at two positions: the job counts both.
+     */
+    private static final List<ProducedRecord> PART =
+            List.of(
+                    new ProducedRecord(0, 0, new Valid("a1", "alice", 1_000, ON_TIME)),
+                    new ProducedRecord(0, 1, new Valid("b1", "bob", 61_000, ON_TIME)),
+                    new ProducedRecord(0, 2, new Rejected("BAD_MAGIC_BYTE")),
+                    new ProducedRecord(0, 3, new Valid("a1", "alice", 2_000, ON_TIME)));
+
+    private static Verdict.Report judgePart(Predicate<ProducedRecord> judged) {
+        List<CommittedValue> alice = List.of(new CommittedValue("alice", 0, 2, 1));
+        List<SideRecord> bobLate = List.of(new SideRecord("b1", "WINDOW_CLOSED", 0, 1));
+        List<SideRecord> dead = List.of(new SideRecord(null, "TRUNCATED", 0, 2));
+        return Verdict.judge(
+                PART,
+                judged,
+                MINUTE,
+                BOUND,
+                ReadOrder.PARTITIONS_IN_STEP,
+                new Observations(alice, alice, bobLate, dead, List.of(), List.of()));
+    }
+
+    @Test
+    void judgesOnlyTheChosenRecordsAndPassesOverSideRecordsOfTheOthers() {
+        Verdict.Report report = judgePart(r -> r.offset() != 1 && r.offset() != 2);
+
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.inputRecords()).isEqualTo(2);
+        assertThat(report.validEvents()).isEqualTo(2);
+        assertThat(report.lateEvents()).isZero();
+        assertThat(report.deadLetters()).isZero();
+    }
+
+    @Test
+    void judgingEverythingSeesWhatThePartPassedOver() {
+        Verdict.Report report = judgePart(r -> true);
+
+        assertThat(report.problems())
+                .contains("dead letter 0@2 has reason TRUNCATED, expected BAD_MAGIC_BYTE")
+                .anyMatch(p -> p.startsWith("on-time event b1 "));
+        // Alice's window holds both a1s either way.
+        assertThat(report.sinks()).allSatisfy(sink -> assertThat(sink.findings()).isEmpty());
     }
 }
