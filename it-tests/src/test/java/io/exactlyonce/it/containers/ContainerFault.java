@@ -1,5 +1,8 @@
 package io.exactlyonce.it.containers;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.exactlyonce.audit.AuditReport;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.verify.Verdict;
 import java.time.Duration;
@@ -34,6 +37,20 @@ abstract class ContainerFault {
     /** Asserts the verdict a run with this fault must get: exactly-once, unless overridden. */
     void assertVerdict(Verdict.Report report) {
         FaultScenario.assertExactlyOnce(report);
+    }
+
+    /**
+     * Whether the run ends with the operator's audit ({@link OperatorAudit}) too; then {@link
+     * #assertAudit} says what it must report.
+     */
+    boolean audited() {
+        return false;
+    }
+
+    /** Asserts the audit of a run with this fault: exact, exit code 0, unless overridden. */
+    void assertAudit(AuditReport audit, Verdict.Report verdict) {
+        assertThat(audit.exitCode()).as("the audit's exit code").isEqualTo(AuditReport.EXACT);
+        assertThat(audit.exact()).as("the audit of an exactly-once run").isTrue();
     }
 
     static String seconds(Duration duration) {

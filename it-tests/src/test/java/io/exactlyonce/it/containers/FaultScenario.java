@@ -125,6 +125,9 @@ final class FaultScenario {
         scenario.say("scenario took " + took.toSeconds() + " s; " + fault.outcome());
         fault.assertStruck();
         fault.assertVerdict(report);
+        if (fault.audited()) {
+            fault.assertAudit(OperatorAudit.of(scenario, services), report);
+        }
     }
 
     String name() {

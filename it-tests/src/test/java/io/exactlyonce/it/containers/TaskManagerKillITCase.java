@@ -164,6 +164,12 @@ class TaskManagerKillITCase {
         private int freeSlotsAtKill;
         private final JobFailures counted = new JobFailures();
 
+        /** The operator's audit must find the run exact too (the default assertion). */
+        @Override
+        boolean audited() {
+            return true;
+        }
+
         @Override
         JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
                 throws Exception {

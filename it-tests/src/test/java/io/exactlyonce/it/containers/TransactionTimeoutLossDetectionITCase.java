@@ -3,6 +3,7 @@ package io.exactlyonce.it.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.exactlyonce.audit.AuditReport;
 import io.exactlyonce.it.containers.FlinkCluster.TaskManager;
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.pipeline.config.JobOptions;
@@ -10,6 +11,7 @@ import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.run.VerifiedRun;
 import io.exactlyonce.testkit.verify.CommittedRecords;
+import io.exactlyonce.testkit.verify.KeyWindow;
 import io.exactlyonce.testkit.verify.Verdict;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,20 +128,14 @@ class TransactionTimeoutLossDetectionITCase {
             ContainerServices services = scenario.environment().services();
             FlinkCluster flink = scenario.environment().flink();
             String jobId = job.jobId();
-            String prefix = scenario.xidPrefix();
             scenario.awaitUncheckpointedOutput(jobId);
 
-            String countsPrefix =
-                    VerifiedRun.config(scenario.plan(), services)
-                            .countsToKafka()
-                            .transactionalIdPrefix();
             WithheldCompletion.Caught caught =
                     WithheldCompletion.catchCompletedUncommitted(
                             services,
                             flink,
                             jobId,
-                            countsPrefix,
-                            prefix,
+                            VerifiedRun.config(scenario.plan(), services),
                             PARALLELISM,
                             ATTEMPTS,
                             scenario::say);
@@ -222,6 +218,37 @@ class TransactionTimeoutLossDetectionITCase {
                                                         + " at the kill)")
                                         .isGreaterThan(atKill.get(id).producerEpoch());
                             });
+        }
+
+        @Override
+        boolean audited() {
+            return true;
+        }
+
+        /**
+         * The operator's audit, which knows nothing of the plan, must pinpoint the same windows the
+         * verifier found missing from the topic, and nothing else.
+         */
+        @Override
+        void assertAudit(AuditReport audit, Verdict.Report verdict) {
+            List<KeyWindow> missingFromTopic = sink(verdict, "kafka").missing();
+            assertThat(audit.exitCode())
+                    .as("the audit's exit code")
+                    .isEqualTo(AuditReport.VIOLATIONS);
+            assertThat(audit.findings("kafka"))
+                    .as("the audit's findings on the counts topic")
+                    .allSatisfy(
+                            finding -> assertThat(finding.flaw()).isEqualTo(Verdict.Flaw.MISSING))
+                    .extracting(Verdict.Finding::window)
+                    .containsExactlyInAnyOrderElementsOf(missingFromTopic);
+            assertThat(audit.findings("mysql")).as("the audit's findings in the table").isEmpty();
+        }
+
+        private static Verdict.SinkResult sink(Verdict.Report report, String name) {
+            return report.sinks().stream()
+                    .filter(s -> s.sink().equals(name))
+                    .findFirst()
+                    .orElseThrow();
         }
 
         /** Loss is expected: the verifier must report the windows missing from the topic. */

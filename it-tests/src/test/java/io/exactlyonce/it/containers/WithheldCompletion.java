@@ -2,6 +2,7 @@ package io.exactlyonce.it.containers;
 
 import static org.awaitility.Awaitility.await;
 
+import io.exactlyonce.pipeline.config.JobSettings;
 import io.exactlyonce.testkit.verify.CommittedRecords;
 import java.time.Duration;
 import java.util.List;
@@ -58,13 +59,19 @@ final class WithheldCompletion {
             ContainerServices services,
             FlinkCluster flink,
             String jobId,
-            String countsPrefix,
-            String xidPrefix,
+            JobSettings job,
             int parallelism,
             int attempts,
             Consumer<String> say)
             throws Exception {
         FlinkRest rest = flink.rest();
+        String countsPrefix = job.countsToKafka().transactionalIdPrefix();
+        String xidPrefix = job.countsToDatabase().xidPrefix();
+        List<String> writerPrefixes =
+                List.of(
+                        countsPrefix,
+                        job.lateVisits().transactionalIdPrefix(),
+                        job.deadLetters().transactionalIdPrefix());
         for (int attempt = 1; attempt <= attempts; attempt++) {
             long checkpoint = blockNextCheckpointBehindTheDatabase(services, flink, rest, jobId);
             say.accept(
@@ -75,19 +82,19 @@ final class WithheldCompletion {
                             + " held behind the frozen database; JobManager frozen, database thawed");
             boolean frozen = false;
             try {
-                await("every counts writer past checkpoint " + checkpoint)
+                await("every Kafka writer past checkpoint " + checkpoint)
                         .atMost(PRE_COMMIT)
                         .ignoreExceptions()
                         .until(
                                 () ->
                                         nextTransactionsBegun(
-                                                services, countsPrefix, parallelism, checkpoint));
+                                                services, writerPrefixes, parallelism, checkpoint));
                 frozen = flink.pauseTaskManagers();
             } catch (ConditionTimeoutException notPreCommitted) {
                 say.accept(
                         "attempt "
                                 + attempt
-                                + ": not every counts writer passed it; XA prepared "
+                                + ": not every Kafka writer passed it; XA prepared "
                                 + services.preparedXids(xidPrefix)
                                 + ", counts transactions known "
                                 + CommittedRecords.knownTransactions(services.bootstrapServers())
@@ -142,15 +149,25 @@ final class WithheldCompletion {
     }
 
     /**
-     * Whether every counts writer has passed the checkpoint: in its snapshot, the Kafka sink
-     * registers the next checkpoint's transactional id with the broker.
+     * Whether every Kafka writer of the job (counts, late visits, dead letters: one in each of the
+     * job's tasks) has passed the checkpoint: in its snapshot, the Kafka sink registers the next
+     * checkpoint's transactional id with the broker.
      */
     private static boolean nextTransactionsBegun(
-            ContainerServices services, String countsPrefix, int parallelism, long checkpoint)
+            ContainerServices services, List<String> prefixes, int parallelism, long checkpoint)
             throws Exception {
         List<String> known = CommittedRecords.knownTransactions(services.bootstrapServers());
-        return IntStream.range(0, parallelism)
-                .mapToObj(subtask -> countsPrefix + "-" + subtask + "-" + (checkpoint + 1))
+        return prefixes.stream()
+                .flatMap(
+                        prefix ->
+                                IntStream.range(0, parallelism)
+                                        .mapToObj(
+                                                subtask ->
+                                                        prefix
+                                                                + "-"
+                                                                + subtask
+                                                                + "-"
+                                                                + (checkpoint + 1)))
                 .allMatch(known::contains);
     }
 
