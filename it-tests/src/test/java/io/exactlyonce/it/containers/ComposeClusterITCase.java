@@ -223,6 +223,9 @@ class ComposeClusterITCase {
                     .as("start time of the restarted TaskManager")
                     .isAfter(killed.killedAt());
 
+            assertThat(jobManagerKillIntoTraffic)
+                    .as("when the JobManager was killed: while the traffic flowed")
+                    .isLessThan(Duration.ofSeconds(EVENTS / EVENTS_PER_SECOND));
             assertThat(jobManagerContainerAfter)
                     .as("Docker restarted the same JobManager container")
                     .isEqualTo(jobManagerContainerBefore);
