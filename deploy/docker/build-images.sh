@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the project's container images by hand, outside a full build:
 #
-#   eo-kafka:local  eo-mariadb:local  eo-schema-registry:local  eo-flink:local
+#   eo-kafka:local  eo-mariadb:local  eo-schema-registry:local  eo-flink:local  eo-zookeeper:local
 #
-# Usage: deploy/docker/build-images.sh [kafka|mariadb|schema-registry|flink ...]   (default: all)
+# Usage: deploy/docker/build-images.sh [kafka|mariadb|schema-registry|flink|zookeeper ...]   (default: all)
 #
 # Makes sure a Docker engine and the base image exist (ensure-docker.sh), then runs Maven's
 # `package` on the image modules: each copies its jars into target/lib/ and builds its image
@@ -12,7 +12,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-all_images=(kafka mariadb schema-registry flink)
+all_images=(kafka mariadb schema-registry flink zookeeper)
 
 images=("$@")
 [ "${#images[@]}" -gt 0 ] || images=("${all_images[@]}")

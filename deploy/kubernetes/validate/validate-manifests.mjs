@@ -16,7 +16,8 @@
 //       - any other kind fails: nothing passes unchecked.
 //       Then the project's own rules for the visit-count manifests (upgrade mode, exactly-once
 //       settings, no password in arguments or configuration, job options that agree with the
-//       Flink configuration, mounts that match the job's arguments).
+//       Flink configuration, mounts that match the job's arguments, HA storage and checkpoints on
+//       a ReadWriteMany claim, a service account allowed what Kubernetes HA needs).
 //
 // Prints one line per check and closes with "N passed, M failed"; exits 1 if any failed.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -207,6 +208,9 @@ const byKind = (kind) => documents.map((d) => d.doc).filter((d) => d?.kind === k
 const deployments = byKind("FlinkDeployment");
 const configMaps = byKind("ConfigMap");
 const secrets = byKind("Secret");
+const roles = byKind("Role");
+const roleBindings = byKind("RoleBinding");
+const claims = byKind("PersistentVolumeClaim");
 
 // Flink's duration syntax (TimeUtils): a number, optional blanks, an optional unit (ms default).
 const UNIT_MS = [
@@ -299,6 +303,40 @@ for (const fd of deployments) {
     }
   }
   check(argProblems.length === 0, `rule  ${id}: no password in job.args (only --jdbc.password-file)`, argProblems);
+
+  // Kubernetes HA: the JobManager and the TaskManagers read and write the HA storage directory
+  // and the checkpoints, so a file:// path must be on a shared volume that outlives the pods.
+  const allTemplates = [spec.podTemplate, spec.jobManager?.podTemplate, spec.taskManager?.podTemplate].filter(Boolean);
+  const claimMounts = mountOf(allTemplates, (v) => v.persistentVolumeClaim);
+  for (const key of ["high-availability.storageDir", "execution.checkpointing.dir"]) {
+    const value = String(conf[key] ?? "");
+    if (!value.startsWith("file:")) continue;
+    const path = value.replace(/^file:(\/\/)?/, "/").replace(/^\/+/, "/");
+    const hit = claimMounts.find((m) => path.startsWith(m.mountPath.replace(/\/?$/, "/")));
+    const claimName = hit?.volume.persistentVolumeClaim.claimName;
+    const claim = claims.find((c) => c.metadata?.name === claimName);
+    const shared = Boolean(claim?.spec?.accessModes?.includes("ReadWriteMany"));
+    check(hit && shared, `rule  ${id}: ${key} ${value} is on a ReadWriteMany PersistentVolumeClaim`, [
+      hit ? `mounted claim ${claimName}: ${claim ? `access modes ${claim.spec?.accessModes}` : "not among the manifests"}` : `no persistentVolumeClaim mounted at a parent of ${path}`,
+    ]);
+  }
+  // The service account's Role: leader election and the HA pointers are ConfigMaps (Flink's
+  // ConfigMapLock), and the JobManager creates and deletes its TaskManager pods.
+  {
+    const account = spec.serviceAccount;
+    const roleNames = roleBindings
+      .filter((b) => (b.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === account) && b.roleRef?.kind === "Role")
+      .map((b) => b.roleRef.name);
+    const rules = roles.filter((r) => roleNames.includes(r.metadata?.name)).flatMap((r) => r.rules ?? []);
+    const grants = (resource, verb) =>
+      rules.some((r) => (r.apiGroups ?? []).includes("") && (r.resources ?? []).some((x) => x === resource || x === "*") && (r.verbs ?? []).some((v) => v === verb || v === "*"));
+    const missing = [];
+    for (const verb of ["get", "list", "watch", "create", "update", "delete"]) if (!grants("configmaps", verb)) missing.push(`configmaps ${verb}`);
+    for (const verb of ["get", "list", "watch", "create", "delete"]) if (!grants("pods", verb)) missing.push(`pods ${verb}`);
+    check(Boolean(account) && missing.length === 0, `rule  ${id}: service account ${account} may do what Kubernetes HA and native TaskManagers need`, [
+      `roles bound to it: ${roleNames.join(", ") || "none"}`, ...missing.map((m) => `missing: ${m}`),
+    ]);
+  }
 
   const argValue = (flag) => {
     const at = jobArgs.indexOf(flag);

@@ -54,6 +54,7 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
                     "kafka",
                     "mariadb",
                     "schema-registry",
+                    "zookeeper",
                     "jobmanager",
                     "taskmanager-1",
                     "taskmanager-2");
@@ -177,6 +178,37 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     /** {@code docker-compose start SERVICE}: starts its stopped container again. */
     void start(String service) throws Exception {
         compose(COMMAND_TIMEOUT, "start", service);
+    }
+
+    /**
+     * {@code kill -9} of the service's main process, the child of the container's init (tini), as a
+     * crash or the kernel's OOM killer would end it. Unlike {@code docker kill}, which Docker
+     * counts as an operator's stop, this leaves the container to its restart policy.
+     */
+    void killMainProcess(String service) throws Exception {
+        try {
+            compose(
+                    COMMAND_TIMEOUT,
+                    "exec",
+                    "-T",
+                    service,
+                    "sh",
+                    "-c",
+                    "kill -KILL \"$(cat /proc/1/task/1/children)\"");
+        } catch (IllegalStateException e) {
+            // The exec'd shell dies with the container when it is faster than its own exit;
+            // whether the kill struck, the caller tells from the container's restart.
+            FaultScenario.say(project, "kill in " + service + ": " + e.getMessage().strip());
+        }
+    }
+
+    /** How often Docker restarted the service's container by its restart policy. */
+    int restartCount(String service) {
+        return DockerClientFactory.instance()
+                .client()
+                .inspectContainerCmd(containerId(service))
+                .exec()
+                .getRestartCount();
     }
 
     /**

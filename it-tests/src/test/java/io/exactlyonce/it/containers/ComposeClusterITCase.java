@@ -8,6 +8,7 @@ import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.JobRunner;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -18,22 +19,28 @@ import org.testcontainers.DockerClientFactory;
  * The compose cluster of {@code deploy/compose}, used as its README tells a user to: up with
  * docker-compose, the job submitted with {@code submit-job.sh} as the least-privilege database
  * user, seeded traffic, one TaskManager killed with {@code kill -9} and started again with {@code
- * docker-compose start}, then a drain. Afterwards the verdict of the fault scenarios: every window
- * once in each sink, nothing prepared, no Kafka transaction open. The kill is what lets the test
- * tell exactly-once from at-least-once ({@code -Dit.jdbc.delivery-guarantee= AT_LEAST_ONCE} makes
- * it fail); without a fault both write the same.
+ * docker-compose start}, then the JobManager's process killed with {@code kill -9} and left to
+ * Docker's restart policy and ZooKeeper high availability: nobody resubmits, the restarted
+ * JobManager resumes the same job from its newest checkpoint. Then a drain. Afterwards the verdict
+ * of the fault scenarios: every window once in each sink, nothing prepared, no Kafka transaction
+ * open. The kills are what let the test tell exactly-once from at-least-once ({@code
+ * -Dit.jdbc.delivery-guarantee= AT_LEAST_ONCE} makes it fail); without a fault both write the same.
  */
 @Tag("containers")
 class ComposeClusterITCase {
 
-    private static final String SCENARIO = "compose-taskmanager-restart";
+    private static final String SCENARIO = "compose-taskmanager-restart-jobmanager-kill-9";
     private static final String KILLED_SERVICE = "taskmanager-1";
+    private static final String JOB_MANAGER = "jobmanager";
 
     /** One slot on each of the compose file's two TaskManagers. */
     private static final int PARALLELISM = 2;
 
-    /** As in {@link TaskManagerKillITCase}: a minute of traffic, one window per second. */
-    private static final int EVENTS = 12_000;
+    /**
+     * 80 s of traffic, one window per second: both kills and recoveries fall into it, the
+     * JobManager's about half a minute in.
+     */
+    private static final int EVENTS = 16_000;
 
     private static final int EVENTS_PER_SECOND = 200;
     private static final Duration WAIT = FaultScenario.WAIT;
@@ -55,7 +62,8 @@ class ComposeClusterITCase {
     }
 
     @Test
-    void aTaskManagerKilledAndStartedAgainByComposeNeitherLosesNorDuplicates() throws Exception {
+    void aTaskManagerRestartedByComposeAndAJobManagerRestartedByDockerNeitherLoseNorDuplicate()
+            throws Exception {
         FaultScenario.run(
                 cluster.jobRunner(),
                 cluster,
@@ -63,24 +71,41 @@ class ComposeClusterITCase {
                 SCENARIO,
                 FaultScenario.plan(
                         "compose", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
-                new RestartTaskManager());
+                new RestartTaskManagerThenKillJobManager());
     }
 
     /**
      * Once the job has completed two checkpoints, kills a TaskManager that runs part of it from
      * outside, starts the same container again as an operator would, and waits for the first
-     * checkpoint after the kill.
+     * checkpoint after the kill. Then kills the JobManager's process and only waits: Docker starts
+     * the container again, the new JobManager finds the job in ZooKeeper and its checkpoint in the
+     * HA storage, and a checkpoint completes after the kill under the same job id.
      */
-    private static final class RestartTaskManager extends ContainerFault {
+    private static final class RestartTaskManagerThenKillJobManager extends ContainerFault {
 
-        /** From the start of the traffic (a minute of it) to the kill; for the log. */
-        private Duration intoTraffic;
+        /** From the start of the traffic to each kill; for the log. */
+        private Duration taskManagerKillIntoTraffic;
+
+        private Duration jobManagerKillIntoTraffic;
 
         private int freeSlotsAtKill;
         private final JobFailures counted = new JobFailures();
         private Killed killed;
         private String restartedContainer;
         private Instant restartedAt;
+        private Duration taskManagerRecovery;
+
+        private String jobId;
+        private String jobManagerContainerBefore;
+        private int jobManagerRestartsBefore;
+        private Instant jobManagerKilledAt;
+        private long completedBeforeJobManagerKill;
+        private String jobManagerContainerAfter;
+        private int jobManagerRestartsAfter;
+        private Instant jobManagerStartedAgainAt;
+        private String stateAfter;
+        private FlinkRest.Checkpoint restoredAfter;
+        private Duration jobManagerRecovery;
 
         @Override
         JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
@@ -88,7 +113,7 @@ class ComposeClusterITCase {
             // The run starts its traffic just before this.
             Instant trafficStarted = Instant.now();
             FlinkRest rest = cluster.rest();
-            String jobId = job.jobId();
+            jobId = job.jobId();
             await("two completed checkpoints")
                     .atMost(WAIT)
                     .ignoreExceptions()
@@ -101,14 +126,14 @@ class ComposeClusterITCase {
                             DockerClientFactory.instance().client(),
                             KILLED_SERVICE,
                             cluster.containerId(KILLED_SERVICE));
-            intoTraffic = Duration.between(trafficStarted, killed.killedAt());
+            taskManagerKillIntoTraffic = Duration.between(trafficStarted, killed.killedAt());
             scenario.say(
                     "killed "
                             + KILLED_SERVICE
                             + " (exit code "
                             + killed.exitCode()
                             + ") "
-                            + intoTraffic.toSeconds()
+                            + taskManagerKillIntoTraffic.toSeconds()
                             + " s into the traffic");
             cluster.start(KILLED_SERVICE);
             restartedContainer = cluster.containerId(KILLED_SERVICE);
@@ -117,19 +142,75 @@ class ComposeClusterITCase {
             scenario.say(KILLED_SERVICE + " started again");
 
             long killedAt = killed.killedAt().toEpochMilli();
-            recovery = counted.awaitRecovery(rest, jobId, killedAt, killedAt);
+            taskManagerRecovery = counted.awaitRecovery(rest, jobId, killedAt, killedAt);
+            scenario.say(
+                    "job recovered from the TaskManager kill in " + seconds(taskManagerRecovery));
+
+            killJobManagerAndWait(scenario, rest, trafficStarted);
+            recovery = jobManagerRecovery;
             return job;
+        }
+
+        /** kill -9 of the JobManager's JVM; then nothing but waiting for the job to come back. */
+        private void killJobManagerAndWait(
+                FaultScenario scenario, FlinkRest rest, Instant trafficStarted) throws Exception {
+            completedBeforeJobManagerKill = rest.latestCompletedCheckpointId(jobId);
+            jobManagerContainerBefore = cluster.containerId(JOB_MANAGER);
+            jobManagerRestartsBefore = cluster.restartCount(JOB_MANAGER);
+            jobManagerKilledAt = Instant.now();
+            cluster.killMainProcess(JOB_MANAGER);
+            jobManagerKillIntoTraffic = Duration.between(trafficStarted, jobManagerKilledAt);
+            scenario.say(
+                    "killed the JobManager's process with kill -9 "
+                            + jobManagerKillIntoTraffic.toSeconds()
+                            + " s into the traffic, after checkpoint "
+                            + completedBeforeJobManagerKill
+                            + "; waiting for Docker and high availability");
+
+            await("Docker to restart the JobManager's container")
+                    .atMost(WAIT)
+                    .until(() -> cluster.restartCount(JOB_MANAGER) > jobManagerRestartsBefore);
+            jobManagerContainerAfter = cluster.containerId(JOB_MANAGER);
+            jobManagerRestartsAfter = cluster.restartCount(JOB_MANAGER);
+            jobManagerStartedAgainAt =
+                    HardKill.startedAt(
+                            DockerClientFactory.instance().client(), jobManagerContainerAfter);
+            await("job " + jobId + " RUNNING again under the restarted JobManager")
+                    .atMost(WAIT)
+                    .ignoreExceptions()
+                    .until(() -> "RUNNING".equals(rest.state(jobId)));
+            long killedAt = jobManagerKilledAt.toEpochMilli();
+            jobManagerRecovery = FaultScenario.awaitCheckpointTriggeredAfter(rest, jobId, killedAt);
+            stateAfter = rest.state(jobId);
+            restoredAfter = rest.latestRestored(jobId).orElse(null);
+            scenario.say(
+                    "job "
+                            + jobId
+                            + " recovered by the restarted JobManager from checkpoint "
+                            + (restoredAfter == null ? "?" : restoredAfter.id())
+                            + "; kill to the next completed checkpoint "
+                            + seconds(jobManagerRecovery));
         }
 
         @Override
         String outcome() {
-            return "the kill came "
-                    + intoTraffic.toSeconds()
-                    + " s into the traffic; recovery"
-                    + " (kill to the next completed checkpoint) "
-                    + seconds(recovery)
+            return "the TaskManager kill came "
+                    + taskManagerKillIntoTraffic.toSeconds()
+                    + " s into the traffic, recovery (kill to the next completed checkpoint) "
+                    + seconds(taskManagerRecovery)
                     + "; "
-                    + counted;
+                    + counted
+                    + "; the JobManager kill came "
+                    + jobManagerKillIntoTraffic.toSeconds()
+                    + " s into the traffic, recovery with no operator action "
+                    + seconds(jobManagerRecovery)
+                    + ", restored checkpoint "
+                    + (restoredAfter == null ? "none" : restoredAfter.id());
+        }
+
+        @Override
+        List<Duration> recoveries() {
+            return List.of(taskManagerRecovery, jobManagerRecovery);
         }
 
         @Override
@@ -141,6 +222,31 @@ class ComposeClusterITCase {
             assertThat(restartedAt)
                     .as("start time of the restarted TaskManager")
                     .isAfter(killed.killedAt());
+
+            assertThat(jobManagerKillIntoTraffic)
+                    .as("when the JobManager was killed: while the traffic flowed")
+                    .isLessThan(Duration.ofSeconds(EVENTS / EVENTS_PER_SECOND));
+            assertThat(jobManagerContainerAfter)
+                    .as("Docker restarted the same JobManager container")
+                    .isEqualTo(jobManagerContainerBefore);
+            assertThat(jobManagerRestartsAfter)
+                    .as("restarts of the JobManager container by its restart policy")
+                    .isEqualTo(jobManagerRestartsBefore + 1);
+            assertThat(jobManagerStartedAgainAt)
+                    .as("start time of the restarted JobManager")
+                    .isAfter(jobManagerKilledAt);
+            assertThat(stateAfter).as("state of the same job id afterwards").isEqualTo("RUNNING");
+            assertThat(restoredAfter)
+                    .as("the checkpoint the restarted JobManager restored the job from")
+                    .isNotNull();
+            assertThat(restoredAfter.triggeredAt())
+                    .as("when the job was restored: after the JobManager kill")
+                    .isGreaterThanOrEqualTo(jobManagerKilledAt.toEpochMilli());
+            assertThat(restoredAfter.id())
+                    .as(
+                            "the restored checkpoint: the newest completed before the kill, or one"
+                                    + " that completed as the kill struck")
+                    .isGreaterThanOrEqualTo(completedBeforeJobManagerKill);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.exactlyonce.audit.AuditReport;
 import io.exactlyonce.testkit.run.JobRunner;
 import io.exactlyonce.testkit.verify.Verdict;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What a fault scenario states of its own: the fault it does to the running job, and the proof that
@@ -27,6 +28,14 @@ abstract class ContainerFault {
      */
     abstract JobRunner.SubmittedJob inject(FaultScenario scenario, JobRunner.SubmittedJob job)
             throws Exception;
+
+    /**
+     * Every recovery of the run, in order, for the summary line: {@link #recovery} unless the
+     * scenario has more than one fault.
+     */
+    List<Duration> recoveries() {
+        return recovery == null ? List.of() : List.of(recovery);
+    }
 
     /** What the fault did and what the job did about it, for the log line after the run. */
     abstract String outcome();

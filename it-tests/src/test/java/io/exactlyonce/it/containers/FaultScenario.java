@@ -121,7 +121,7 @@ final class FaultScenario {
                         scenario::say);
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         System.out.println(report.table());
-        FaultSummary.append(scenario.name, report, fault.recovery, startup, took);
+        FaultSummary.append(scenario.name, report, fault.recoveries(), startup, took);
         scenario.say("scenario took " + took.toSeconds() + " s; " + fault.outcome());
         fault.assertStruck();
         fault.assertVerdict(report);

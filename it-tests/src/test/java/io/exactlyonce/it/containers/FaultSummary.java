@@ -7,23 +7,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
-/** One line per scenario run in {@code target/fault-summary.txt}, to compare runs and scenarios. */
+/**
+ * One line per scenario run in {@code target/fault-summary.txt}, to compare runs and scenarios. A
+ * scenario with several faults lists their recoveries in order: {@code recovery_s=21.3,34.0}.
+ */
 final class FaultSummary {
 
     private FaultSummary() {}
 
     /**
-     * @param recovery from the fault to the first checkpoint completed after it; null for a
-     *     scenario without a fault
+     * @param recoveries from each fault to the first checkpoint completed after it, in order; none
+     *     for a scenario without a fault
      * @param startup of the containers
      * @param run of the scenario, from submitting the job to the verdict
      */
     static void append(
             String scenario,
             Verdict.Report report,
-            Duration recovery,
+            List<Duration> recoveries,
             Duration startup,
             Duration run)
             throws IOException {
@@ -41,9 +46,16 @@ final class FaultSummary {
                         report.sinks().stream().mapToInt(s -> s.duplicate().size()).sum(),
                         report.sinks().stream().mapToInt(s -> s.wrong().size()).sum(),
                         report.exactlyOnce() ? "exactly-once" : "violated",
-                        recovery == null
+                        recoveries.isEmpty()
                                 ? "-"
-                                : String.format(Locale.ROOT, "%.1f", recovery.toMillis() / 1000.0),
+                                : recoveries.stream()
+                                        .map(
+                                                r ->
+                                                        String.format(
+                                                                Locale.ROOT,
+                                                                "%.1f",
+                                                                r.toMillis() / 1000.0))
+                                        .collect(Collectors.joining(",")),
                         startup.toSeconds(),
                         run.toSeconds());
         Files.writeString(

@@ -52,6 +52,13 @@ final class FlinkCluster implements AutoCloseable {
     private static final String JOB_JAR = "/opt/flink/usrlib/visit-count-job.jar";
     private static final String DATA = "/opt/flink/data";
 
+    /** The runbook for a cluster without high availability, where the README runs it. */
+    private static final Path RESUME_SCRIPT =
+            Path.of("..", "deploy", "cluster", "resume-latest.sh");
+
+    private static final String RESUME_SCRIPT_IN_CONTAINER =
+            "/opt/visit-count/deploy/cluster/resume-latest.sh";
+
     /** The Prometheus reporter's port in every Flink container. */
     static final int PROMETHEUS_PORT = 9249;
 
@@ -112,6 +119,8 @@ final class FlinkCluster implements AutoCloseable {
         jobManager
                 .withNetworkAliases(JOB_MANAGER_ALIAS)
                 .withCopyFileToContainer(MountableFile.forHostPath(jobJar, 0644), JOB_JAR)
+                .withCopyFileToContainer(
+                        MountableFile.forHostPath(RESUME_SCRIPT, 0755), RESUME_SCRIPT_IN_CONTAINER)
                 .withCommand("jobmanager")
                 // The HTTP wait strategy only knows randomly mapped ports.
                 .waitingFor(
@@ -252,6 +261,32 @@ final class FlinkCluster implements AutoCloseable {
                                                 + ": "
                                                 + listing.getStdout()
                                                 + listing.getStderr()));
+    }
+
+    /**
+     * The newest complete checkpoint of any job in the cluster's checkpoint directory, as an
+     * operator finds it after a JobManager restart without high availability: with {@code
+     * resume-latest.sh --list} (deploy/cluster), run in the JobManager container.
+     */
+    String newestCheckpointByRunbook() throws IOException, InterruptedException {
+        Container.ExecResult listing =
+                jobManager.execInContainer(
+                        "bash",
+                        RESUME_SCRIPT_IN_CONTAINER,
+                        "--list",
+                        "--checkpoint-dir",
+                        "file://" + DATA + "/checkpoints");
+        String newest = listing.getStdout().lines().findFirst().orElse("");
+        if (listing.getExitCode() != 0 || newest.isBlank()) {
+            throw new IllegalStateException(
+                    "resume-latest.sh --list exited with "
+                            + listing.getExitCode()
+                            + ": "
+                            + listing.getStdout()
+                            + listing.getStderr());
+        }
+        // "<written at>  checkpoint <n>  <path>"
+        return "file://" + newest.substring(newest.lastIndexOf(' ') + 1);
     }
 
     /**

@@ -57,6 +57,19 @@ final class FlinkRest {
                 .toList();
     }
 
+    /**
+     * The checkpoint the job last restored and when (epoch milliseconds); empty before its first
+     * restore.
+     */
+    Optional<Checkpoint> latestRestored(String jobId) throws IOException, InterruptedException {
+        JsonNode restored = get("/jobs/" + jobId + "/checkpoints").path("latest").path("restored");
+        if (restored.isMissingNode() || restored.isNull()) {
+            return Optional.empty();
+        }
+        long at = restored.path("restore_timestamp").asLong();
+        return Optional.of(new Checkpoint(restored.path("id").asLong(), "RESTORED", at, at));
+    }
+
     long completedCheckpoints(String jobId) throws IOException, InterruptedException {
         return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
     }

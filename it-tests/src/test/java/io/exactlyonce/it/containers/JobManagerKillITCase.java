@@ -15,9 +15,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code kill -9} of the JobManager of a session cluster without high availability, then {@code
  * docker start} of the same container. The restarted JobManager knows no job, so the job is
- * submitted again from its newest retained checkpoint ({@code flink run -s}), as an operator would.
- * Until the TaskManagers notice the loss, the old job's tasks keep their transactions open; the
- * resumed job must fence, roll back and replay around them.
+ * submitted again from its newest retained checkpoint ({@code flink run -s}), as an operator would:
+ * the checkpoint is the one the runbook {@code deploy/cluster/resume-latest.sh} picks, run in the
+ * JobManager container without a job id (the restarted JobManager cannot tell it). Until the
+ * TaskManagers notice the loss, the old job's tasks keep their transactions open; the resumed job
+ * must fence, roll back and replay around them.
  */
 @Tag("containers")
 class JobManagerKillITCase {
@@ -83,7 +85,7 @@ class JobManagerKillITCase {
             flink.restartJobManager(PARALLELISM, FaultScenario.WAIT);
             containerAfterRestart = flink.jobManagerContainerId();
             startedAfterRestart = flink.jobManagerStartedAt();
-            resumedFrom = flink.latestRetainedCheckpoint(killedJobId);
+            resumedFrom = flink.newestCheckpointByRunbook();
             ClusterJob resumed = ((ClusterJob) job).resumeFrom(resumedFrom, OptionValues.of());
             resumedJobId = resumed.jobId();
             scenario.say(
@@ -124,6 +126,9 @@ class JobManagerKillITCase {
                     .as("input records when the JobManager died")
                     .isPositive()
                     .isLessThan(EVENTS);
+            assertThat(resumedFrom)
+                    .as("the checkpoint resume-latest.sh picked: one of the killed job's")
+                    .contains("/" + killedJobId + "/chk-");
             assertThat(checkpointId(resumedFrom))
                     .as(
                             "the checkpoint the job resumed from:"
