@@ -70,6 +70,8 @@ if command -v "$kubectl_cmd" >/dev/null; then
     # A copy, so that a placeholder password never lands in the work tree.
     cp -r "$here" "$work/tree"
     [ -f "$work/tree/secrets/jdbc-password" ] || printf 'placeholder' > "$work/tree/secrets/jdbc-password"
+    [ -f "$work/tree/secrets/database-ca-truststore.p12" ] \
+        || printf 'placeholder' > "$work/tree/secrets/database-ca-truststore.p12"
     for dir in . monitoring; do
         out="$work/rendered-$(echo "$dir" | tr './' '_-').yaml"
         if "$kubectl_cmd" kustomize "$work/tree/$dir" > "$out" 2> "$work/kustomize.err"; then
@@ -89,7 +91,9 @@ else
     # What kustomization.yaml's secretGenerator makes (name and key), with a placeholder value.
     printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: visit-count-db\ntype: Opaque\ndata:\n  password: %s\n' \
         "$(printf placeholder | base64)" > "$work/secret.yaml"
-    rendered+=("$work/secret.yaml")
+    printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: visit-count-database-ca\ntype: Opaque\ndata:\n  ca-truststore.p12: %s\n' \
+        "$(printf placeholder | base64)" > "$work/database-ca.yaml"
+    rendered+=("$work/secret.yaml" "$work/database-ca.yaml")
 fi
 
 # --- 3. schemas and rules

@@ -378,6 +378,23 @@ for (const fd of deployments) {
   if (properties) {
     const p = properties.map;
     const where = `ConfigMap ${properties.name}`;
+    // The database over TLS: the JobManager (main()) and every TaskManager (the XA sink)
+    // connect, so the CA the URL names must be in a Secret mounted into every Flink pod.
+    {
+      const url = p.get("jdbc.url") ?? "";
+      const verifies = /[?&]sslMode=VERIFY_IDENTITY(&|$)/.test(url);
+      const store = (url.match(/[?&]trustCertificateKeyStoreUrl=file:([^&]+)/) ?? [])[1];
+      const mounts = mountOf([spec.podTemplate].filter(Boolean), (v) => v.secret);
+      const hit = store && mounts.find((m) => store.startsWith(m.mountPath.replace(/\/?$/, "/")));
+      const secretName = hit?.volume.secret.secretName;
+      const key = hit ? store.slice(hit.mountPath.replace(/\/?$/, "/").length) : undefined;
+      const secret = secrets.find((s) => s.metadata?.name === secretName);
+      const inSecret = Boolean(secret && ((secret.data && key in secret.data) || (secret.stringData && key in secret.stringData)));
+      check(verifies && inSecret, `rule  ${where}: jdbc.url verifies the database (sslMode=VERIFY_IDENTITY) against a CA in a Secret mounted into every Flink pod`, [
+        verifies ? `truststore ${store ?? "not named (trustCertificateKeyStoreUrl=file:...)"}` : "jdbc.url lacks sslMode=VERIFY_IDENTITY",
+        `secrets in the shared pod template: ${mounts.map((m) => `${m.volume.secret.secretName} at ${m.mountPath}`).join(", ") || "none"}`,
+      ]);
+    }
     const passwordKeys = [...p.keys()].filter((k) => /password/i.test(k) && k !== "jdbc.password-file");
     check(passwordKeys.length === 0, `rule  ${where}: no password among the job options`, passwordKeys);
     check(!(p.get("parallelism") ?? "").trim(), `rule  ${where}: no parallelism option (spec.job.parallelism decides)`, [`parallelism=${p.get("parallelism")}`]);

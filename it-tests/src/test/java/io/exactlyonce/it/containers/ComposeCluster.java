@@ -120,6 +120,7 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         variables =
                 Map.of(
                         "VISIT_COUNT_JDBC_PASSWORD_FILE", passwordFile().toString(),
+                        "VISIT_COUNT_DATABASE_TLS_DIR", databaseTlsDirectory().toString(),
                         "VISIT_COUNT_CONFIG_DIR", configDirectory.toString(),
                         "EO_BIND_ADDRESS", "127.0.0.1",
                         "EO_FLINK_PORT", Integer.toString(flinkPort),
@@ -136,6 +137,14 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
     static ComposeCluster up(String project) throws Exception {
         ComposeCluster cluster = new ComposeCluster(project);
         cluster.requireDockerCompose();
+        // README step 1: the database's TLS files, made by the script a user runs.
+        cluster.run(
+                "make-database-tls.sh",
+                List.of(
+                        "bash",
+                        COMPOSE_DIRECTORY.resolve("make-database-tls.sh").toString(),
+                        cluster.databaseTlsDirectory().toString()),
+                COMMAND_TIMEOUT);
         ContainerEnvironment.requireDocker();
         // The jar the compose file mounts from deploy/job-jar.
         ContainerEnvironment.jobJar();
@@ -263,7 +272,23 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         return "jdbc:mysql://localhost:"
                 + mariaDbPort
                 + job.getRawPath()
-                + (job.getRawQuery() == null ? "" : "?" + job.getRawQuery());
+                + (job.getRawQuery() == null ? "" : "?" + onThisHost(job.getRawQuery()));
+    }
+
+    /**
+     * The job's URL options, with its truststore (a secret mounted into the Flink containers)
+     * replaced by the same file here. The certificate names localhost too.
+     */
+    private String onThisHost(String query) {
+        return query.replaceAll(
+                "trustCertificateKeyStoreUrl=file:[^&]*",
+                "trustCertificateKeyStoreUrl=file:"
+                        + databaseTlsDirectory().resolve("ca-truststore.p12"));
+    }
+
+    /** The URL to the cluster's database without TLS, which the server must refuse. */
+    String plaintextJdbcUrl(String database) {
+        return "jdbc:mysql://localhost:" + mariaDbPort + "/" + database + "?sslMode=DISABLED";
     }
 
     @Override
@@ -511,6 +536,11 @@ final class ComposeCluster implements Infrastructure, AutoCloseable {
         Files.writeString(file, jdbcPassword + "\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         return file;
+    }
+
+    /** Where make-database-tls.sh puts the database's TLS files for this cluster. */
+    private Path databaseTlsDirectory() {
+        return workDirectory.resolve("secrets").resolve("database-tls");
     }
 
     /** Letters and digits only, as deploy/cluster/sql/mariadb.sql wants, 32 of them. */

@@ -1,11 +1,16 @@
 package io.exactlyonce.it.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.exactlyonce.it.containers.HardKill.Killed;
 import io.exactlyonce.pipeline.config.OptionValues;
 import io.exactlyonce.testkit.run.JobRunner;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -72,6 +77,36 @@ class ComposeClusterITCase {
                 FaultScenario.plan(
                         "compose", PARALLELISM, EVENTS, EVENTS_PER_SECOND, OptionValues.of()),
                 new RestartTaskManagerThenKillJobManager());
+    }
+
+    /**
+     * The compose file's database takes TLS only: the job's user is refused in plain text, and
+     * connects with the job's own URL options, which verify the server's certificate against the CA
+     * that {@code make-database-tls.sh} made.
+     */
+    @Test
+    void theDatabaseRefusesPlainTextAndTheJobsUrlVerifiesItsCertificate() throws Exception {
+        String database = "visits";
+        assertThatThrownBy(
+                        () ->
+                                DriverManager.getConnection(
+                                                cluster.plaintextJdbcUrl(database),
+                                                cluster.jdbcUser(),
+                                                cluster.jdbcPassword())
+                                        .close())
+                .as("a connection without TLS")
+                .hasMessageContaining("insecure transport");
+        assertThat(cluster.jdbcUrl(database)).contains("sslMode=VERIFY_IDENTITY");
+        try (Connection connection =
+                        DriverManager.getConnection(
+                                cluster.jdbcUrl(database),
+                                cluster.jdbcUser(),
+                                cluster.jdbcPassword());
+                Statement statement = connection.createStatement();
+                ResultSet cipher = statement.executeQuery("SHOW STATUS LIKE 'Ssl_cipher'")) {
+            assertThat(cipher.next()).isTrue();
+            assertThat(cipher.getString(2)).as("the session's TLS cipher").isNotBlank();
+        }
     }
 
     /**
