@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -162,12 +163,23 @@ final class KafkaStreamsPeer {
         }
     }
 
+    /** Kafka Streams' transaction timeout under exactly-once when none is set. */
+    private static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
+
     private static Properties properties(RunSpec spec) {
         Properties properties = new Properties();
         properties.put(StreamsConfig.APPLICATION_ID_CONFIG, spec.name());
         properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, spec.bootstrapServers());
         properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, spec.interval().toMillis());
+        // Kafka Streams refuses a transaction timeout below the commit interval, and its
+        // exactly-once default is 10 s: at longer intervals, give each transaction two of them.
+        properties.put(
+                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                (int)
+                        Math.max(
+                                DEFAULT_TRANSACTION_TIMEOUT.toMillis(),
+                                2 * spec.interval().toMillis()));
         properties.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, spec.parallelism());
         properties.put(
                 StreamsConfig.STATE_DIR_CONFIG,
