@@ -35,14 +35,7 @@ class AvroLengthGuardTest {
 
     @Test
     void aRecursiveRecordWhoseNestingReadsBytesPasses() {
-        Schema step = Schema.createRecord("Step", null, "io.exactlyonce.test", false);
-        step.setFields(
-                List.of(
-                        new Schema.Field(
-                                "next",
-                                Schema.createUnion(Schema.create(Schema.Type.NULL), step),
-                                null,
-                                Schema.Field.NULL_DEFAULT_VALUE)));
+        Schema step = GenericWireFormat.recursiveStep("io.exactlyonce.test");
         Schema empty = Schema.createRecord("Empty", null, "io.exactlyonce.test", false);
         empty.setFields(List.of());
         Schema twoEmpties = Schema.createRecord("Pair", null, "io.exactlyonce.test", false);

@@ -292,14 +292,7 @@ class ConfluentAvroDeserializerTest {
         // A compatible writer with one more field whose type refers to itself: the data decides how
         // deep
         // it nests.
-        Schema step = Schema.createRecord("Step", null, "io.exactlyonce.test", false);
-        step.setFields(
-                List.of(
-                        new Schema.Field(
-                                "next",
-                                Schema.createUnion(Schema.create(Schema.Type.NULL), step),
-                                null,
-                                Schema.Field.NULL_DEFAULT_VALUE)));
+        Schema step = GenericWireFormat.recursiveStep("io.exactlyonce.test");
         Schema withTrail = withExtraField(UserVisitEvent.getClassSchema(), "trail", step);
         int id = registry.register("visits-value", withTrail);
         byte[] deep = new byte[200_000];

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -54,5 +55,21 @@ public final class GenericWireFormat {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A record whose only field is a nullable record of its own type: a schema whose data nests as
+     * deep as a writer likes, which is what the length and depth guards must withstand.
+     */
+    public static Schema recursiveStep(String namespace) {
+        Schema step = Schema.createRecord("Step", null, namespace, false);
+        step.setFields(
+                List.of(
+                        new Schema.Field(
+                                "next",
+                                Schema.createUnion(Schema.create(Schema.Type.NULL), step),
+                                null,
+                                Schema.Field.NULL_DEFAULT_VALUE)));
+        return step;
     }
 }

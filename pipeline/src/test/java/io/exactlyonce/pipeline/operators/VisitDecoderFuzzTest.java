@@ -7,6 +7,7 @@ import io.exactlyonce.model.avro.UserVisitEvent;
 import io.exactlyonce.model.serde.AvroSerdeConfig;
 import io.exactlyonce.model.serde.ConfluentAvroDeserializer;
 import io.exactlyonce.model.serde.ConfluentWireFormat;
+import io.exactlyonce.model.serde.GenericWireFormat;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -59,7 +60,7 @@ class VisitDecoderFuzzTest {
                     DeadLetterReason.MISSING_USER_ID,
                     DeadLetterReason.EVENT_TIME_OUT_OF_RANGE);
 
-    private static final Schema STEP = recursiveStep();
+    private static final Schema STEP = GenericWireFormat.recursiveStep("io.exactlyonce.fuzz");
 
     /** A compatible writer: the job's fields plus one field of every other Avro type. */
     private static final Schema WIDE_WRITER = wideWriter();
@@ -425,18 +426,6 @@ class VisitDecoderFuzzTest {
     }
 
     // ---- writer schemas ----
-
-    private static Schema recursiveStep() {
-        Schema step = Schema.createRecord("Step", null, "io.exactlyonce.fuzz", false);
-        step.setFields(
-                List.of(
-                        new Schema.Field(
-                                "next",
-                                Schema.createUnion(Schema.create(Schema.Type.NULL), step),
-                                null,
-                                Schema.Field.NULL_DEFAULT_VALUE)));
-        return step;
-    }
 
     private static Schema loopingWriter() {
         Schema loop = Schema.createRecord("Loop", null, "io.exactlyonce.fuzz", false);
