@@ -19,24 +19,23 @@ class KafkaSecurityTest {
             "org.apache.kafka.common.security.scram.ScramLoginModule"
                     + " required username=\"visit-count\" password=\"s3cret-jaas\";";
 
+    /** SASL_SSL with SCRAM-SHA-512 and the login module: the lines every full file starts with. */
+    private static final String SCRAM_OVER_TLS =
+            "security.protocol=SASL_SSL\n"
+                    + "sasl.mechanism=SCRAM-SHA-512\n"
+                    + "sasl.jaas.config="
+                    + JAAS
+                    + "\n";
+
     @Test
     void givesTheFilesSettingsToTheSourceEverySinkAndTheStartCheck(@TempDir Path dir)
             throws Exception {
-        Path file =
-                securityFile(
+        JobSettings config =
+                withSecurityFile(
                         dir,
-                        "security.protocol=SASL_SSL\n"
-                                + "sasl.mechanism=SCRAM-SHA-512\n"
-                                + "sasl.jaas.config="
-                                + JAAS
-                                + "\n"
+                        SCRAM_OVER_TLS
                                 + "ssl.truststore.type=PEM\n"
                                 + "ssl.truststore.location=/etc/visit-count/ca.pem\n");
-
-        JobSettings config =
-                JobSettings.fromArgs(
-                        append(TestOptions.REQUIRED, "--kafka.security-file", file.toString()),
-                        Map.of());
 
         assertThat(config.kafkaSecurity().settings())
                 .containsEntry("security.protocol", "SASL_SSL")
@@ -59,20 +58,8 @@ class KafkaSecurityTest {
 
     @Test
     void neverPrintsAValue(@TempDir Path dir) throws Exception {
-        Path file =
-                securityFile(
-                        dir,
-                        "security.protocol=SASL_SSL\n"
-                                + "sasl.mechanism=SCRAM-SHA-512\n"
-                                + "sasl.jaas.config="
-                                + JAAS
-                                + "\n"
-                                + "ssl.truststore.password=s3cret-store\n");
-
         JobSettings config =
-                JobSettings.fromArgs(
-                        append(TestOptions.REQUIRED, "--kafka.security-file", file.toString()),
-                        Map.of());
+                withSecurityFile(dir, SCRAM_OVER_TLS + "ssl.truststore.password=s3cret-store\n");
 
         assertThat(config.toString()).doesNotContain("s3cret").contains("sasl.jaas.config");
         assertThat(config.toArguments()).noneMatch(argument -> argument.contains("s3cret"));
@@ -157,6 +144,13 @@ class KafkaSecurityTest {
         assertThat(config.kafkaSecurity()).isEqualTo(KafkaSecurity.NONE);
         assertThat(config.countsToKafka().producerProperties())
                 .doesNotContainKey("security.protocol");
+    }
+
+    /** The job's settings with a security file holding {@code content}. */
+    private static JobSettings withSecurityFile(Path dir, String content) throws Exception {
+        Path file = securityFile(dir, content);
+        return JobSettings.fromArgs(
+                append(TestOptions.REQUIRED, "--kafka.security-file", file.toString()), Map.of());
     }
 
     private static Path securityFile(Path dir, String content) throws Exception {
