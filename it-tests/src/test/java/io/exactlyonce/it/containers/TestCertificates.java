@@ -47,7 +47,8 @@ final class TestCertificates {
                                 hostNames.stream()
                                         .map(h -> h.matches("[0-9.]+") ? "ip:" + h : "dns:" + h)
                                         .toList());
-        keytool(
+        onStore(
+                ca,
                 "-genkeypair",
                 "-alias",
                 "ca",
@@ -62,23 +63,10 @@ final class TestCertificates {
                 "-ext",
                 "bc:c",
                 "-storetype",
-                "PKCS12",
-                "-keystore",
-                ca,
-                "-storepass",
-                storePassword);
-        keytool(
-                "-exportcert",
-                "-rfc",
-                "-alias",
-                "ca",
-                "-keystore",
-                ca,
-                "-storepass",
-                storePassword,
-                "-file",
-                caPem().toString());
-        keytool(
+                "PKCS12");
+        onStore(ca, "-exportcert", "-rfc", "-alias", "ca", "-file", caPem().toString());
+        onStore(
+                server,
                 "-genkeypair",
                 "-alias",
                 "server",
@@ -91,30 +79,14 @@ final class TestCertificates {
                 "-validity",
                 "2",
                 "-storetype",
-                "PKCS12",
-                "-keystore",
-                server,
-                "-storepass",
-                storePassword);
-        keytool(
-                "-certreq",
-                "-alias",
-                "server",
-                "-keystore",
-                server,
-                "-storepass",
-                storePassword,
-                "-file",
-                csr);
-        keytool(
+                "PKCS12");
+        onStore(server, "-certreq", "-alias", "server", "-file", csr);
+        onStore(
+                ca,
                 "-gencert",
                 "-rfc",
                 "-alias",
                 "ca",
-                "-keystore",
-                ca,
-                "-storepass",
-                storePassword,
                 "-infile",
                 csr,
                 "-outfile",
@@ -125,28 +97,8 @@ final class TestCertificates {
                 san,
                 "-ext",
                 "eku=serverAuth");
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "ca",
-                "-file",
-                caPem().toString(),
-                "-keystore",
-                server,
-                "-storepass",
-                storePassword);
-        keytool(
-                "-importcert",
-                "-noprompt",
-                "-alias",
-                "server",
-                "-file",
-                crt,
-                "-keystore",
-                server,
-                "-storepass",
-                storePassword);
+        onStore(server, "-importcert", "-noprompt", "-alias", "ca", "-file", caPem().toString());
+        onStore(server, "-importcert", "-noprompt", "-alias", "server", "-file", crt);
         writeServerKeyPem();
         writeTruststore();
     }
@@ -171,7 +123,8 @@ final class TestCertificates {
      * without a password, so no password has to go into a JDBC URL.
      */
     private void writeTruststore() throws Exception {
-        keytool(
+        onStore(
+                caTruststore().toString(),
                 "-J-Dkeystore.pkcs12.certProtectionAlgorithm=NONE",
                 "-J-Dkeystore.pkcs12.macAlgorithm=NONE",
                 "-importcert",
@@ -181,11 +134,7 @@ final class TestCertificates {
                 "-file",
                 caPem().toString(),
                 "-storetype",
-                "PKCS12",
-                "-keystore",
-                caTruststore().toString(),
-                "-storepass",
-                storePassword);
+                "PKCS12");
     }
 
     Path caPem() {
@@ -219,6 +168,13 @@ final class TestCertificates {
 
     String caPemText() throws Exception {
         return Files.readString(caPem(), StandardCharsets.US_ASCII);
+    }
+
+    /** keytool {@code args} on {@code keystore}, opened with this run's store password. */
+    private void onStore(String keystore, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("-keystore", keystore, "-storepass", storePassword));
+        keytool(all.toArray(String[]::new));
     }
 
     private static void keytool(String... args) throws Exception {
