@@ -13,13 +13,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import javax.sql.XADataSource;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.jdbc.JdbcExactlyOnceOptions;
 import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
@@ -128,15 +124,7 @@ class CheckpointTimeoutXaSinkITCase {
         // Each operator its own task, so the stalled snapshot holds up no one else's.
         env.disableOperatorChaining();
 
-        DataStream<Long> ids =
-                env.fromSource(
-                        new DataGeneratorSource<>(
-                                index -> index,
-                                ROWS,
-                                RateLimiterStrategy.perSecond(100),
-                                Types.LONG),
-                        WatermarkStrategy.noWatermarks(),
-                        "ids");
+        DataStream<Long> ids = RowIds.source(env, ROWS);
         ids.sinkTo(sink).name("sink-under-test");
         ids.map(new StallCheckpointOnce<Long>(STALLED_CHECKPOINT))
                 .name("stall-checkpoint")

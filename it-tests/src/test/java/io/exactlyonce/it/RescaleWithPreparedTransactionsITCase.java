@@ -19,15 +19,11 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -166,16 +162,7 @@ class RescaleWithPreparedTransactionsITCase {
         env.getCheckpointConfig().setTolerableCheckpointFailureNumber(0);
         env.disableOperatorChaining();
 
-        DataStream<Long> ids =
-                env.fromSource(
-                                new DataGeneratorSource<>(
-                                        index -> index,
-                                        ROWS,
-                                        RateLimiterStrategy.perSecond(100),
-                                        Types.LONG),
-                                WatermarkStrategy.noWatermarks(),
-                                "ids")
-                        .uid("ids");
+        DataStream<Long> ids = RowIds.source(env, ROWS);
         ids.sinkTo(
                         new XaJdbcSink<Long>(
                                 JdbcSinkSettings.builder("rows_written")
