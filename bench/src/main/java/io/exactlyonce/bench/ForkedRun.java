@@ -23,10 +23,38 @@ final class ForkedRun {
 
     static Measured run(RunSpec spec, Path dir, String heap, boolean flightRecording)
             throws IOException, InterruptedException {
-        Files.createDirectories(dir);
-        Path specFile = dir.resolve(spec.name() + ".properties");
         Path resultFile = dir.resolve(spec.name() + ".result");
         Path log = dir.resolve(spec.name() + ".log");
+        long servicesBefore = servicesCpuNanos(-1);
+        Process process = start(spec, dir, heap, flightRecording);
+        boolean exited = process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (!exited) {
+            process.destroyForcibly().waitFor();
+        }
+        long servicesCpu = servicesCpuNanos(process.pid()) - servicesBefore;
+        if (!exited || process.exitValue() != 0 || !Files.exists(resultFile)) {
+            return new Measured(
+                    new Properties(),
+                    servicesCpu,
+                    (exited ? "exited with " + process.exitValue() : "did not finish in " + TIMEOUT)
+                            + ", see "
+                            + log);
+        }
+        Properties figures = new Properties();
+        try (Reader in = Files.newBufferedReader(resultFile)) {
+            figures.load(in);
+        }
+        return new Measured(figures, servicesCpu, "");
+    }
+
+    /**
+     * Starts the run's JVM, its output going to {@code <name>.log} in {@code dir}, its figures to
+     * {@code <name>.result} when it ends.
+     */
+    static Process start(RunSpec spec, Path dir, String heap, boolean flightRecording)
+            throws IOException {
+        Files.createDirectories(dir);
+        Path specFile = dir.resolve(spec.name() + ".properties");
         spec.write(specFile);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -46,32 +74,11 @@ final class ForkedRun {
         command.add(System.getProperty("java.class.path"));
         command.add(SystemRun.class.getName());
         command.add(specFile.toString());
-        command.add(resultFile.toString());
-
-        long servicesBefore = servicesCpuNanos(-1);
-        Process process =
-                new ProcessBuilder(command)
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .start();
-        boolean exited = process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        if (!exited) {
-            process.destroyForcibly().waitFor();
-        }
-        long servicesCpu = servicesCpuNanos(process.pid()) - servicesBefore;
-        if (!exited || process.exitValue() != 0 || !Files.exists(resultFile)) {
-            return new Measured(
-                    new Properties(),
-                    servicesCpu,
-                    (exited ? "exited with " + process.exitValue() : "did not finish in " + TIMEOUT)
-                            + ", see "
-                            + log);
-        }
-        Properties figures = new Properties();
-        try (Reader in = Files.newBufferedReader(resultFile)) {
-            figures.load(in);
-        }
-        return new Measured(figures, servicesCpu, "");
+        command.add(dir.resolve(spec.name() + ".result").toString());
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(spec.name() + ".log").toFile())
+                .start();
     }
 
     /** CPU time so far of this JVM's child processes (the broker, the database), but one. */

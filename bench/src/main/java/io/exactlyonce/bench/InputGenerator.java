@@ -117,7 +117,7 @@ public final class InputGenerator {
         oracle.addRecord();
     }
 
-    private static Properties properties(String bootstrapServers) {
+    static Properties properties(String bootstrapServers) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -129,9 +129,9 @@ final class Report {
                             resultsPerScenario.get(scenario)));
             out.append(
                     "| system | visits/s median | min – max | of ceiling | CPU s / M visits"
-                            + " (system) | CPU s / M visits (broker + DB) | heap peak MB | RSS peak MB"
-                            + " | runs correct |\n");
-            out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                            + " (system) | CPU s / M visits (broker + DB) | heap peak MB | live heap MB"
+                            + " | RSS peak MB | checkpoint state MB | runs correct |\n");
+            out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             double ceiling = median(scenario, SystemUnderTest.CEILING);
             for (Row row : rows) {
                 if (!row.scenario().equals(scenario)) {
@@ -141,7 +141,8 @@ final class Report {
                 out.append(
                         String.format(
                                 Locale.ROOT,
-                                "| %s | %,.0f | %,.0f – %,.0f | %.2f | %.2f | %.2f | %,.0f | %,.0f | %d/%d |%n",
+                                "| %s | %,.0f | %,.0f – %,.0f | %.2f | %.2f | %.2f | %,.0f | %,.0f | %,.0f | %s"
+                                        + " | %d/%d |%n",
                                 row.system().label(),
                                 median,
                                 row.min(RunResult::visitsPerSecond),
@@ -150,7 +151,14 @@ final class Report {
                                 row.median(RunResult::cpuSecondsPerMillion),
                                 row.median(RunResult::servicesCpuSecondsPerMillion),
                                 row.max(r -> r.heapPeakBytes() / 1e6),
+                                row.max(r -> r.liveHeapPeakBytes() / 1e6),
                                 row.max(r -> r.rssPeakBytes() / 1e6),
+                                row.system().isJob()
+                                        ? String.format(
+                                                Locale.ROOT,
+                                                "%.1f",
+                                                row.max(RunResult::checkpointStateMegabytes))
+                                        : "–",
                                 row.correct(),
                                 row.runs().size()));
             }
@@ -196,12 +204,13 @@ final class Report {
         StringBuilder out =
                 new StringBuilder(
                         "scenario,visits,system,run,seconds,visits_per_second,"
-                                + "cpu_s_per_m_visits,services_cpu_s_per_m_visits,heap_peak_mb,rss_peak_mb,correct\n");
+                                + "cpu_s_per_m_visits,services_cpu_s_per_m_visits,heap_peak_mb,live_heap_peak_mb,"
+                                + "rss_peak_mb,checkpoints,checkpoint_state_mb,checkpoint_p50_ms,correct\n");
         for (RunResult r : results) {
             out.append(
                     String.format(
                             Locale.ROOT,
-                            "%s,%d,%s,%d,%.3f,%.0f,%.3f,%.3f,%.1f,%.1f,%s%n",
+                            "%s,%d,%s,%d,%.3f,%.0f,%.3f,%.3f,%.1f,%.1f,%.1f,%d,%.2f,%.0f,%s%n",
                             r.scenario().name(),
                             r.scenario().visits(),
                             r.system(),
@@ -211,7 +220,11 @@ final class Report {
                             r.cpuSecondsPerMillion(),
                             r.servicesCpuSecondsPerMillion(),
                             r.heapPeakBytes() / 1e6,
+                            r.liveHeapPeakBytes() / 1e6,
                             r.rssPeakBytes() / 1e6,
+                            r.checkpoints().completed(),
+                            r.checkpointStateMegabytes(),
+                            r.checkpoints().durationP50Millis(),
                             r.correct()));
         }
         return out.toString();
@@ -245,7 +258,9 @@ final class Report {
                                             + " \"visits_per_second\": {\"median\": %.0f, \"min\": %.0f,"
                                             + " \"max\": %.0f, \"runs\": %s}, \"cpu_s_per_m_visits\": %.3f,"
                                             + " \"services_cpu_s_per_m_visits\": %.3f,"
-                                            + " \"heap_peak_mb\": %.1f, \"rss_peak_mb\": %.1f,"
+                                            + " \"heap_peak_mb\": %.1f, \"live_heap_peak_mb\": %.1f,"
+                                            + " \"rss_peak_mb\": %.1f,"
+                                            + " \"checkpoint_state_mb\": %.2f,"
                                             + " \"runs_correct\": %d, \"runs\": %d}",
                                     quote(row.system().name()),
                                     quote(row.system().label()),
@@ -259,7 +274,9 @@ final class Report {
                                     row.median(RunResult::cpuSecondsPerMillion),
                                     row.median(RunResult::servicesCpuSecondsPerMillion),
                                     row.max(r -> r.heapPeakBytes() / 1e6),
+                                    row.max(r -> r.liveHeapPeakBytes() / 1e6),
                                     row.max(r -> r.rssPeakBytes() / 1e6),
+                                    row.max(RunResult::checkpointStateMegabytes),
                                     row.correct(),
                                     row.runs().size()));
                 }

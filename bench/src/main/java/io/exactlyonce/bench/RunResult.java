@@ -7,7 +7,10 @@ import java.util.List;
  * (nothing, for a correct run).
  *
  * @param servicesCpuNanos CPU time of the broker and the database during the run
+ * @param liveHeapPeakBytes the most heap in use right after a garbage collection
  * @param rssPeakBytes the run's JVM resident peak, -1 where unknown
+ * @param checkpoints Flink's statistics of the job's checkpoints; {@link CheckpointStats#NONE} for
+ *     a system that is not the job
  */
 public record RunResult(
         Scenario scenario,
@@ -17,7 +20,9 @@ public record RunResult(
         long cpuNanos,
         long servicesCpuNanos,
         long heapPeakBytes,
+        long liveHeapPeakBytes,
         long rssPeakBytes,
+        CheckpointStats checkpoints,
         List<String> problems) {
 
     public boolean correct() {
@@ -31,6 +36,11 @@ public record RunResult(
     /** CPU seconds of the system's own JVM per million input visits. */
     public double cpuSecondsPerMillion() {
         return cpuNanos / 1e9 / (scenario.visits() / 1e6);
+    }
+
+    /** The largest state a checkpoint of the run held, in MB; -1 when it is not the job. */
+    public double checkpointStateMegabytes() {
+        return checkpoints.stateBytesMax() < 0 ? -1 : checkpoints.stateBytesMax() / 1e6;
     }
 
     /** CPU seconds of the broker and database per million input visits. */

@@ -15,6 +15,12 @@ import java.util.Properties;
 /**
  * One run of one system, as the forked JVM that runs it receives it. {@code name} is unique per run
  * and names its output topics, database, transactional ids and consumer group.
+ *
+ * @param unbounded the job reads on past the input's end, until its JVM is stopped (latency runs)
+ * @param unaligned unaligned checkpoints, which the job pins off; only to measure what they change
+ * @param checkpointStorage Flink's {@code execution.checkpointing.storage}: {@code filesystem} (as
+ *     in production) or {@code jobmanager} (in the JobManager's memory)
+ * @param checkpointDir where the job's checkpoints (on a file system) and their statistics go
  */
 public record RunSpec(
         SystemUnderTest system,
@@ -28,7 +34,11 @@ public record RunSpec(
         Duration interval,
         Duration windowSize,
         Duration outOfOrderness,
-        int jdbcBatchSize) {
+        int jdbcBatchSize,
+        boolean unbounded,
+        boolean unaligned,
+        String checkpointStorage,
+        String checkpointDir) {
 
     public String outputTopic() {
         return name + "-counts";
@@ -85,6 +95,10 @@ public record RunSpec(
         p.setProperty("windowMs", Long.toString(windowSize.toMillis()));
         p.setProperty("outOfOrdernessMs", Long.toString(outOfOrderness.toMillis()));
         p.setProperty("jdbcBatchSize", Integer.toString(jdbcBatchSize));
+        p.setProperty("unbounded", Boolean.toString(unbounded));
+        p.setProperty("unaligned", Boolean.toString(unaligned));
+        p.setProperty("checkpointStorage", checkpointStorage);
+        p.setProperty("checkpointDir", checkpointDir);
         try (Writer out = Files.newBufferedWriter(file)) {
             p.store(out, null);
         }
@@ -107,6 +121,10 @@ public record RunSpec(
                 Duration.ofMillis(Long.parseLong(p.getProperty("intervalMs"))),
                 Duration.ofMillis(Long.parseLong(p.getProperty("windowMs"))),
                 Duration.ofMillis(Long.parseLong(p.getProperty("outOfOrdernessMs"))),
-                Integer.parseInt(p.getProperty("jdbcBatchSize")));
+                Integer.parseInt(p.getProperty("jdbcBatchSize")),
+                Boolean.parseBoolean(p.getProperty("unbounded")),
+                Boolean.parseBoolean(p.getProperty("unaligned")),
+                p.getProperty("checkpointStorage"),
+                p.getProperty("checkpointDir"));
     }
 }

@@ -58,6 +58,7 @@ public final class SystemRun {
                 };
         System.gc();
         resetPeaks();
+        LiveHeap.watch();
         long started = System.nanoTime();
         Decoded decoded = runner.run(spec);
         long finished = System.nanoTime();
@@ -70,6 +71,7 @@ public final class SystemRun {
         result.setProperty("startUpNanos", Long.toString(firstRecord - started));
         result.setProperty("cpuNanos", Long.toString(cpu));
         result.setProperty("heapPeakBytes", Long.toString(heapPeak()));
+        result.setProperty("liveHeapPeakBytes", Long.toString(LiveHeap.peak()));
         result.setProperty("rssPeakBytes", Long.toString(rssPeak()));
         result.setProperty("decodedVisits", Long.toString(decoded.visits()));
         result.setProperty("checksum", Long.toString(decoded.checksum()));
