@@ -1,5 +1,6 @@
 package io.exactlyonce.bench;
 
+import io.exactlyonce.testkit.embedded.ExitWithParent;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
@@ -72,6 +73,9 @@ final class ForkedRun {
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
+        // The run's JVM halts when this one is gone, however this one ended.
+        command.add(ExitWithParent.class.getName());
+        command.add(Long.toString(ProcessHandle.current().pid()));
         command.add(SystemRun.class.getName());
         command.add(specFile.toString());
         command.add(dir.resolve(spec.name() + ".result").toString());

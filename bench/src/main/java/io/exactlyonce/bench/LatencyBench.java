@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +42,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * out-of-orderness, to a {@code read_committed} Kafka consumer and to an SQL reader of the table:
  * the job with both sinks exactly-once on live input at a steady rate, once per checkpoint
  * interval, then under backpressure (input faster than the job) with aligned and with unaligned
- * checkpoints. Every measured window must show exactly the users that visited it, in both places.
+ * checkpoints. Every measured window must show exactly the users that visited it, each once with
+ * its number of visits, in both places.
  */
 public final class LatencyBench {
 
@@ -121,7 +123,14 @@ public final class LatencyBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = OPTIONS.parseOrExit("bench latency", args);
-        List<Result> results = run(options, Bench::say);
+        List<Result> results;
+        try {
+            results = run(options, Bench::say);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench latency: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         String table = table(results, options);
         System.out.println();
         System.out.println(table);
@@ -135,6 +144,13 @@ public final class LatencyBench {
 
     static List<Result> run(Map<String, String> options, Consumer<String> progress)
             throws Exception {
+        Duration outOfOrderness = TimeUtils.parseDuration(options.get("out-of-orderness"));
+        if (outOfOrderness.compareTo(InputGenerator.JITTER) <= 0) {
+            // Visits dated further back than the bound are late: the counts would fall short.
+            throw new IllegalArgumentException(
+                    "--out-of-orderness must exceed the writer's jitter of "
+                            + TimeUtils.formatWithHighestUnit(InputGenerator.JITTER));
+        }
         long rate = Long.parseLong(options.get("rate"));
         long backpressureRate = Long.parseLong(options.get("backpressure-rate"));
         List<Case> cases = new ArrayList<>();
@@ -236,14 +252,18 @@ public final class LatencyBench {
         long ooo = outOfOrderness.toMillis();
         Visibility committed = new Visibility("read_committed", ooo);
         Visibility sql = new Visibility("SQL", ooo);
+        WindowResults committedRows = new WindowResults("read_committed");
         AtomicBoolean stop = new AtomicBoolean();
         ScheduledExecutorService readers = Executors.newScheduledThreadPool(2);
         List<String> problems = new ArrayList<>();
         AtomicReference<String> readerFailure = new AtomicReference<>();
-        Process job = ForkedRun.start(spec, workDir.resolve("runs"), options.get("heap"), false);
         SqlReader tableReader = new SqlReader(spec.jdbcUrl(), window.toMillis(), sql);
+        Process job = ForkedRun.start(spec, workDir.resolve("runs"), options.get("heap"), false);
         try {
-            readers.execute(() -> readCommitted(spec, services, committed, stop, readerFailure));
+            readers.execute(
+                    () ->
+                            readCommitted(
+                                    spec, services, committed, committedRows, stop, readerFailure));
             readers.scheduleWithFixedDelay(
                     tableReader, 0, SQL_POLL.toMillis(), TimeUnit.MILLISECONDS);
 
@@ -258,14 +278,17 @@ public final class LatencyBench {
                             window,
                             42);
             long warmUp = TimeUtils.parseDuration(options.get("warm-up")).toMillis();
-            Map<Long, Integer> measured = new TreeMap<>();
-            written.usersPerWindowEnd()
+            Map<Long, int[]> measured = new TreeMap<>();
+            Map<Long, Integer> rowsExpected = new TreeMap<>();
+            written.visitsPerWindowEnd()
                     .forEach(
-                            (end, users) -> {
-                                // Windows the input closed: their end plus the bound has passed.
+                            (end, visits) -> {
+                                // Windows the input closed: the newest visit is dated at least
+                                // their end plus the bound (and a second for the jitter's tail).
                                 if (end >= written.startMillis() + warmUp
-                                        && end + ooo + 1000 <= written.endMillis()) {
-                                    measured.put(end, users);
+                                        && end + ooo + 1000 <= written.lastSendMillis()) {
+                                    measured.put(end, visits);
+                                    rowsExpected.put(end, written.usersIn(end));
                                 }
                             });
             if (measured.isEmpty()) {
@@ -278,18 +301,23 @@ public final class LatencyBench {
                             + 2 * run.interval().toMillis()
                             + Duration.ofMinutes(1).toMillis();
             for (Visibility reader : List.of(committed, sql)) {
-                if (!reader.awaitRows(measured, deadline)) {
-                    problems.add(reader.mismatch(measured));
+                if (!reader.awaitRows(rowsExpected, deadline, job::isAlive)) {
+                    problems.add(
+                            (job.isAlive() ? "" : "the job exited, see its log; ")
+                                    + reader.mismatch(rowsExpected));
                 }
             }
-            // Rows arriving later than the expected ones are duplicates.
-            String mismatch = committed.mismatch(measured) + sql.mismatch(measured);
-            if (!mismatch.isEmpty() && problems.isEmpty()) {
-                problems.add(mismatch);
+            // A row committed twice would come with a later checkpoint: look one interval longer.
+            if (job.waitFor(run.interval().toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
+                problems.add("the job exited, see its log");
             }
+            stop.set(true);
+            readers.shutdown();
+            readers.awaitTermination(30, TimeUnit.SECONDS);
+            problems.addAll(committedRows.problems(measured));
+            problems.addAll(tableRows(spec.jdbcUrl(), measured).problems(measured));
             tableReader.problem().ifPresent(problems::add);
             Optional.ofNullable(readerFailure.get()).ifPresent(problems::add);
-            stop.set(true);
             return new Result(
                     run,
                     written,
@@ -299,15 +327,45 @@ public final class LatencyBench {
                     CheckpointStats.read(spec),
                     List.copyOf(problems));
         } finally {
-            stop.set(true);
-            readers.shutdown();
-            readers.awaitTermination(30, TimeUnit.SECONDS);
-            tableReader.close();
-            job.destroy();
-            if (!job.waitFor(30, TimeUnit.SECONDS)) {
-                job.destroyForcibly().waitFor();
+            try {
+                job.destroy();
+                if (!job.waitFor(30, TimeUnit.SECONDS)) {
+                    job.destroyForcibly().waitFor();
+                }
+            } finally {
+                stop.set(true);
+                readers.shutdownNow();
+                tableReader.close();
             }
         }
+    }
+
+    /** Every row of the table in these windows, as an SQL reader sees it once all are in. */
+    private static WindowResults tableRows(String jdbcUrl, Map<Long, int[]> windows)
+            throws SQLException {
+        WindowResults rows = new WindowResults("SQL");
+        if (windows.isEmpty()) {
+            return rows;
+        }
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, "root", "");
+                PreparedStatement query =
+                        connection.prepareStatement(
+                                "SELECT window_end, user_id, visit_count, write_count FROM "
+                                        + VisitCountTable.TABLE
+                                        + " WHERE window_end BETWEEN ? AND ?")) {
+            query.setLong(1, Collections.min(windows.keySet()));
+            query.setLong(2, Collections.max(windows.keySet()));
+            try (ResultSet result = query.executeQuery()) {
+                while (result.next()) {
+                    rows.add(
+                            result.getLong(1),
+                            result.getString(2),
+                            result.getLong(3),
+                            result.getInt(4));
+                }
+            }
+        }
+        return rows;
     }
 
     /**
@@ -329,6 +387,7 @@ public final class LatencyBench {
             RunSpec spec,
             EmbeddedInfrastructure services,
             Visibility visibility,
+            WindowResults results,
             AtomicBoolean stop,
             AtomicReference<String> failure) {
         Properties properties = new Properties();
@@ -353,7 +412,9 @@ public final class LatencyBench {
                 Map<Long, Integer> rows = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     UserVisitCount count = deserializer.deserialize(record.topic(), record.value());
-                    rows.merge(count.getWindowEnd().toEpochMilli(), 1, Integer::sum);
+                    long end = count.getWindowEnd().toEpochMilli();
+                    rows.merge(end, 1, Integer::sum);
+                    results.add(end, count.getUserId(), count.getVisitCount(), 1);
                 }
                 rows.forEach((end, n) -> visibility.seen(end, n, now));
             }

@@ -5,7 +5,7 @@ import io.exactlyonce.model.serde.ConfluentAvroSerializer;
 import io.exactlyonce.testkit.verify.VisitTraffic;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.BitSet;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -19,17 +19,31 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Live input for the latency runs: visits written at a steady rate for a while, each dated now less
  * up to {@link InputGenerator#JITTER} (below the out-of-orderness, so none is late), keyed by one
- * of {@code users} users. It notes which users visited in each window, so a reader knows how many
- * rows each window must have.
+ * of {@code users} users. It counts each user's visits per window: the rows and counts each
+ * window's output must have.
  */
 final class PacedVisits {
 
-    /** What was written: the rows each window must have, and the rate reached. */
+    /**
+     * What was written: per window (by its end), each user's visits; and the rate reached.
+     *
+     * @param lastSendMillis when the last visit was handed to the producer; nothing written is
+     *     dated later
+     */
     record Written(
-            Map<Long, Integer> usersPerWindowEnd, long visits, long startMillis, long endMillis) {
+            Map<Long, int[]> visitsPerWindowEnd,
+            long visits,
+            long startMillis,
+            long lastSendMillis,
+            long endMillis) {
 
         double visitsPerSecond() {
             return visits / ((endMillis - startMillis) / 1000.0);
+        }
+
+        /** How many users visited the window ending at {@code end}: the rows it must have. */
+        int usersIn(long end) {
+            return (int) Arrays.stream(visitsPerWindowEnd.get(end)).filter(n -> n > 0).count();
         }
     }
 
@@ -54,7 +68,8 @@ final class PacedVisits {
                 Map.of("schema.registry.url", registryUrl, "auto.register.schemas", "true"), false);
         SplittableRandom random = new SplittableRandom(seed);
         Random pages = new Random(seed);
-        Map<Long, BitSet> visitors = new TreeMap<>();
+        Map<Long, int[]> visitsPerWindowEnd = new TreeMap<>();
+        long lastSendMillis = 0;
         AtomicReference<Exception> failure = new AtomicReference<>();
         long sent = 0;
         // Every run starts at a window's start, so runs measure windows at the same distance from
@@ -83,7 +98,8 @@ final class PacedVisits {
                     String userId = Oracle.userId(user);
                     long windowEnd =
                             eventTime - Math.floorMod(eventTime, windowMillis) + windowMillis;
-                    visitors.computeIfAbsent(windowEnd, end -> new BitSet(users)).set(user);
+                    visitsPerWindowEnd.computeIfAbsent(windowEnd, end -> new int[users])[user]++;
+                    lastSendMillis = now;
                     producer.send(
                             new ProducerRecord<>(
                                     topic,
@@ -106,9 +122,8 @@ final class PacedVisits {
         if (failure.get() != null) {
             throw new IllegalStateException("writing visits failed", failure.get());
         }
-        Map<Long, Integer> usersPerWindowEnd = new TreeMap<>();
-        visitors.forEach((end, seen) -> usersPerWindowEnd.put(end, seen.cardinality()));
-        return new Written(usersPerWindowEnd, sent, startMillis, System.currentTimeMillis());
+        return new Written(
+                visitsPerWindowEnd, sent, startMillis, lastSendMillis, System.currentTimeMillis());
     }
 
     private static long nextWindowStart(long windowMillis) {

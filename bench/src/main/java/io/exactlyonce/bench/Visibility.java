@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * When each (user, window) result became visible to one reader, as milliseconds after the window's
@@ -44,15 +45,20 @@ final class Visibility {
         notifyAll();
     }
 
-    /** Waits until each window has at least the rows expected of it, or the time is up. */
-    synchronized boolean awaitRows(Map<Long, Integer> expected, long deadlineMillis)
+    /**
+     * Waits until each window has at least the rows expected of it; false when the time is up or
+     * the job stopped running first.
+     */
+    synchronized boolean awaitRows(
+            Map<Long, Integer> expected, long deadlineMillis, BooleanSupplier jobRunning)
             throws InterruptedException {
         while (!hasRows(expected)) {
             long left = deadlineMillis - System.currentTimeMillis();
-            if (left <= 0) {
+            if (left <= 0 || !jobRunning.getAsBoolean()) {
                 return false;
             }
-            wait(left);
+            // A job that exits sends no notice: look again at least once a second.
+            wait(Math.min(left, 1_000));
         }
         return true;
     }

@@ -25,7 +25,7 @@ class LatencyBenchSmokeTest {
                             "--backpressure-duration", "12 s",
                             "--warm-up", "4 s",
                             "--window-size", "2 s",
-                            "--out-of-orderness", "1 s",
+                            "--out-of-orderness", "3 s",
                             "--users", "300",
                             "--heap", "768m",
                             "--work-dir", Path.of("target", "latency-smoke-work").toString()

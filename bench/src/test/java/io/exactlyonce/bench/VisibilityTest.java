@@ -25,7 +25,9 @@ class VisibilityTest {
         visibility.seen(20_000, 1, 25_100);
         Map<Long, Integer> expected = Map.of(10_000L, 2, 20_000L, 2);
 
-        assertThat(visibility.awaitRows(expected, System.currentTimeMillis() + 50)).isFalse();
+        assertThat(visibility.awaitRows(expected, System.currentTimeMillis() + 50, () -> true))
+                .isFalse();
+        assertThat(visibility.awaitRows(expected, Long.MAX_VALUE, () -> false)).isFalse();
         assertThat(visibility.mismatch(expected))
                 .contains("window ending 10000 has 3 rows, expected 2")
                 .contains("window ending 20000 has 1 rows, expected 2");
