@@ -71,8 +71,8 @@ public final class InputGenerator {
                                 serializer.serialize(
                                         topic,
                                         VisitTraffic.event("e" + i, userId, eventTime, pages))),
-                        oracle,
                         failure);
+                oracle.addRecord();
             }
             long flushTime = start + span + Duration.ofMinutes(5).toMillis();
             for (int p = 0; p < partitions; p++) {
@@ -88,8 +88,8 @@ public final class InputGenerator {
                                         topic,
                                         VisitTraffic.event(
                                                 "flush-" + p, userId, flushTime, pages))),
-                        oracle,
                         failure);
+                oracle.addRecord();
             }
             producer.flush();
         }
@@ -99,10 +99,13 @@ public final class InputGenerator {
         return oracle;
     }
 
-    private static void send(
+    /**
+     * Sends one record; a send that failed before stops the writing here, since the broker may
+     * already miss records that later ones depend on.
+     */
+    static void send(
             KafkaProducer<byte[], byte[]> producer,
             ProducerRecord<byte[], byte[]> record,
-            Oracle oracle,
             AtomicReference<Exception> failure) {
         if (failure.get() != null) {
             throw new IllegalStateException("producing the input failed", failure.get());
@@ -114,7 +117,6 @@ public final class InputGenerator {
                         failure.compareAndSet(null, error);
                     }
                 });
-        oracle.addRecord();
     }
 
     static Properties properties(String bootstrapServers) {

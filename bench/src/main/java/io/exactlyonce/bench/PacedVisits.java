@@ -89,9 +89,6 @@ final class PacedVisits {
                     continue;
                 }
                 for (; sent < due; sent++) {
-                    if (failure.get() != null) {
-                        throw new IllegalStateException("writing visits failed", failure.get());
-                    }
                     long now = System.currentTimeMillis();
                     long eventTime = now - random.nextLong(InputGenerator.JITTER.toMillis());
                     int user = random.nextInt(users);
@@ -100,7 +97,8 @@ final class PacedVisits {
                             eventTime - Math.floorMod(eventTime, windowMillis) + windowMillis;
                     visitsPerWindowEnd.computeIfAbsent(windowEnd, end -> new int[users])[user]++;
                     lastSendMillis = now;
-                    producer.send(
+                    InputGenerator.send(
+                            producer,
                             new ProducerRecord<>(
                                     topic,
                                     null,
@@ -110,11 +108,7 @@ final class PacedVisits {
                                             topic,
                                             VisitTraffic.event(
                                                     "v" + sent, userId, eventTime, pages))),
-                            (metadata, error) -> {
-                                if (error != null) {
-                                    failure.compareAndSet(null, error);
-                                }
-                            });
+                            failure);
                 }
             }
             producer.flush();
